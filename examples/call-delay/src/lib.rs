@@ -1,0 +1,52 @@
+//! The seed experiment in Rust: `CallDelayController` makes N concurrent calls to
+//! `RemoteDo` and validates every answer, in one of several modes:
+//!
+//! * `rpc`: hand-written wasm-bindgen RPC, the baseline every other mode is compared with;
+//! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor.
+//!
+//! `GET /batch?mode=M&n=N` answers `{"mode","n","ok","ms"}`; `GET /modes` lists the modes.
+
+// Not `missing_docs`: workers-rs's `#[durable_object]` emits undocumented public methods.
+#![warn(unreachable_pub, rust_2018_idioms)]
+
+use worker::*;
+
+mod controller;
+mod remote;
+mod rpc;
+
+pub use controller::CallDelayController;
+pub use remote::RemoteDo;
+
+/// Every mode of `/batch`, in the order the demo and the bench run them.
+pub const MODES: [&str; 2] = ["rpc", "js"];
+
+/// The remote's answer for call `i`; every mode validates against it.
+pub fn expected(i: u32) -> u32 {
+    i * 2 + 1
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let url = req.url()?;
+    match url.path() {
+        "/modes" => Response::from_json(&MODES),
+        "/batch" => {
+            let mode = url.query_pairs().find(|(k, _)| k == "mode").map(|(_, v)| v.into_owned());
+            let binding = match mode.as_deref() {
+                Some("js") => "JS_CONTROLLER",
+                Some(m) if MODES.contains(&m) => "CONTROLLER",
+                _ => return Response::error(format!("mode must be one of {MODES:?}"), 400),
+            };
+            env.durable_object(binding)?.get_by_name("controller")?.fetch_with_request(req).await
+        }
+        "/probe/js-to-rust" => {
+            env.durable_object("JS_CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
+        }
+        "/probe/rust-to-js" => {
+            env.durable_object("CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
+        }
+        "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
+        _ => Response::error("not found", 404),
+    }
+}

@@ -1,0 +1,124 @@
+//! `cargo xtask build [crate]`: compile a workers-rs crate to wasm32, run wasm-bindgen,
+//! generate the JavaScript entry and the workerd config, all under `<crate>/build/`.
+//!
+//! The same `build/entry.mjs` is wrangler.toml's `main`, so `wrangler dev` and
+//! `wrangler deploy` run exactly what the tests run in workerd.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::entry::{self, JsModule};
+use crate::setup::Toolchain;
+use crate::util::{run, say, workspace_root, write_if_changed, Context};
+use crate::workerd;
+use crate::wrangler::{CrateInfo, Wrangler};
+use crate::{bail, Result};
+
+/// The example crate built by default.
+pub const DEFAULT_CRATE: &str = "examples/call-delay";
+
+/// The outcome of a build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// `<crate>/build`.
+    pub dir: PathBuf,
+    /// The generated workerd config in `dir`.
+    pub workerd_config: PathBuf,
+    /// The crate's wrangler.toml, parsed.
+    pub wrangler: Wrangler,
+    /// Size of the wasm module in bytes.
+    pub wasm_bytes: u64,
+}
+
+/// Resolves a crate argument (a path, or a package directory under `examples/`).
+pub fn crate_dir(arg: Option<&str>) -> Result<PathBuf> {
+    let root = workspace_root();
+    let arg = arg.unwrap_or(DEFAULT_CRATE);
+    for candidate in [PathBuf::from(arg), root.join(arg), root.join("examples").join(arg)] {
+        if candidate.join("wrangler.toml").is_file() {
+            return Ok(candidate.canonicalize()?);
+        }
+    }
+    bail!("no crate with a wrangler.toml at `{arg}`")
+}
+
+/// Builds the crate at `crate_dir` (release profile).
+pub fn build(tc: &Toolchain, crate_dir: &Path) -> Result<Built> {
+    let root = workspace_root();
+    let info = CrateInfo::read(crate_dir)?;
+    let wrangler = Wrangler::read(crate_dir)?;
+    let out = crate_dir.join("build");
+    std::fs::create_dir_all(&out)?;
+
+    say(format!("building {} for wasm32", info.name));
+    let target_dir = root.join("target/wasm32");
+    run(tc
+        .wasm_cargo()
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "--package", &info.name]))?;
+    let wasm = target_dir
+        .join("wasm32-unknown-unknown/release")
+        .join(format!("{}.wasm", info.name.replace('-', "_")));
+    if !wasm.is_file() {
+        bail!("{} was not produced; is the crate a `cdylib`?", wasm.display());
+    }
+
+    // wasm-bindgen adds files but never deletes old ones; snippets change names.
+    let snippets = out.join("snippets");
+    if snippets.exists() {
+        std::fs::remove_dir_all(&snippets)?;
+    }
+    run(Command::new(&tc.wasm_bindgen)
+        .arg(&wasm)
+        .args(["--target", "web", "--out-name", "index", "--out-dir"])
+        .arg(&out)
+        .args(["--experimental-reset-state-function", "--force-enable-abort-handler"]))?;
+
+    let mut js_modules = Vec::new();
+    for rel in &info.js_modules {
+        let src = crate_dir.join(rel);
+        let text = std::fs::read_to_string(&src).context(|| format!("js module {}", src.display()))?;
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        write_if_changed(&out.join("js").join(&name), &text)?;
+        js_modules.push(JsModule { import: format!("./js/{name}"), classes: entry::scan_js_classes(&text) });
+    }
+
+    let dts = read(&out.join("index.d.ts"))?;
+    let js = read(&out.join("index.js"))?;
+    let exports = entry::scan_wasm_bindgen(&dts, &js);
+    write_if_changed(&out.join("entry.mjs"), &entry::generate(&wrangler, &exports, &js_modules)?)?;
+
+    let modules = module_list(&out)?;
+    let workerd_config = out.join("workerd.capnp");
+    write_if_changed(&workerd_config, &workerd::config(&wrangler, &modules))?;
+    let wasm_bytes = std::fs::metadata(out.join("index_bg.wasm"))?.len();
+    say(format!("built {} ({} KiB wasm) in {}", info.name, wasm_bytes / 1024, out.display()));
+    Ok(Built { dir: out, workerd_config, wrangler, wasm_bytes })
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).context(|| format!("cannot read {}", path.display()))
+}
+
+/// Every module of the Worker, relative to the build dir; the entry comes first.
+fn module_list(out: &Path) -> Result<Vec<String>> {
+    let mut modules = vec!["entry.mjs".to_string(), "index.js".to_string(), "index_bg.wasm".to_string()];
+    let mut stack = vec![out.join("snippets"), out.join("js")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "js" || e == "mjs") {
+                let rel = path.strip_prefix(out).expect("under out").to_string_lossy().into_owned();
+                found.push(rel);
+            }
+        }
+    }
+    found.sort();
+    modules.extend(found);
+    Ok(modules)
+}

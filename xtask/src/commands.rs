@@ -1,0 +1,148 @@
+//! The commands of `cargo xtask`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use xtask::build::{self, Built};
+use xtask::setup::{self, Toolchain};
+use xtask::util::{run, say, workspace_root};
+use xtask::workerd::{self, Workerd};
+use xtask::{bail, http, Result};
+
+/// Batch sizes of the demo table.
+const DEMO_SIZES: [u32; 3] = [10, 50, 500];
+
+fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn setup_and_build(crate_arg: Option<&str>) -> Result<(Toolchain, Built)> {
+    let tc = setup::ensure()?;
+    let built = build::build(&tc, &build::crate_dir(crate_arg)?)?;
+    Ok((tc, built))
+}
+
+pub(crate) fn build(args: &[String]) -> Result<()> {
+    setup_and_build(args.first().map(String::as_str)).map(|_| ())
+}
+
+pub(crate) fn serve(args: &[String]) -> Result<()> {
+    let port = match flag_value(args, "--port") {
+        Some(p) => p.parse().map_err(|_| xtask::Error(format!("bad --port {p}")))?,
+        None => 8787,
+    };
+    let (tc, built) = setup_and_build(None)?;
+    let workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), storage: None })?;
+    say(format!(
+        "serving the example at {} (pid {}); try {}/batch?mode=call&n=50 — Ctrl-C stops it",
+        workerd.url(),
+        workerd.pid().unwrap_or_default(),
+        workerd.url()
+    ));
+    // Dropping `workerd` (also on Ctrl-C's unwinding-free exit) is not guaranteed, so wait
+    // on the child instead: Ctrl-C reaches workerd through the shared process group.
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+/// The modes the example's `/batch` endpoint offers, as it reports them.
+pub(crate) fn modes(workerd: &Workerd) -> Result<Vec<String>> {
+    let answer = http::get(workerd.addr, "/modes", Duration::from_secs(30))?;
+    let modes: Vec<String> = serde_json::from_str(&answer.body)
+        .map_err(|e| xtask::Error(format!("/modes answered {:?}: {e}", answer.body)))?;
+    Ok(modes)
+}
+
+/// One `/batch` run, validated: every one of the `n` results must be correct.
+pub(crate) fn batch(workerd: &Workerd, mode: &str, n: u32) -> Result<serde_json::Value> {
+    let path = format!("/batch?mode={mode}&n={n}");
+    let answer = http::get(workerd.addr, &path, Duration::from_secs(300))?;
+    let json = answer.json()?;
+    if answer.status != 200 || json["ok"].as_u64() != Some(u64::from(n)) {
+        bail!("{path} validated {} of {n}: {}", json["ok"], answer.body);
+    }
+    Ok(json)
+}
+
+pub(crate) fn demo(_args: &[String]) -> Result<()> {
+    let (tc, built) = setup_and_build(None)?;
+    let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
+    say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
+    let modes = modes(&workerd)?;
+    for mode in &modes {
+        batch(&workerd, mode, 10)?; // warm-up: first instantiation and JIT
+    }
+    let mut table = String::from("| mode | N | ok | ms | ms/op |\n|---|---:|---:|---:|---:|\n");
+    for mode in &modes {
+        for n in DEMO_SIZES {
+            let started = Instant::now();
+            let json = batch(&workerd, mode, n)?;
+            let client_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let ms = json["ms"].as_f64().unwrap_or(client_ms);
+            table.push_str(&format!(
+                "| {mode} | {n} | {} | {ms:.1} | {:.4} |\n",
+                json["ok"],
+                ms / f64::from(n)
+            ));
+        }
+    }
+    println!("{table}");
+    println!(
+        "ms: measured inside the controller Durable Object (Date.now() advances across the \
+         batch's I/O); one run each, after a warm-up. `cargo xtask bench` repeats and compares."
+    );
+    Ok(())
+}
+
+pub(crate) fn test(_args: &[String]) -> Result<()> {
+    let started = Instant::now();
+    setup::ensure()?;
+    let root = workspace_root();
+    let cargo = || {
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.current_dir(&root);
+        cmd
+    };
+    say("fmt");
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    say("clippy");
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    say("docs");
+    run(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"))?;
+    say("tests: unit, ui, native integration, end-to-end in workerd");
+    run(cargo().args(["test", "--workspace"]))?;
+    say("wrangler deploy --dry-run (the example)");
+    wrangler_dry_run()?;
+    say(format!("all checks passed in {:.0?}", started.elapsed()));
+    Ok(())
+}
+
+fn wrangler_dry_run() -> Result<()> {
+    let tc = setup::locate()?;
+    let crate_dir = build::crate_dir(None)?;
+    let outdir = workspace_root().join("target/wrangler-dry-run");
+    run(Command::new(tc.npm_bin("wrangler"))
+        .current_dir(&crate_dir)
+        .args(["deploy", "--dry-run", "--outdir"])
+        .arg(&outdir)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "1"))?;
+    for file in ["entry.js", "index_bg.wasm"] {
+        let found = std::fs::read_dir(&outdir)?
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(file.trim_start_matches("entry")));
+        if !found {
+            bail!("wrangler's dry-run bundle in {} lacks a {file}", outdir.display());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn bench(_args: &[String]) -> Result<()> {
+    bail!("bench is not implemented yet")
+}
+
+pub(crate) fn fuzz(_args: &[String]) -> Result<()> {
+    bail!("fuzz is not implemented yet")
+}

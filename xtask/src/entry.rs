@@ -1,0 +1,241 @@
+//! Generates the Worker's JavaScript entry module.
+//!
+//! workers-rs 0.8 exports a Rust Durable Object as a plain wasm-bindgen class, which
+//! workerd refuses to call over RPC ("its class was not declared with `extends
+//! DurableObject`"). The generated entry wraps every Durable Object class listed in
+//! wrangler.toml in a class that `extends DurableObject`, builds the wasm object in its
+//! constructor and forwards each exported method (fetch, alarm, websocket handlers, the
+//! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it.
+//! Classes implemented in JavaScript modules are re-exported unchanged.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::wrangler::Wrangler;
+use crate::{bail, Result};
+
+/// Classes and free functions exported by the wasm-bindgen output.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WasmExports {
+    /// Exported class name → its instance method names, in declaration order.
+    pub classes: BTreeMap<String, Vec<String>>,
+    /// Exported free functions (e.g. `fetch` from `#[event(fetch)]`).
+    pub functions: Vec<String>,
+}
+
+/// Worker handlers that the default export forwards when the wasm exports them.
+const HANDLERS: [&str; 3] = ["fetch", "scheduled", "queue"];
+
+/// Methods of a wasm-bindgen class that are not the Durable Object's own.
+const NOT_FORWARDED: [&str; 2] = ["free", "constructor"];
+
+/// Reads the exports from wasm-bindgen's `index.d.ts` (classes) and `index.js` (functions).
+pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
+    let mut exports = WasmExports::default();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in dts.lines() {
+        if let Some(rest) = line.strip_prefix("export class ") {
+            let name = rest.split(|c: char| !is_ident_char(c)).next().unwrap_or_default();
+            current = Some((name.to_string(), Vec::new()));
+        } else if line.starts_with('}') {
+            if let Some((name, methods)) = current.take() {
+                exports.classes.insert(name, methods);
+            }
+        } else if let Some((_, methods)) = current.as_mut() {
+            // Methods are declared one per line at four spaces: `    name(args): Ret;`.
+            // Getters, setters, statics and fields do not match.
+            if let Some(rest) = line.strip_prefix("    ") {
+                let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
+                let is_method = !name.is_empty() && rest[name.len()..].starts_with('(');
+                if is_method && !NOT_FORWARDED.contains(&name.as_str()) {
+                    methods.push(name);
+                }
+            }
+        }
+    }
+    for line in js.lines() {
+        if let Some(rest) = line.strip_prefix("export function ") {
+            let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
+            if !name.starts_with("__") {
+                exports.functions.push(name);
+            }
+        }
+    }
+    exports
+}
+
+/// The class names a JavaScript module exports with `export class Name`.
+pub fn scan_js_classes(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("export class "))
+        .map(|rest| rest.chars().take_while(|&c| is_ident_char(c)).collect())
+        .collect()
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// A JavaScript module bundled beside the wasm: its import path and exported classes.
+#[derive(Debug, Clone)]
+pub struct JsModule {
+    /// Path relative to the entry, e.g. `./js/reference.mjs`.
+    pub import: String,
+    /// Classes it exports.
+    pub classes: Vec<String>,
+}
+
+/// Generates `entry.mjs`. Fails when a Durable Object class of wrangler.toml is defined
+/// neither by the Rust crate nor by one of the JavaScript modules.
+pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) -> Result<String> {
+    let mut rust_classes = Vec::new();
+    let mut js_exports: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for class in config.classes() {
+        let in_js = js_modules.iter().find(|m| m.classes.contains(&class));
+        match (wasm.classes.get(&class), in_js) {
+            (Some(methods), None) => rust_classes.push((class, methods)),
+            (None, Some(module)) => js_exports.entry(&module.import).or_default().push(
+                module.classes.iter().find(|c| **c == class).map(String::as_str).unwrap_or_default(),
+            ),
+            (Some(_), Some(module)) => bail!(
+                "Durable Object class `{class}` is defined both by the Rust crate and by {}",
+                module.import
+            ),
+            (None, None) => bail!(
+                "Durable Object class `{class}` (wrangler.toml) is neither a `#[durable_object]` \
+                 of the crate nor exported by a module in [package.metadata.call-core] js-modules"
+            ),
+        }
+    }
+
+    let mut out = String::new();
+    out.push_str(
+        "// Generated by `cargo xtask build`: do not edit.\n\
+         //\n\
+         // Every Rust Durable Object class listed in wrangler.toml is wrapped in a class that\n\
+         // `extends DurableObject`, so that workerd serves native RPC to it; each exported\n\
+         // method is forwarded to the wasm-bindgen object.\n\
+         import { DurableObject } from \"cloudflare:workers\";\n\
+         import wasmModule from \"./index_bg.wasm\";\n\
+         import * as wasm from \"./index.js\";\n",
+    );
+    for (import, classes) in &js_exports {
+        let _ = writeln!(out, "export {{ {} }} from \"{import}\";", classes.join(", "));
+    }
+    out.push_str(
+        "\nwasm.initSync({ module: wasmModule });\n\
+         // Bumped each time the wasm instance starts; after a hard abort the instance is reset\n\
+         // and wrappers rebuild their (now stale) wasm object on the next call.\n\
+         const initState = wasm.__worker_init_state();\n\
+         \n\
+         // A failure of the `__call` entry itself (an abort, or a panic when std was built with\n\
+         // panic=abort) still answers the caller in-band, in call-core's reply format.\n\
+         function callFault(e) {\n\
+         \x20 const panic = e instanceof WebAssembly.RuntimeError || (e && e.name === \"PanicError\")\n\
+         \x20   || String(e && e.message).startsWith(\"PanicError\");\n\
+         \x20 const message = String((e && e.message) || e);\n\
+         \x20 return JSON.stringify({ err: { remote: { kind: panic ? \"panic\" : \"exception\", message } } });\n\
+         }\n",
+    );
+    for (class, methods) in &rust_classes {
+        let _ = write!(
+            out,
+            "\nexport class {class} extends DurableObject {{\n\
+             \x20 #inner;\n\
+             \x20 #instanceId;\n\
+             \x20 constructor(ctx, env) {{\n\
+             \x20   super(ctx, env);\n\
+             \x20   this.#live();\n\
+             \x20 }}\n\
+             \x20 #live() {{\n\
+             \x20   if (this.#instanceId !== initState.instanceId) {{\n\
+             \x20     this.#inner = new wasm.{class}(this.ctx, this.env);\n\
+             \x20     this.#instanceId = initState.instanceId;\n\
+             \x20   }}\n\
+             \x20   return this.#inner;\n\
+             \x20 }}\n"
+        );
+        for method in methods.iter() {
+            if method == "__call" {
+                out.push_str(
+                    "  __call(envelope) {\n\
+                     \x20   try {\n\
+                     \x20     const reply = this.#live().__call(envelope);\n\
+                     \x20     return typeof reply === \"string\" ? reply : Promise.resolve(reply).then(undefined, callFault);\n\
+                     \x20   } catch (e) {\n\
+                     \x20     return callFault(e);\n\
+                     \x20   }\n\
+                     \x20 }\n",
+                );
+            } else {
+                let _ = writeln!(out, "  {method}(...args) {{\n    return this.#live().{method}(...args);\n  }}");
+            }
+        }
+        out.push_str("}\n");
+    }
+    let handlers: Vec<&str> =
+        HANDLERS.iter().copied().filter(|h| wasm.functions.iter().any(|f| f == h)).collect();
+    if !handlers.is_empty() {
+        out.push_str("\nexport default {\n");
+        for h in handlers {
+            let _ = writeln!(out, "  {h}(arg, env, ctx) {{\n    return wasm.{h}(arg, env, ctx);\n  }},");
+        }
+        out.push_str("};\n");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DTS: &str = "export class Remote {\n    free(): void;\n    [Symbol.dispose](): void;\n    \
+        alarm(): Promise<any>;\n    constructor(state: any, env: any);\n    __call(envelope: any): any;\n    \
+        rpcEcho(i: number): number;\n    get size(): number;\n    static make(): Remote;\n}\n\
+        declare class Hidden {\n    poke(): void;\n}\n";
+    const JS: &str = "export function fetch(req, env, ctx) {\nexport function __worker_init_state() {\n";
+
+    fn config(classes: &[&str]) -> Wrangler {
+        let bindings: String = classes
+            .iter()
+            .map(|c| format!("[[durable_objects.bindings]]\nname = \"{c}_NS\"\nclass_name = \"{c}\"\n"))
+            .collect();
+        toml::from_str(&format!(
+            "name = \"w\"\nmain = \"build/entry.mjs\"\ncompatibility_date = \"2025-09-01\"\n{bindings}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn scans_exported_classes_methods_and_functions() {
+        let exports = scan_wasm_bindgen(DTS, JS);
+        assert_eq!(exports.classes.len(), 1, "declared (non-exported) classes are skipped");
+        assert_eq!(exports.classes["Remote"], ["alarm", "__call", "rpcEcho"]);
+        assert_eq!(exports.functions, ["fetch"]);
+    }
+
+    #[test]
+    fn wraps_rust_classes_and_reexports_js_ones() {
+        let js = JsModule { import: "./js/ref.mjs".into(), classes: vec!["JsRemote".into()] };
+        let entry = generate(&config(&["Remote", "JsRemote"]), &scan_wasm_bindgen(DTS, JS), &[js]).unwrap();
+        assert!(entry.contains("export class Remote extends DurableObject {"));
+        assert!(entry.contains("rpcEcho(...args) {\n    return this.#live().rpcEcho(...args);"));
+        assert!(entry.contains("const reply = this.#live().__call(envelope);"));
+        assert!(entry.contains("export { JsRemote } from \"./js/ref.mjs\";"));
+        assert!(entry.contains("fetch(arg, env, ctx) {\n    return wasm.fetch(arg, env, ctx);"));
+        assert!(!entry.contains("free("));
+    }
+
+    #[test]
+    fn unknown_class_is_an_error() {
+        let err = generate(&config(&["Missing"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap_err();
+        assert!(err.0.contains("`Missing`"), "{err}");
+    }
+
+    #[test]
+    fn scans_js_classes() {
+        let src = "import x from 'y';\nexport class A extends DurableObject {\n}\nclass B {}\n  export class C {}\n";
+        assert_eq!(scan_js_classes(src), ["A", "C"]);
+    }
+}

@@ -1,0 +1,17 @@
+//! Project tasks behind `cargo xtask`: toolchain setup, the wasm build with its generated
+//! JavaScript entry, a local workerd runner, and the demo, test, bench and fuzz commands.
+//!
+//! The end-to-end tests (`tests/`) use this crate as a library, so the build and the
+//! workerd process management exist once.
+
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+
+pub mod build;
+pub mod entry;
+pub mod http;
+pub mod setup;
+pub mod util;
+pub mod workerd;
+pub mod wrangler;
+
+pub use util::{Error, Result};

@@ -1,0 +1,49 @@
+//! `cargo xtask <command>`: see `cargo xtask help`.
+
+use std::process::ExitCode;
+
+use xtask::util::say;
+use xtask::Result;
+
+mod commands;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  setup                  install the wasm toolchain, wasm-bindgen-cli and workerd (idempotent)
+  build [crate]          build a Worker crate (default: examples/call-delay) into <crate>/build
+  serve [--port P]       run the example in local workerd on 127.0.0.1 until stopped
+  demo                   build the example and print the /batch table for every mode
+  test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
+  bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 (see `bench --help`)
+  fuzz [--seconds S]     fuzz envelope decoding and dispatch (cargo-fuzz on nightly)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{HELP}");
+        return ExitCode::FAILURE;
+    };
+    let result: Result<()> = match command.as_str() {
+        "setup" => xtask::setup::ensure().map(|_| say("setup complete")),
+        "build" => commands::build(rest),
+        "serve" => commands::serve(rest),
+        "demo" => commands::demo(rest),
+        "test" => commands::test(rest),
+        "bench" => commands::bench(rest),
+        "fuzz" => commands::fuzz(rest),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(xtask::Error(format!("unknown command `{other}`\n\n{HELP}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
