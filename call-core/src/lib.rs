@@ -1,1 +1,110 @@
-//! placeholder
+//! Typed continuations for Cloudflare Durable Objects.
+//!
+//! One Durable Object calls another and continues with the result; rustc checks the whole
+//! thing. [`#[continuation]`](continuation) marks the methods of a Durable Object as
+//! callable; [`call!`] compiles a call into a [`Plan`] whose method ids, argument
+//! encoders and result type are fixed at compile time; the executor runs it with one
+//! native RPC — no storage, no queue, no `blockConcurrencyWhile`.
+//!
+//! ```ignore
+//! use call_core::{call, continuation, CallError, CallStub};
+//!
+//! #[continuation]
+//! impl Remote {
+//!     pub async fn add(&self, a: i64, b: i64) -> Result<i64, MathError> { /* … */ }
+//! }
+//!
+//! #[continuation]
+//! impl Controller {
+//!     pub fn on_sum(&self, sum: Result<i64, CallError<MathError>>, op: u32) { /* … */ }
+//!
+//!     async fn work(&self) -> worker::Result<()> {
+//!         let remote = CallStub::by_name(&self.env, "REMOTE", "r1")?;
+//!         let sum = call!(remote, Remote::add(1, 2)).await;               // awaited
+//!         call!(remote, Remote::add(1, 2), then self.on_sum($result, 7));   // fire-and-continue
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! Modules, in the order data flows: [`plan`] (the IR a call compiles to) → [`wire`]
+//! (envelope and reply) → [`executor`] (send, deadline, decode) → [`dispatch`] (the
+//! callee: method ids to methods) → [`continuation`] (running the caller's method with the
+//! result). Transports: [`CallStub`] (Durable Object RPC) and [`local`] (in-process).
+
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+
+pub mod continuation;
+pub mod dispatch;
+pub mod error;
+pub mod executor;
+pub mod local;
+pub mod plan;
+mod rt;
+mod timer;
+pub mod transport;
+pub mod wire;
+mod workers;
+
+pub use call_macros::continuation;
+pub use continuation::{CallHandle, Report};
+pub use dispatch::Dispatch;
+pub use error::{CallError, Never, RemoteError, RemoteErrorKind};
+pub use executor::{CallFuture, DEFAULT_TIMEOUT};
+pub use plan::{Call, Plan, Step};
+pub use transport::Transport;
+pub use wire::{Limits, PROTOCOL_VERSION};
+pub use workers::{CallStub, RpcReply};
+
+/// Calls a `#[continuation]` method of another Durable Object.
+///
+/// # Forms
+/// ```ignore
+/// // Awaited: a future of Result<T, CallError<E>> (E is the method's error type, or Never).
+/// let sum = call!(stub, Remote::add(1, 2)).await;
+///
+/// // Fire-and-continue: returns a CallHandle at once; when the result arrives,
+/// // self.on_sum runs with $result = Result<T, CallError<E>> and the other arguments as
+/// // they were when call! ran. It always runs: on success and on every error.
+/// call!(stub, Remote::add(1, 2), then self.on_sum($result, 7));
+///
+/// // Either form takes a timeout (default: DEFAULT_TIMEOUT, 30 s).
+/// call!(stub, Remote::add(1, 2), timeout = Duration::from_millis(500)).await;
+/// ```
+///
+/// # Arguments
+/// * `stub`: a [`Transport`]: a [`CallStub`] (`CallStub::from(worker_stub)` or
+///   [`CallStub::by_name`]) in a Worker, a [`local::LocalStub`] in native code; by value
+///   or by reference, it is only borrowed.
+/// * `Type::method(args…)`: a `pub` method of a `#[continuation]` impl of `Type`; the
+///   arguments are checked against its parameter types and encoded now.
+/// * `then self.k(…, $result, …)`: a method of the caller's own `#[continuation]` impl;
+///   `$result` marks where the result goes (exactly once); the other arguments must be
+///   `Serialize + DeserializeOwned + 'static`, since a continuation is data.
+/// * `timeout = expr`: a [`std::time::Duration`].
+///
+/// # What it expands to
+/// ```ignore
+/// // call!(stub, Remote::add(1, 2))
+/// call_core::executor::send(&stub, <Remote as Callable>::Calls::add(1, 2))
+/// // call!(stub, Remote::add(1, 2), then self.on_sum($result, 7))
+/// {
+///     let call = <Remote as Callable>::Calls::add(1, 2);
+///     let arg1 = 7;
+///     call_core::continuation::then(self, &stub, call, move |this, result| {
+///         <Self as Callable>::Then::on_sum(this, result, arg1)
+///     })
+/// }
+/// ```
+/// `Calls::add` has exactly `add`'s parameter types and returns `Call<i64, MathError>`, so
+/// rustc reports a wrong argument at that argument, and a `$result` of the wrong type at
+/// `$result`. The RPC is sent when `call!` runs, like a JavaScript promise.
+#[macro_export]
+macro_rules! call {
+    ($($input:tt)*) => {
+        $crate::__private::call_impl!($crate; $($input)*)
+    };
+}
+
+#[doc(hidden)]
+pub mod __private;

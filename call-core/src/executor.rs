@@ -1,0 +1,179 @@
+//! The caller side of a call: encode the plan, check limits, send it over a transport,
+//! race the reply against the deadline (and a cancellation), decode the result.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::CallError;
+use crate::plan::Call;
+use crate::timer::Sleep;
+use crate::transport::{widen, Transport};
+use crate::wire::{self, Limits};
+use crate::rt;
+
+/// How long a caller waits for a reply unless the call sets its own timeout
+/// (`call!(…, timeout = d)`): 30 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+thread_local! {
+    static NEXT_CALL_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+fn next_call_id() -> u64 {
+    NEXT_CALL_ID.with(|id| {
+        let current = id.get();
+        id.set(current.wrapping_add(1));
+        current
+    })
+}
+
+/// Shared by a fire-and-continue call's task and its [`CallHandle`](crate::CallHandle).
+#[derive(Debug, Default)]
+pub(crate) struct CancelState {
+    pub(crate) cancelled: Cell<bool>,
+    pub(crate) finished: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl CancelState {
+    pub(crate) fn cancel(&self) -> bool {
+        if self.finished.get() || self.cancelled.get() {
+            return false;
+        }
+        self.cancelled.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+        true
+    }
+}
+
+/// The future of a call: resolves to the method's value or a [`CallError`].
+///
+/// The envelope is sent when the future is created (by `call!`), like a JavaScript
+/// promise: awaiting later only waits. Dropping it abandons the reply (the callee may still
+/// run the method).
+#[must_use = "the call is sent already; await the future to get its result"]
+pub struct CallFuture<T, E, R> {
+    reply: Option<R>,
+    early: Option<CallError<E>>,
+    sleep: Sleep,
+    cancel: Option<Rc<CancelState>>,
+    id: u64,
+    done: bool,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T, E, R> CallFuture<T, E, R> {
+    /// The call id carried by the envelope.
+    pub fn call_id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn with_cancel(mut self, state: Rc<CancelState>) -> Self {
+        self.cancel = Some(state);
+        self
+    }
+}
+
+// Nothing is pinned structurally: the reply future is `Unpin` and the rest is plain data.
+impl<T, E, R: Unpin> Unpin for CallFuture<T, E, R> {}
+
+impl<T, E, R> std::fmt::Debug for CallFuture<T, E, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").field("id", &self.id).field("done", &self.done).finish()
+    }
+}
+
+/// Encodes and sends `call` over `transport`; the returned future yields its result.
+pub fn send<Tr, T, E>(transport: &Tr, call: Call<T, E>) -> CallFuture<T, E, Tr::Reply>
+where
+    Tr: Transport + ?Sized,
+{
+    let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let deadline = rt::now_ms().saturating_add(timeout.as_millis() as u64);
+    let id = next_call_id();
+    let mut future = CallFuture {
+        reply: None,
+        early: None,
+        sleep: Sleep::until(deadline),
+        cancel: None,
+        id,
+        done: false,
+        _value: PhantomData,
+    };
+    let limits = Limits::DEFAULT;
+    let plan = match call.plan {
+        Ok(plan) => plan,
+        Err(m) => {
+            future.early = Some(CallError::Encode(m));
+            return future;
+        }
+    };
+    if let Err(m) = limits.check_plan(&plan) {
+        future.early = Some(CallError::Limit(m));
+        return future;
+    }
+    let envelope = wire::encode_envelope(&plan, id, deadline);
+    if let Err(m) = limits.check_bytes("the envelope", envelope.len()) {
+        future.early = Some(CallError::Limit(m));
+        return future;
+    }
+    future.reply = Some(transport.send(&envelope));
+    future
+}
+
+impl<T, E, R> Future for CallFuture<T, E, R>
+where
+    T: DeserializeOwned,
+    E: DeserializeOwned,
+    R: Future<Output = Result<String, CallError<crate::Never>>> + Unpin,
+{
+    type Output = Result<T, CallError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        assert!(!this.done, "a CallFuture was polled after it completed");
+        let finish = |this: &mut Self, result| {
+            this.done = true;
+            this.reply = None;
+            if let Some(cancel) = &this.cancel {
+                cancel.finished.set(true);
+            }
+            Poll::Ready(result)
+        };
+        if let Some(error) = this.early.take() {
+            return finish(this, Err(error));
+        }
+        if this.cancel.as_ref().is_some_and(|c| c.cancelled.get()) {
+            return finish(this, Err(CallError::Cancelled));
+        }
+        if let Some(reply) = this.reply.as_mut() {
+            if let Poll::Ready(reply) = Pin::new(reply).poll(cx) {
+                let result = match reply {
+                    Ok(text) => wire::decode_reply(&text),
+                    Err(e) => Err(widen(e)),
+                };
+                return finish(this, result);
+            }
+        }
+        if Pin::new(&mut this.sleep).poll(cx).is_ready() {
+            return finish(this, Err(CallError::Timeout));
+        }
+        if let Some(cancel) = &this.cancel {
+            let mut waker = cancel.waker.borrow_mut();
+            match waker.as_mut() {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *waker = Some(cx.waker().clone()),
+            }
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,120 @@
+//! The plan IR: what a `call!` compiles to.
+//!
+//! A plan is a list of steps; each step names a callee method by its compile-time id and
+//! carries its arguments already encoded as a JSON array. An argument may instead refer
+//! to the result of an earlier step (its slot in the array holds `null` and the step lists
+//! `(argument index, step index)` in `refs`), which is how nested calls and pipelined
+//! chains run in one round trip without a new wire format.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Never;
+
+/// One method invocation inside a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The method id, `Type::method#signature-hash`, fixed at compile time.
+    pub method: String,
+    /// The arguments, encoded as a JSON array.
+    pub args: String,
+    /// Arguments taken from earlier steps' results: `(argument index, step index)`.
+    pub refs: Vec<(u32, u32)>,
+}
+
+/// A serializable list of steps, run in order by the callee; the last step's result is
+/// the plan's result.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Plan {
+    /// The steps, in execution order.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// A plan of a single step with literal arguments.
+    pub fn single(method: &'static str, args: String) -> Plan {
+        Plan { steps: vec![Step { method: method.to_owned(), args, refs: Vec::new() }] }
+    }
+
+    /// The longest chain of results feeding into one another (1 for a single step).
+    pub fn depth(&self) -> usize {
+        let mut depth = vec![1usize; self.steps.len()];
+        for (i, step) in self.steps.iter().enumerate() {
+            for &(_, from) in &step.refs {
+                if let Some(d) = depth.get(from as usize).copied() {
+                    depth[i] = depth[i].max(d + 1);
+                }
+            }
+        }
+        depth.into_iter().max().unwrap_or(0)
+    }
+}
+
+/// A typed call: a [`Plan`] whose result decodes as `T`, or fails with `CallError<E>`.
+///
+/// Built by the code that `#[continuation]` generates (one builder per method, with the
+/// method's exact parameter types) and consumed by [`call!`](crate::call).
+#[must_use = "a Call does nothing until it is sent with `call!`"]
+pub struct Call<T, E = Never> {
+    pub(crate) plan: Result<Plan, String>,
+    pub(crate) timeout: Option<Duration>,
+    _types: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T, E> Call<T, E> {
+    /// A call of `method` (an id made by `#[continuation]`) with `args`, a tuple or
+    /// array that encodes as a JSON array.
+    pub fn new<A: Serialize + ?Sized>(method: &'static str, args: &A) -> Self {
+        let plan = serde_json::to_string(args)
+            .map(|args| Plan::single(method, args))
+            .map_err(|e| format!("cannot encode the arguments of {method}: {e}"));
+        Call { plan, timeout: None, _types: PhantomData }
+    }
+
+    /// A call running an arbitrary plan; its last step must return `T` or fail with `E`.
+    pub fn from_plan(plan: Plan) -> Self {
+        Call { plan: Ok(plan), timeout: None, _types: PhantomData }
+    }
+
+    /// Sets the time after which the caller gives up with
+    /// [`CallError::Timeout`](crate::CallError::Timeout) (default: [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT)).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The plan, or why its arguments could not be encoded.
+    pub fn plan(&self) -> Result<&Plan, &str> {
+        self.plan.as_ref().map_err(String::as_str)
+    }
+}
+
+impl<T, E> std::fmt::Debug for Call<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("plan", &self.plan).field("timeout", &self.timeout).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_follows_reference_chains() {
+        let step = |refs: Vec<(u32, u32)>| Step { method: "T::m#0".into(), args: "[]".into(), refs };
+        assert_eq!(Plan::default().depth(), 0);
+        assert_eq!(Plan::single("T::m#0", "[]".into()).depth(), 1);
+        let chain = Plan { steps: vec![step(vec![]), step(vec![(0, 0)]), step(vec![(0, 1), (1, 0)])] };
+        assert_eq!(chain.depth(), 3);
+    }
+
+    #[test]
+    fn arguments_encode_as_a_json_array() {
+        let call: Call<i64> = Call::new("T::add#1", &(1, "two", [3]));
+        assert_eq!(call.plan().unwrap().steps[0].args, r#"[1,"two",[3]]"#);
+        let none: Call<()> = Call::new("T::zero#1", &[(); 0]);
+        assert_eq!(none.plan().unwrap().steps[0].args, "[]");
+    }
+}

@@ -1,0 +1,342 @@
+//! The wire format: one JSON envelope per call, one JSON reply.
+//!
+//! ```text
+//! envelope  {"v":1,"id":7,"dl":1767225600000,"p":[{"m":"Remote::add#9f3a…","a":[1,2]},
+//!                                                 {"m":"Remote::add#9f3a…","a":[null,3],"r":[[0,0]]}]}
+//! reply     {"ok":<value>}
+//!         | {"err":{"app":<E>}}
+//!         | {"err":{"remote":{"kind":"panic","message":"…"}}}
+//! ```
+//!
+//! `v` is [`PROTOCOL_VERSION`]; `id` is the caller's call id; `dl` the deadline in
+//! milliseconds since the Unix epoch; `p` the plan (`m` method id, `a` arguments, `r`
+//! references to earlier results). Envelope and reply travel as JavaScript strings over one
+//! native RPC method, `__call`. Errors travel in-band: the callee never throws across RPC.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::{CallError, RemoteError, RemoteErrorKind};
+use crate::plan::Plan;
+
+/// The protocol version. A caller and callee of different versions refuse each other's
+/// plans with [`RemoteErrorKind::VersionMismatch`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Limits on what is sent and accepted. The defaults are [`Limits::DEFAULT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest envelope or reply, in bytes of JSON text (default 32 MiB, the Workers RPC
+    /// payload limit: larger messages would fail inside the runtime instead).
+    pub max_bytes: usize,
+    /// Most steps in one plan (default 64).
+    pub max_steps: usize,
+    /// Longest chain of steps feeding results into one another (default 16).
+    pub max_depth: usize,
+}
+
+impl Limits {
+    /// The limits every caller and callee applies.
+    pub const DEFAULT: Limits = Limits { max_bytes: 32 << 20, max_steps: 64, max_depth: 16 };
+
+    /// Checks a plan against these limits.
+    pub fn check_plan(&self, plan: &Plan) -> Result<(), String> {
+        if plan.steps.is_empty() {
+            return Err("a plan needs at least one step".into());
+        }
+        if plan.steps.len() > self.max_steps {
+            return Err(format!("{} steps exceed the limit of {}", plan.steps.len(), self.max_steps));
+        }
+        let depth = plan.depth();
+        if depth > self.max_depth {
+            return Err(format!("a plan depth of {depth} exceeds the limit of {}", self.max_depth));
+        }
+        for (i, step) in plan.steps.iter().enumerate() {
+            for &(arg, from) in &step.refs {
+                if from as usize >= i {
+                    return Err(format!("step {i} argument {arg} refers to step {from}, which does not run before it"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the size of an encoded envelope or reply.
+    pub fn check_bytes(&self, what: &str, len: usize) -> Result<(), String> {
+        if len > self.max_bytes {
+            return Err(format!("{what} of {len} bytes exceeds the limit of {} bytes", self.max_bytes));
+        }
+        Ok(())
+    }
+}
+
+/// Encodes an envelope.
+pub fn encode_envelope(plan: &Plan, id: u64, deadline_ms: u64) -> String {
+    let args_len: usize = plan.steps.iter().map(|s| s.args.len() + s.method.len() + 16).sum();
+    let mut out = String::with_capacity(40 + args_len);
+    out.push_str("{\"v\":");
+    push_u64(&mut out, u64::from(PROTOCOL_VERSION));
+    out.push_str(",\"id\":");
+    push_u64(&mut out, id);
+    out.push_str(",\"dl\":");
+    push_u64(&mut out, deadline_ms);
+    out.push_str(",\"p\":[");
+    for (i, step) in plan.steps.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"m\":");
+        push_json_string(&mut out, &step.method);
+        out.push_str(",\"a\":");
+        out.push_str(&step.args);
+        if !step.refs.is_empty() {
+            out.push_str(",\"r\":[");
+            for (j, (arg, from)) in step.refs.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                push_u64(&mut out, u64::from(*arg));
+                out.push(',');
+                push_u64(&mut out, u64::from(*from));
+                out.push(']');
+            }
+            out.push(']');
+        }
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+fn push_u64(out: &mut String, n: u64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{n}");
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    // Method ids are identifiers, `::` and `#hex`; anything else goes through serde_json.
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'#') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    }
+}
+
+/// A decoded envelope, borrowing from its text.
+#[derive(Debug, Deserialize)]
+pub struct Envelope<'a> {
+    /// Protocol version.
+    pub v: u32,
+    /// Call id.
+    pub id: u64,
+    /// Deadline, milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub dl: Option<u64>,
+    /// The plan's steps.
+    #[serde(borrow)]
+    pub p: Vec<WireStep<'a>>,
+}
+
+/// A decoded step.
+#[derive(Debug, Deserialize)]
+pub struct WireStep<'a> {
+    /// Method id.
+    #[serde(borrow)]
+    pub m: std::borrow::Cow<'a, str>,
+    /// Arguments: the raw JSON array.
+    #[serde(borrow)]
+    pub a: &'a RawValue,
+    /// References to earlier results.
+    #[serde(default)]
+    pub r: Vec<(u32, u32)>,
+}
+
+/// Only the version, read first so that a future envelope shape is still answered with
+/// `VersionMismatch` rather than a decode error.
+#[derive(Deserialize)]
+struct VersionOnly {
+    v: serde_json::Value,
+}
+
+/// Decodes and validates an envelope against `limits`.
+pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a>, RemoteError> {
+    limits
+        .check_bytes("the envelope", text.len())
+        .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    let envelope: Envelope<'a> = match serde_json::from_str(text) {
+        Ok(e) => e,
+        Err(e) => {
+            if let Ok(VersionOnly { v }) = serde_json::from_str::<VersionOnly>(text) {
+                if v != serde_json::Value::from(PROTOCOL_VERSION) {
+                    return Err(version_mismatch(&v));
+                }
+            }
+            return Err(RemoteError::new(RemoteErrorKind::Decode, format!("malformed envelope: {e}")));
+        }
+    };
+    if envelope.v != PROTOCOL_VERSION {
+        return Err(version_mismatch(&envelope.v.into()));
+    }
+    if envelope.p.is_empty() {
+        return Err(RemoteError::new(RemoteErrorKind::Decode, "the envelope's plan has no steps"));
+    }
+    let plan_shape = Plan {
+        steps: envelope
+            .p
+            .iter()
+            .map(|s| crate::plan::Step { method: String::new(), args: String::new(), refs: s.r.clone() })
+            .collect(),
+    };
+    limits.check_plan(&plan_shape).map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    Ok(envelope)
+}
+
+fn version_mismatch(v: &serde_json::Value) -> RemoteError {
+    RemoteError::new(
+        RemoteErrorKind::VersionMismatch,
+        format!("protocol version {v} is not this build's version {PROTOCOL_VERSION}"),
+    )
+}
+
+/// Appends `{"ok":<raw>}`.
+pub fn reply_ok(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 7);
+    out.push_str("{\"ok\":");
+    out.push_str(raw);
+    out.push('}');
+    out
+}
+
+/// `{"err":{"app":<raw>}}`.
+pub fn reply_app(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    out.push_str("{\"err\":{\"app\":");
+    out.push_str(raw);
+    out.push_str("}}");
+    out
+}
+
+/// `{"err":{"remote":{"kind":…,"message":…}}}`.
+pub fn reply_remote(error: &RemoteError) -> String {
+    #[derive(Serialize)]
+    struct Reply<'a> {
+        err: Err<'a>,
+    }
+    #[derive(Serialize)]
+    struct Err<'a> {
+        remote: &'a RemoteError,
+    }
+    serde_json::to_string(&Reply { err: Err { remote: error } })
+        .unwrap_or_else(|_| r#"{"err":{"remote":{"kind":"exception","message":"unencodable error"}}}"#.into())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Reply<T, E> {
+    Ok(T),
+    Err(WireError<E>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum WireError<E> {
+    App(E),
+    Remote(RemoteError),
+}
+
+/// Decodes a reply into the call's result.
+pub fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(text: &str) -> Result<T, CallError<E>> {
+    match serde_json::from_str::<Reply<T, E>>(text) {
+        Ok(Reply::Ok(value)) => Ok(value),
+        Ok(Reply::Err(WireError::App(e))) => Err(CallError::App(e)),
+        Ok(Reply::Err(WireError::Remote(e))) => Err(CallError::Remote(e)),
+        Err(e) => Err(CallError::Transport(format!("undecodable reply ({e}): {}", preview(text)))),
+    }
+}
+
+/// The first 200 characters of `text`, for messages.
+pub(crate) fn preview(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+
+    fn plan() -> Plan {
+        Plan {
+            steps: vec![
+                Step { method: "R::add#00ff".into(), args: "[1,2]".into(), refs: vec![] },
+                Step { method: "R::add#00ff".into(), args: "[null,3]".into(), refs: vec![(0, 0)] },
+            ],
+        }
+    }
+
+    #[test]
+    fn envelope_round_trips() {
+        let text = encode_envelope(&plan(), 7, 1_000);
+        assert_eq!(
+            text,
+            r#"{"v":1,"id":7,"dl":1000,"p":[{"m":"R::add#00ff","a":[1,2]},{"m":"R::add#00ff","a":[null,3],"r":[[0,0]]}]}"#
+        );
+        let env = decode_envelope(&text, &Limits::DEFAULT).unwrap();
+        assert_eq!((env.v, env.id, env.dl), (1, 7, Some(1000)));
+        assert_eq!(env.p[1].m, "R::add#00ff");
+        assert_eq!(env.p[1].a.get(), "[null,3]");
+        assert_eq!(env.p[1].r, [(0, 0)]);
+    }
+
+    #[test]
+    fn bad_envelopes_get_typed_errors() {
+        let kind = |text: &str| decode_envelope(text, &Limits::DEFAULT).unwrap_err().kind;
+        assert_eq!(kind("\u{1}\u{2}garbage"), RemoteErrorKind::Decode);
+        assert_eq!(kind(r#"{"v":1,"id":1,"p":[{"m":"x","a":[1"#), RemoteErrorKind::Decode);
+        assert_eq!(kind("{}"), RemoteErrorKind::Decode);
+        assert_eq!(kind(r#"{"v":2,"id":1,"p":[]}"#), RemoteErrorKind::VersionMismatch);
+        assert_eq!(kind(r#"{"v":"1.0","future":true}"#), RemoteErrorKind::VersionMismatch);
+        assert_eq!(kind(r#"{"v":1,"id":1,"p":[]}"#), RemoteErrorKind::Decode);
+        let tight = Limits { max_bytes: 10, ..Limits::DEFAULT };
+        let err = decode_envelope(&encode_envelope(&plan(), 1, 1), &tight).unwrap_err();
+        assert_eq!(err.kind, RemoteErrorKind::Limit);
+        let forward = r#"{"v":1,"id":1,"p":[{"m":"R::a#1","a":[null],"r":[[0,0]]}]}"#;
+        assert_eq!(kind(forward), RemoteErrorKind::Limit);
+    }
+
+    #[test]
+    fn limits_bound_steps_and_depth() {
+        let step = |refs| Step { method: "R::m#1".into(), args: "[null]".into(), refs };
+        let mut chain = Plan { steps: vec![step(vec![])] };
+        for i in 0..20 {
+            chain.steps.push(step(vec![(0, i)]));
+        }
+        assert!(Limits::DEFAULT.check_plan(&chain).unwrap_err().contains("depth of 21"));
+        let wide = Plan { steps: (0..65).map(|_| step(vec![])).collect() };
+        assert!(Limits::DEFAULT.check_plan(&wide).unwrap_err().contains("65 steps"));
+    }
+
+    #[test]
+    fn replies_decode_into_results() {
+        type R = Result<i64, CallError<String>>;
+        assert_eq!(decode_reply::<i64, String>(&reply_ok("3")), R::Ok(3));
+        assert_eq!(decode_reply::<i64, String>(&reply_app("\"neg\"")), R::Err(CallError::App("neg".into())));
+        let remote = RemoteError::new(RemoteErrorKind::Panic, "boom");
+        assert_eq!(decode_reply::<i64, String>(&reply_remote(&remote)), R::Err(CallError::Remote(remote)));
+        assert!(matches!(decode_reply::<i64, String>("{\"ok\":\"x\"}"), Err(CallError::Transport(_))));
+    }
+
+    #[test]
+    fn the_js_entry_fault_reply_decodes() {
+        // Written by the generated JavaScript entry (xtask/src/entry.rs, `callFault`).
+        let js = r#"{"err":{"remote":{"kind":"exception","message":"TypeError: x"}}}"#;
+        let err = decode_reply::<(), crate::Never>(js).unwrap_err();
+        assert_eq!(err.remote_kind(), Some(RemoteErrorKind::Exception));
+    }
+}

@@ -1,0 +1,236 @@
+//! `impl Parse` for the input of `call!`:
+//!
+//! ```text
+//! $crate; STUB, Type::method(ARGS) [, then self.method(ARGS)] [, timeout = EXPR]
+//! ```
+//!
+//! `$result` is not an expression, so argument lists are split at top-level commas and
+//! each argument is either exactly `$result` or parsed as an expression.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Path, PathSegment, Token};
+
+mod kw {
+    syn::custom_keyword!(then);
+    syn::custom_keyword!(timeout);
+}
+
+/// The parsed input of `call!`.
+pub(crate) struct CallInput {
+    /// The path of call-core (`$crate`).
+    pub(crate) krate: TokenStream,
+    pub(crate) stub: Expr,
+    pub(crate) target: Invocation,
+    pub(crate) then: Option<Then>,
+    pub(crate) timeout: Option<Expr>,
+}
+
+/// `Type::method(args…)`.
+pub(crate) struct Invocation {
+    /// `Type` (every segment but the last).
+    pub(crate) ty: Path,
+    pub(crate) method: Ident,
+    pub(crate) paren_span: Span,
+    pub(crate) args: Vec<Arg>,
+}
+
+/// `then self.method(args…)`.
+pub(crate) struct Then {
+    /// The receiver's tokens: must be `self`.
+    pub(crate) receiver: Expr,
+    pub(crate) method: Ident,
+    pub(crate) args: Vec<Arg>,
+}
+
+/// One argument.
+pub(crate) enum Arg {
+    Expr(Expr),
+    /// `$result`, spanned at its `$`.
+    Result(Span),
+    /// Tokens containing `$result` inside a larger expression, spanned at the `$`.
+    NestedResult(Span),
+}
+
+impl Parse for CallInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut krate = TokenStream::new();
+        while !input.peek(Token![;]) {
+            let tt: TokenTree = input.parse()?;
+            krate.extend([tt]);
+        }
+        input.parse::<Token![;]>()?;
+        if input.is_empty() {
+            return Err(input.error("expected `call!(stub, Type::method(args…))`"));
+        }
+        let stub: Expr = input.parse()?;
+        if input.is_empty() {
+            return Err(syn::Error::new(Span::call_site(), "expected `, Type::method(args…)` after the stub"));
+        }
+        input.parse::<Token![,]>()?;
+        let target = parse_invocation(input)?;
+        let mut then = None;
+        let mut timeout = None;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::then) {
+                let kw: kw::then = input.parse()?;
+                if then.is_some() {
+                    return Err(syn::Error::new(kw.span, "duplicate `then`: a call has one continuation"));
+                }
+                then = Some(parse_then(input)?);
+            } else if lookahead.peek(kw::timeout) {
+                let kw: kw::timeout = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let expr: Expr = input.parse()?;
+                if timeout.is_some() {
+                    return Err(syn::Error::new(kw.span, "duplicate `timeout`"));
+                }
+                timeout = Some(expr);
+            } else {
+                return Err(lookahead.error());
+            }
+        }
+        Ok(CallInput { krate, stub, target, then, timeout })
+    }
+}
+
+fn parse_invocation(input: ParseStream<'_>) -> syn::Result<Invocation> {
+    let path = Path::parse_mod_style(input)
+        .map_err(|e| syn::Error::new(e.span(), "expected `Type::method(args…)`"))?;
+    if path.segments.len() < 2 {
+        return Err(syn::Error::new_spanned(&path, "expected `Type::method(args…)`: name the callee's type"));
+    }
+    let (paren_span, args) = parse_args(input)?;
+    let mut segments: Punctuated<PathSegment, Token![::]> = path.segments;
+    let method = segments.pop().map(|p| p.into_value().ident).expect("two segments");
+    let ty = Path { leading_colon: path.leading_colon, segments: strip_trailing(segments) };
+    Ok(Invocation { ty, method, paren_span, args })
+}
+
+fn strip_trailing(mut segments: Punctuated<PathSegment, Token![::]>) -> Punctuated<PathSegment, Token![::]> {
+    if let Some(last) = segments.pop() {
+        segments.push(last.into_value());
+    }
+    segments
+}
+
+fn parse_then(input: ParseStream<'_>) -> syn::Result<Then> {
+    // The receiver: everything up to the last `.method(` of the continuation.
+    let receiver: Expr = if input.peek(Token![self]) {
+        let token: Token![self] = input.parse()?;
+        syn::parse_quote_spanned!(token.span=> self)
+    } else {
+        let mut tokens = TokenStream::new();
+        while !input.is_empty() && !(input.peek(Token![.]) && input.peek2(Ident) && input.peek3(syn::token::Paren)) {
+            let tt: TokenTree = input.parse()?;
+            tokens.extend([tt]);
+        }
+        syn::parse2(tokens).map_err(|e| syn::Error::new(e.span(), "expected `self.method(args…)`"))?
+    };
+    input.parse::<Token![.]>().map_err(|e| syn::Error::new(e.span(), "expected `.method(args…)` after `self`"))?;
+    let method: Ident = input.parse()?;
+    let (_, args) = parse_args(input)?;
+    Ok(Then { receiver, method, args })
+}
+
+/// A parenthesized, comma-separated argument list.
+fn parse_args(input: ParseStream<'_>) -> syn::Result<(Span, Vec<Arg>)> {
+    let content;
+    let paren = syn::parenthesized!(content in input);
+    let tokens: TokenStream = content.parse()?;
+    let mut args = Vec::new();
+    let mut current = Vec::new();
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => args.push(parse_arg(std::mem::take(&mut current))?),
+            _ => current.push(tt),
+        }
+    }
+    if !current.is_empty() {
+        args.push(parse_arg(current)?);
+    }
+    Ok((paren.span.join(), args))
+}
+
+fn parse_arg(tokens: Vec<TokenTree>) -> syn::Result<Arg> {
+    if let [TokenTree::Punct(dollar), TokenTree::Ident(name)] = tokens.as_slice() {
+        if dollar.as_char() == '$' && name == "result" {
+            return Ok(Arg::Result(dollar.span()));
+        }
+    }
+    if let Some(span) = find_result(&tokens) {
+        return Ok(Arg::NestedResult(span));
+    }
+    if tokens.is_empty() {
+        return Err(syn::Error::new(Span::call_site(), "expected an argument between the commas"));
+    }
+    syn::parse2::<Expr>(tokens.into_iter().collect()).map(Arg::Expr)
+}
+
+/// The span of a `$result` anywhere inside `tokens`.
+fn find_result(tokens: &[TokenTree]) -> Option<Span> {
+    for (i, tt) in tokens.iter().enumerate() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '$' => {
+                if matches!(tokens.get(i + 1), Some(TokenTree::Ident(id)) if id == "result") {
+                    return Some(p.span());
+                }
+            }
+            TokenTree::Group(g) if g.delimiter() != Delimiter::None || !g.stream().is_empty() => {
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                if let Some(span) = find_result(&inner) {
+                    return Some(span);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> syn::Result<CallInput> {
+        syn::parse2(tokens)
+    }
+
+    #[test]
+    fn parses_the_awaited_form() {
+        let input = parse(quote!($crate; self.stub, my::Remote::add(1, a + b))).unwrap();
+        let ty = &input.target.ty;
+        assert_eq!(quote!(#ty).to_string(), "my :: Remote");
+        assert_eq!(input.target.method, "add");
+        assert_eq!(input.target.args.len(), 2);
+        assert!(input.then.is_none() && input.timeout.is_none());
+    }
+
+    #[test]
+    fn parses_then_and_timeout() {
+        let input = parse(quote!(c; stub, R::m(), then self.k(7, $result), timeout = d)).unwrap();
+        let then = input.then.unwrap();
+        assert_eq!(then.method, "k");
+        assert!(matches!(then.args[0], Arg::Expr(_)));
+        assert!(matches!(then.args[1], Arg::Result(_)));
+        assert!(input.timeout.is_some());
+        assert!(input.target.args.is_empty());
+    }
+
+    #[test]
+    fn finds_nested_result_and_rejects_malformed_input() {
+        let input = parse(quote!(c; s, R::m(Some($result)))).unwrap();
+        assert!(matches!(input.target.args[0], Arg::NestedResult(_)));
+        assert!(parse(quote!(c; s, m(1))).is_err(), "a bare function is not Type::method");
+        assert!(parse(quote!(c; s)).is_err());
+        assert!(parse(quote!(c; s, R::m(1), then self.k($result), then self.k($result))).is_err());
+        assert!(parse(quote!(c; s, R::m(1), otherwise)).is_err());
+    }
+}
