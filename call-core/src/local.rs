@@ -18,8 +18,8 @@
 //! assert_eq!(sum, Ok(3));
 //! ```
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashSet, VecDeque};
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -34,6 +34,7 @@ thread_local! {
 }
 
 /// Whether `ptr` is an object hosted by a [`LocalStub`] on this thread.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn is_hosted(ptr: *const ()) -> bool {
     HOSTED.with(|h| h.borrow().contains(&(ptr as usize)))
 }
@@ -137,7 +138,8 @@ pub(crate) use executor::spawn;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod executor {
-    use std::collections::HashMap;
+    use std::cell::Cell;
+    use std::collections::{HashMap, VecDeque};
     use std::pin::Pin;
     use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll, Wake, Waker};

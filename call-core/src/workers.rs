@@ -114,7 +114,10 @@ pub fn serve_js<T: crate::Dispatch>(target: &T, envelope: JsValue) -> JsValue {
     match crate::dispatch::serve(target, &text, crate::rt::now_ms()) {
         crate::dispatch::Served::Ready(reply) => JsValue::from_str(&reply),
         crate::dispatch::Served::Pending(reply) => {
-            wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&reply.await)) }).into()
+            // Panics inside the plan are caught by `serve`; the wrapper only satisfies the
+            // `UnwindSafe` bound that wasm-bindgen puts on futures under panic=unwind.
+            let reply = std::panic::AssertUnwindSafe(async move { Ok(JsValue::from_str(&reply.await)) });
+            wasm_bindgen_futures::future_to_promise(reply).into()
         }
     }
 }

@@ -248,10 +248,19 @@ impl Generator<'_> {
 
     /// The `__call` RPC entry, on wasm32 only: it is a `#[wasm_bindgen]` method, which
     /// requires the type to be exported by wasm-bindgen, as `#[durable_object]` does.
+    ///
+    /// Under panic=unwind, wasm-bindgen requires `RefUnwindSafe` of every exported type with
+    /// `&self` methods. Dispatch catches a method's panic, answers it as a typed error and
+    /// keeps the object serving (what a JavaScript exception does), so the type is declared
+    /// unwind-safe here rather than by every user.
     fn rpc_entry(&self) -> TokenStream {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
         quote! {
+            #[cfg(all(target_arch = "wasm32", panic = "unwind"))]
+            #[automatically_derived]
+            impl ::core::panic::RefUnwindSafe for #self_ty {}
+
             #[cfg(target_arch = "wasm32")]
             #[allow(unused_qualifications)]
             const _: () = {

@@ -1,9 +1,17 @@
 //! The caller of the experiment.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use call_core::{call, continuation, CallError, CallStub};
 use futures_util::future::join_all;
 use wasm_bindgen_futures::JsFuture;
 use worker::*;
 
+use crate::remote::RemoteDo;
 use crate::rpc::{JsRemoteRpc, RemoteRpc};
 use crate::{expected, MODES};
 
@@ -11,11 +19,22 @@ use crate::{expected, MODES};
 #[durable_object]
 pub struct CallDelayController {
     env: Env,
+    /// Batches of `mode=continuation` still collecting results, by batch id.
+    batches: RefCell<HashMap<u64, Batch>>,
+    next_batch: RefCell<u64>,
+}
+
+#[derive(Default)]
+struct Batch {
+    n: u32,
+    arrived: u32,
+    ok: u32,
+    waker: Option<Waker>,
 }
 
 impl DurableObject for CallDelayController {
     fn new(_state: State, env: Env) -> Self {
-        Self { env }
+        Self { env, batches: RefCell::default(), next_batch: RefCell::new(0) }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -28,6 +47,8 @@ impl DurableObject for CallDelayController {
                 let start = Date::now().as_millis();
                 let ok = match mode.as_str() {
                     "rpc" => self.batch_rpc(n).await?,
+                    "call" => self.batch_call(n).await?,
+                    "continuation" => self.batch_continuation(n).await?,
                     _ => return Response::error(format!("mode must be one of {MODES:?}"), 400),
                 };
                 let ms = Date::now().as_millis() - start;
@@ -41,22 +62,101 @@ impl DurableObject for CallDelayController {
                 let ok = value == Some(f64::from(expected(i)));
                 Response::from_json(&serde_json::json!({ "i": i, "value": value, "ok": ok }))
             }
+            "/probe/app-error" => {
+                let remote = self.remote()?;
+                let divided = call!(remote, RemoteDo::divide(7, 0)).await;
+                let fine = call!(remote, RemoteDo::divide(7, 2)).await;
+                Response::from_json(&serde_json::json!({ "divided": divided, "fine": fine }))
+            }
+            "/probe/panic" => {
+                let remote = self.remote()?;
+                let panicked = call!(remote, RemoteDo::boom("probe".into())).await;
+                let after = call!(remote, RemoteDo::echo(5)).await;
+                Response::from_json(&serde_json::json!({ "panicked": panicked, "after": after }))
+            }
             _ => Response::error("not found", 404),
         }
     }
 }
 
 impl CallDelayController {
+    fn remote(&self) -> Result<CallStub> {
+        CallStub::by_name(&self.env, "REMOTE", "remote")
+    }
+
     /// `mode=rpc`: N concurrent raw RPC calls on one stub, then validate.
-    async fn batch_rpc(&self, n: u32) -> Result<usize> {
+    async fn batch_rpc(&self, n: u32) -> Result<u32> {
         let remote: RemoteRpc = self.env.durable_object("REMOTE")?.get_by_name("remote")?.into_rpc();
         let pending: Vec<JsFuture> = (0..n).map(|i| JsFuture::from(remote.rpc_echo(i))).collect();
         let results = join_all(pending).await;
-        let ok = results
-            .iter()
-            .zip(0..n)
-            .filter(|(r, i)| matches!(r, Ok(v) if v.as_f64() == Some(f64::from(expected(*i)))))
-            .count();
-        Ok(ok)
+        let valid = |(r, i): (&std::result::Result<wasm_bindgen::JsValue, _>, u32)| {
+            matches!(r, Ok(v) if v.as_f64() == Some(f64::from(expected(i))))
+        };
+        Ok(results.iter().zip(0..n).filter(|&p| valid(p)).count() as u32)
+    }
+
+    /// `mode=call`: N concurrent awaited `call!`s on one stub, then validate.
+    async fn batch_call(&self, n: u32) -> Result<u32> {
+        let remote = self.remote()?;
+        let pending: Vec<_> = (0..n).map(|i| call!(remote, RemoteDo::echo(i))).collect();
+        let results = join_all(pending).await;
+        Ok(results.iter().zip(0..n).filter(|(r, i)| **r == Ok(expected(*i))).count() as u32)
+    }
+
+    /// `mode=continuation`: N fire-and-continue `call!`s; `on_echo` records each result and
+    /// the batch ends when all N have arrived.
+    async fn batch_continuation(&self, n: u32) -> Result<u32> {
+        let remote = self.remote()?;
+        let batch = {
+            let mut next = self.next_batch.borrow_mut();
+            *next += 1;
+            *next
+        };
+        self.batches.borrow_mut().insert(batch, Batch { n, ..Batch::default() });
+        for i in 0..n {
+            call!(remote, RemoteDo::echo(i), then self.on_echo($result, i, batch));
+        }
+        Ok(BatchDone { controller: self, batch }.await)
+    }
+}
+
+/// Continuations: run when a reply (or a failure) arrives.
+#[continuation]
+impl CallDelayController {
+    /// Records one result of a `mode=continuation` batch.
+    pub fn on_echo(&self, result: std::result::Result<u32, CallError>, i: u32, batch: u64) {
+        let mut batches = self.batches.borrow_mut();
+        let Some(b) = batches.get_mut(&batch) else { return };
+        b.arrived += 1;
+        if result == Ok(expected(i)) {
+            b.ok += 1;
+        }
+        if b.arrived == b.n {
+            if let Some(w) = b.waker.take() {
+                w.wake();
+            }
+        }
+    }
+}
+
+/// Resolves to the number of valid results once every result of `batch` has arrived.
+struct BatchDone<'a> {
+    controller: &'a CallDelayController,
+    batch: u64,
+}
+
+impl Future for BatchDone<'_> {
+    type Output = u32;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        let mut batches = self.controller.batches.borrow_mut();
+        let Some(b) = batches.get_mut(&self.batch) else { return Poll::Ready(0) };
+        if b.arrived >= b.n {
+            let ok = b.ok;
+            batches.remove(&self.batch);
+            return Poll::Ready(ok);
+        }
+        b.waker = Some(cx.waker().clone());
+        Poll::Pending
     }
 }

@@ -2,6 +2,8 @@
 //! `RemoteDo` and validates every answer, in one of several modes:
 //!
 //! * `rpc`: hand-written wasm-bindgen RPC, the baseline every other mode is compared with;
+//! * `call`: N awaited `call!`s;
+//! * `continuation`: N fire-and-continue `call!`s, each result recorded by a continuation;
 //! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor.
 //!
 //! `GET /batch?mode=M&n=N` answers `{"mode","n","ok","ms"}`; `GET /modes` lists the modes.
@@ -16,10 +18,10 @@ mod remote;
 mod rpc;
 
 pub use controller::CallDelayController;
-pub use remote::RemoteDo;
+pub use remote::{MathError, RemoteDo};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them.
-pub const MODES: [&str; 2] = ["rpc", "js"];
+pub const MODES: [&str; 4] = ["rpc", "call", "continuation", "js"];
 
 /// The remote's answer for call `i`; every mode validates against it.
 pub fn expected(i: u32) -> u32 {
@@ -43,7 +45,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         "/probe/js-to-rust" => {
             env.durable_object("JS_CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
         }
-        "/probe/rust-to-js" => {
+        path if path.starts_with("/probe/") && path != "/probe/js-to-rust" => {
             env.durable_object("CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
         }
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),

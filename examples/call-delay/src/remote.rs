@@ -1,5 +1,9 @@
 //! The callee of the experiment.
 
+use std::time::Duration;
+
+use call_core::continuation;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::*;
 
@@ -16,6 +20,42 @@ impl DurableObject for RemoteDo {
 
     async fn fetch(&self, _req: Request) -> Result<Response> {
         Response::ok("RemoteDo")
+    }
+}
+
+/// The application error of [`RemoteDo::divide`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MathError {
+    /// Division by zero.
+    DivideByZero,
+}
+
+/// Callable with `call!` from other Durable Objects.
+#[continuation]
+impl RemoteDo {
+    /// The experiment's method: the same answer as `rpcEcho`.
+    pub fn echo(&self, i: u32) -> u32 {
+        crate::expected(i)
+    }
+
+    /// Fails with a typed application error on `b == 0`.
+    pub async fn divide(&self, a: i64, b: i64) -> std::result::Result<i64, MathError> {
+        if b == 0 {
+            return Err(MathError::DivideByZero);
+        }
+        Ok(a / b)
+    }
+
+    /// Panics: the caller gets `CallError::Remote` of kind `Panic`, and this object keeps
+    /// serving.
+    pub fn boom(&self, why: String) -> u32 {
+        panic!("boom: {why}")
+    }
+
+    /// Answers after `ms` milliseconds.
+    pub async fn slow(&self, ms: u32) -> u32 {
+        Delay::from(Duration::from_millis(u64::from(ms))).await;
+        ms
     }
 }
 

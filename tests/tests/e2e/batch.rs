@@ -1,0 +1,30 @@
+//! `/batch` in every mode: N concurrent calls, every result validated by the controller.
+
+use crate::harness::Ctx;
+
+const SIZES: [u32; 3] = [10, 50, 500];
+
+fn all_valid(ctx: &Ctx, mode: &str) {
+    for n in SIZES {
+        let answer = ctx.json(&format!("/batch?mode={mode}&n={n}"));
+        assert_eq!(answer["mode"], mode, "{answer}");
+        assert_eq!(answer["n"], n, "{answer}");
+        assert_eq!(answer["ok"], n, "{mode} at N={n}: {answer}");
+    }
+}
+
+pub fn rpc(ctx: &Ctx) {
+    all_valid(ctx, "rpc");
+}
+
+pub fn js(ctx: &Ctx) {
+    all_valid(ctx, "js");
+}
+
+pub fn call(ctx: &Ctx) {
+    all_valid(ctx, "call");
+}
+
+pub fn continuation(ctx: &Ctx) {
+    all_valid(ctx, "continuation");
+}
