@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::{RemoteError, RemoteErrorKind};
+use crate::plan::Step;
 use crate::wire::{self, Limits};
 
 /// A future owned by one dispatch, borrowing the target.
@@ -88,15 +89,18 @@ pub fn serve<'a, T: Dispatch>(target: &'a T, envelope: &str, now_ms: u64) -> Ser
             };
         }
     }
-    let steps: Vec<(String, String, Vec<(u32, u32)>)> =
-        env.p.iter().map(|s| (s.m.clone().into_owned(), s.a.get().to_owned(), s.r.clone())).collect();
+    let steps: Vec<Step> = env
+        .p
+        .iter()
+        .map(|s| Step { method: s.m.clone().into_owned(), args: s.a.get().to_owned(), refs: s.r.clone() })
+        .collect();
     Served::Pending(Box::pin(run_steps(target, steps, limits)))
 }
 
-async fn run_steps<T: Dispatch>(target: &T, steps: Vec<(String, String, Vec<(u32, u32)>)>, limits: Limits) -> String {
+async fn run_steps<T: Dispatch>(target: &T, steps: Vec<Step>, limits: Limits) -> String {
     let last = steps.len() - 1;
     let mut results: Vec<String> = Vec::with_capacity(steps.len());
-    for (i, (method, args, refs)) in steps.into_iter().enumerate() {
+    for (i, Step { method, args, refs }) in steps.into_iter().enumerate() {
         let args = match substitute(&args, &refs, &results) {
             Ok(args) => args,
             Err(e) => return wire::reply_remote(&e),

@@ -13,10 +13,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
 use crate::plan::Call;
+use crate::rt;
 use crate::timer::Sleep;
 use crate::transport::{widen, Transport};
 use crate::wire::{self, Limits};
-use crate::rt;
 
 /// How long a caller waits for a reply unless the call sets its own timeout
 /// (`call!(…, timeout = d)`): 30 seconds.

@@ -1,7 +1,7 @@
 //! Typed continuations for Cloudflare Durable Objects.
 //!
 //! One Durable Object calls another and continues with the result; rustc checks the whole
-//! thing. [`#[continuation]`](continuation) marks the methods of a Durable Object as
+//! thing. [`#[continuation]`](macro@continuation) marks the methods of a Durable Object as
 //! callable; [`call!`] compiles a call into a [`Plan`] whose method ids, argument
 //! encoders and result type are fixed at compile time; the executor runs it with one
 //! native RPC — no storage, no queue, no `blockConcurrencyWhile`.
@@ -29,7 +29,7 @@
 //!
 //! Modules, in the order data flows: [`plan`] (the IR a call compiles to) → [`wire`]
 //! (envelope and reply) → [`executor`] (send, deadline, decode) → [`dispatch`] (the
-//! callee: method ids to methods) → [`continuation`] (running the caller's method with the
+//! callee: method ids to methods) → [`continuation`](mod@continuation) (running the caller's method with the
 //! result). Transports: [`CallStub`] (Durable Object RPC) and [`local`] (in-process).
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]

@@ -53,7 +53,7 @@ pub enum Fault {
 }
 
 /// A stub whose callee lives in this process: `send` runs the callee's `__call` code
-/// ([`serve`](crate::dispatch::serve)) directly.
+/// ([`serve`]) directly.
 ///
 /// The callee is leaked on purpose: like a Durable Object, it stays at one address for the
 /// rest of the program, so it may also be the receiver of `then` continuations.

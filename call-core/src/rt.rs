@@ -43,10 +43,7 @@ mod imp {
     use std::future::Future;
 
     pub(crate) fn now_ms() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
     }
 
     pub(crate) fn spawn(task: impl Future<Output = ()> + 'static) {

@@ -164,14 +164,12 @@ struct VersionOnly {
 
 /// Decodes and validates an envelope against `limits`.
 pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a>, RemoteError> {
-    limits
-        .check_bytes("the envelope", text.len())
-        .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    limits.check_bytes("the envelope", text.len()).map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
     let envelope: Envelope<'a> = match serde_json::from_str(text) {
         Ok(e) => e,
         Err(e) => {
             if let Ok(VersionOnly { v }) = serde_json::from_str::<VersionOnly>(text) {
-                if v != serde_json::Value::from(PROTOCOL_VERSION) {
+                if v != PROTOCOL_VERSION {
                     return Err(version_mismatch(&v));
                 }
             }

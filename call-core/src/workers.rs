@@ -69,9 +69,9 @@ impl Future for RpcReply {
             Err(thrown) => Err(thrown.take().unwrap_or(JsValue::UNDEFINED)),
         };
         Poll::Ready(match settled {
-            Ok(value) => value
-                .as_string()
-                .ok_or_else(|| CallError::Transport(format!("the reply is not a string: {value:?}"))),
+            Ok(value) => {
+                value.as_string().ok_or_else(|| CallError::Transport(format!("the reply is not a string: {value:?}")))
+            }
             Err(error) => Err(rpc_failure(&error)),
         })
     }

@@ -5,7 +5,6 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Path, Token};
 
-
 /// Parsed attribute arguments.
 pub(crate) struct Args {
     /// Path of call-core in generated code.

@@ -30,7 +30,10 @@ pub(crate) fn continuation(model: &Impl<'_>) -> Result<(), Error> {
     let mut errors = Errors::default();
     let item = model.original;
     if let Some((_, path, _)) = &item.trait_ {
-        errors.push(Error::new_spanned(path, "`#[continuation]` goes on an inherent `impl Type` block, not a trait impl"));
+        errors.push(Error::new_spanned(
+            path,
+            "`#[continuation]` goes on an inherent `impl Type` block, not a trait impl",
+        ));
     }
     if !item.generics.params.is_empty() {
         errors.push(Error::new_spanned(&item.generics, "`#[continuation]` does not support generic impls"));

@@ -101,8 +101,7 @@ impl Parse for CallInput {
 }
 
 fn parse_invocation(input: ParseStream<'_>) -> syn::Result<Invocation> {
-    let path = Path::parse_mod_style(input)
-        .map_err(|e| syn::Error::new(e.span(), "expected `Type::method(args…)`"))?;
+    let path = Path::parse_mod_style(input).map_err(|e| syn::Error::new(e.span(), "expected `Type::method(args…)`"))?;
     if path.segments.len() < 2 {
         return Err(syn::Error::new_spanned(&path, "expected `Type::method(args…)`: name the callee's type"));
     }
@@ -121,21 +120,25 @@ fn strip_trailing(mut segments: Punctuated<PathSegment, Token![::]>) -> Punctuat
 }
 
 fn parse_then(input: ParseStream<'_>) -> syn::Result<Then> {
-    // The receiver: everything up to the last `.method(` of the continuation.
-    let receiver: Expr = if input.peek(Token![self]) {
-        let token: Token![self] = input.parse()?;
-        syn::parse_quote_spanned!(token.span=> self)
-    } else {
-        let mut tokens = TokenStream::new();
-        while !input.is_empty() && !(input.peek(Token![.]) && input.peek2(Ident) && input.peek3(syn::token::Paren)) {
-            let tt: TokenTree = input.parse()?;
-            tokens.extend([tt]);
+    // `RECEIVER . method (args)`: everything up to the next top-level comma, split before
+    // its last `.method(…)`, so that `self.inner.k(…)` is reported as a receiver error.
+    let mut tokens = Vec::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        tokens.push(input.parse::<TokenTree>()?);
+    }
+    let expected = |span| syn::Error::new(span, "expected `self.method(args…)` after `then`");
+    let n = tokens.len();
+    let (dot, method, group) = match tokens.get(n.saturating_sub(3)..) {
+        Some([TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(group)])
+            if n > 3 && dot.as_char() == '.' && group.delimiter() == Delimiter::Parenthesis =>
+        {
+            (dot.span(), method.clone(), group.clone())
         }
-        syn::parse2(tokens).map_err(|e| syn::Error::new(e.span(), "expected `self.method(args…)`"))?
+        _ => return Err(expected(tokens.first().map_or(input.span(), TokenTree::span))),
     };
-    input.parse::<Token![.]>().map_err(|e| syn::Error::new(e.span(), "expected `.method(args…)` after `self`"))?;
-    let method: Ident = input.parse()?;
-    let (_, args) = parse_args(input)?;
+    let receiver: TokenStream = tokens[..n - 3].iter().cloned().collect();
+    let receiver: Expr = syn::parse2(receiver).map_err(|_| expected(dot))?;
+    let args = syn::parse::Parser::parse2(parse_args_inner, group.stream())?;
     Ok(Then { receiver, method, args })
 }
 
@@ -143,6 +146,10 @@ fn parse_then(input: ParseStream<'_>) -> syn::Result<Then> {
 fn parse_args(input: ParseStream<'_>) -> syn::Result<(Span, Vec<Arg>)> {
     let content;
     let paren = syn::parenthesized!(content in input);
+    Ok((paren.span.join(), parse_args_inner(&content)?))
+}
+
+fn parse_args_inner(content: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
     let tokens: TokenStream = content.parse()?;
     let mut args = Vec::new();
     let mut current = Vec::new();
@@ -155,7 +162,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<(Span, Vec<Arg>)> {
     if !current.is_empty() {
         args.push(parse_arg(current)?);
     }
-    Ok((paren.span.join(), args))
+    Ok(args)
 }
 
 fn parse_arg(tokens: Vec<TokenTree>) -> syn::Result<Arg> {
@@ -232,5 +239,7 @@ mod tests {
         assert!(parse(quote!(c; s)).is_err());
         assert!(parse(quote!(c; s, R::m(1), then self.k($result), then self.k($result))).is_err());
         assert!(parse(quote!(c; s, R::m(1), otherwise)).is_err());
+        let nested = parse(quote!(c; s, R::m(1), then self.inner.k($result))).unwrap().then.unwrap();
+        assert_eq!(quote::ToTokens::to_token_stream(&nested.receiver).to_string(), "self . inner");
     }
 }

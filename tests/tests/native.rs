@@ -41,14 +41,16 @@ impl Remote {
     pub fn nothing(&self) {}
 }
 
+type Sum = Result<i64, CallError<MathError>>;
+
 #[derive(Default)]
 pub struct Controller {
-    seen: RefCell<Vec<(u32, Result<i64, CallError<MathError>>)>>,
+    seen: RefCell<Vec<(u32, Sum)>>,
 }
 
 #[continuation]
 impl Controller {
-    pub fn on_sum(&self, sum: Result<i64, CallError<MathError>>, op: u32) {
+    pub fn on_sum(&self, sum: Sum, op: u32) {
         self.seen.borrow_mut().push((op, sum));
     }
 

@@ -52,14 +52,15 @@ pub fn build(tc: &Toolchain, crate_dir: &Path) -> Result<Built> {
 
     say(format!("building {} for wasm32", info.name));
     let target_dir = root.join("target/wasm32");
-    run(tc
-        .wasm_cargo()
-        .current_dir(&root)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "--package", &info.name]))?;
-    let wasm = target_dir
-        .join("wasm32-unknown-unknown/release")
-        .join(format!("{}.wasm", info.name.replace('-', "_")));
+    run(tc.wasm_cargo().current_dir(&root).env("CARGO_TARGET_DIR", &target_dir).args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--package",
+        &info.name,
+    ]))?;
+    let wasm = target_dir.join("wasm32-unknown-unknown/release").join(format!("{}.wasm", info.name.replace('-', "_")));
     if !wasm.is_file() {
         bail!("{} was not produced; is the crate a `cdylib`?", wasm.display());
     }

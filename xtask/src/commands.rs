@@ -80,11 +80,7 @@ pub(crate) fn demo(_args: &[String]) -> Result<()> {
             let json = batch(&workerd, mode, n)?;
             let client_ms = started.elapsed().as_secs_f64() * 1000.0;
             let ms = json["ms"].as_f64().unwrap_or(client_ms);
-            table.push_str(&format!(
-                "| {mode} | {n} | {} | {ms:.1} | {:.4} |\n",
-                json["ok"],
-                ms / f64::from(n)
-            ));
+            table.push_str(&format!("| {mode} | {n} | {} | {ms:.1} | {:.4} |\n", json["ok"], ms / f64::from(n)));
         }
     }
     println!("{table}");

@@ -95,13 +95,13 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
         let in_js = js_modules.iter().find(|m| m.classes.contains(&class));
         match (wasm.classes.get(&class), in_js) {
             (Some(methods), None) => rust_classes.push((class, methods)),
-            (None, Some(module)) => js_exports.entry(&module.import).or_default().push(
-                module.classes.iter().find(|c| **c == class).map(String::as_str).unwrap_or_default(),
-            ),
-            (Some(_), Some(module)) => bail!(
-                "Durable Object class `{class}` is defined both by the Rust crate and by {}",
-                module.import
-            ),
+            (None, Some(module)) => js_exports
+                .entry(&module.import)
+                .or_default()
+                .push(module.classes.iter().find(|c| **c == class).map(String::as_str).unwrap_or_default()),
+            (Some(_), Some(module)) => {
+                bail!("Durable Object class `{class}` is defined both by the Rust crate and by {}", module.import)
+            }
             (None, None) => bail!(
                 "Durable Object class `{class}` (wrangler.toml) is neither a `#[durable_object]` \
                  of the crate nor exported by a module in [package.metadata.call-core] js-modules"
@@ -174,8 +174,7 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
         }
         out.push_str("}\n");
     }
-    let handlers: Vec<&str> =
-        HANDLERS.iter().copied().filter(|h| wasm.functions.iter().any(|f| f == h)).collect();
+    let handlers: Vec<&str> = HANDLERS.iter().copied().filter(|h| wasm.functions.iter().any(|f| f == h)).collect();
     if !handlers.is_empty() {
         out.push_str("\nexport default {\n");
         for h in handlers {

@@ -46,9 +46,9 @@ fn parse(raw: &[u8]) -> Result<Response> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| crate::Error(format!("no status in {head:?}")))?;
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked"));
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked")
+    });
     let body = &raw[split + 4..];
     let body = if chunked { dechunk(body)? } else { body.to_vec() };
     Ok(Response { status, body: String::from_utf8_lossy(&body).into_owned() })
@@ -82,7 +82,8 @@ mod tests {
         let plain = parse(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi").unwrap();
         assert_eq!((plain.status, plain.body.as_str()), (200, "hi"));
         let chunked =
-            parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap();
+            parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+                .unwrap();
         assert_eq!((chunked.status, chunked.body.as_str()), (404, "abcde"));
     }
 }

@@ -109,9 +109,7 @@ fn rustup_has_wasm32() -> bool {
     };
     let lib = Path::new(sysroot.trim()).join("lib/rustlib/wasm32-unknown-unknown/lib");
     std::fs::read_dir(lib)
-        .map(|entries| {
-            entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
-        })
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libstd-")))
         .unwrap_or(false)
 }
 
@@ -341,9 +339,7 @@ fn ensure_npm(root: &Path) -> Result<PathBuf> {
         bail!("npm is not installed: install Node.js 20 or newer (Debian: `apt-get install nodejs npm`)");
     }
     say("npm: installing workerd and wrangler from package-lock.json");
-    run(Command::new("npm")
-        .current_dir(root)
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    run(Command::new("npm").current_dir(root).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))?;
     Ok(node_modules)
 }
 

@@ -216,9 +216,7 @@ impl Generator<'_> {
                 Output::Value(t) => vec![t],
                 Output::Result { ok, err } => vec![ok, err],
             };
-            params.chain(outputs).map(|ty| {
-                quote_spanned!(ty.span()=> #krate::__private::assert_data::<#ty>();)
-            })
+            params.chain(outputs).map(|ty| quote_spanned!(ty.span()=> #krate::__private::assert_data::<#ty>();))
         });
         quote! {
             #[allow(unused_qualifications)]

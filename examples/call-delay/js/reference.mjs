@@ -22,17 +22,20 @@ export class JsController extends DurableObject {
       const value = await remote.rpcEcho(i);
       return Response.json({ i, value, ok: value === expected(i) });
     }
-    const n = Number(url.searchParams.get("n"));
+    const n = Number(url.searchParams.get("n") ?? 10);
+    const rounds = Math.max(1, Number(url.searchParams.get("rounds") ?? 1));
     const remote = this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
     const start = Date.now();
-    const pending = [];
-    for (let i = 0; i < n; i++) pending.push(remote.echo(i));
-    const results = await Promise.all(pending);
-    const ms = Date.now() - start;
     let ok = 0;
-    results.forEach((value, i) => {
-      if (value === expected(i)) ok++;
-    });
-    return Response.json({ mode: "js", n, ok, ms });
+    for (let round = 0; round < rounds; round++) {
+      const pending = [];
+      for (let i = 0; i < n; i++) pending.push(remote.echo(i));
+      const results = await Promise.all(pending);
+      results.forEach((value, i) => {
+        if (value === expected(i)) ok++;
+      });
+    }
+    const ms = Date.now() - start;
+    return Response.json({ mode: "js", n, rounds, ok, ms });
   }
 }

@@ -6,7 +6,9 @@
 //! * `continuation`: N fire-and-continue `call!`s, each result recorded by a continuation;
 //! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor.
 //!
-//! `GET /batch?mode=M&n=N` answers `{"mode","n","ok","ms"}`; `GET /modes` lists the modes.
+//! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls one after the other
+//! and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated results, N×R when
+//! all are right); `GET /modes` lists the modes.
 
 // Not `missing_docs`: workers-rs's `#[durable_object]` emits undocumented public methods.
 #![warn(unreachable_pub, rust_2018_idioms)]

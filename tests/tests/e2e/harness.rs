@@ -17,8 +17,8 @@ pub struct Ctx {
 impl Ctx {
     /// `GET path`, expecting status 200 and a JSON body.
     pub fn json(&self, path: &str) -> serde_json::Value {
-        let answer = http::get(self.workerd.addr, path, Duration::from_secs(120))
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let answer =
+            http::get(self.workerd.addr, path, Duration::from_secs(120)).unwrap_or_else(|e| panic!("GET {path}: {e}"));
         assert_eq!(answer.status, 200, "GET {path} answered {}: {}", answer.status, answer.body);
         answer.json().unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
@@ -30,8 +30,10 @@ pub type Test = (&'static str, fn(&Ctx));
 /// Runs `tests` (those matching the command line's filters) and reports.
 pub fn run(tests: &[Test]) -> ExitCode {
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let selected: Vec<&Test> =
-        tests.iter().filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))).collect();
+    let selected: Vec<&Test> = tests
+        .iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .collect();
     println!("\nrunning {} end-to-end tests in workerd", selected.len());
     if selected.is_empty() {
         return ExitCode::SUCCESS;
