@@ -10,11 +10,56 @@ export class JsRemote extends DurableObject {
   echo(i) {
     return expected(i);
   }
+
+  // A JavaScript callee that throws on the `__call` entry (an end-to-end fault case).
+  __call(_envelope) {
+    throw new Error("JsRemote does not take envelopes");
+  }
+}
+
+// Hostile inputs for a Rust Durable Object's `__call` entry; each must get a typed error
+// reply, and a valid call afterwards must still succeed. `id` is a valid method id
+// (`RemoteDo::echo#…`), fetched by the test from /probe/methods.
+function badInputs(id) {
+  const envelope = (p, v = 1) => JSON.stringify({ v, id: 1, p });
+  const deep = "[".repeat(100000) + "]".repeat(100000);
+  const huge = "[" + new Array(2000000).fill("0").join(",") + "]";
+  const random = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => (i * 7919 + 13) % 256));
+  return {
+    random_bytes: new Uint8Array(Array.from({ length: 64 }, (_, i) => (i * 31 + 7) % 256)),
+    random_text: random,
+    truncated_json: envelope([{ m: id, a: [1] }]).slice(0, 25),
+    empty_object: "{}",
+    not_a_string: { v: 1, id: 1, p: [] },
+    wrong_version: envelope([{ m: id, a: [1] }], 99),
+    unknown_method: envelope([{ m: "RemoteDo::nope#00000000", a: [] }]),
+    old_signature: envelope([{ m: id.split("#")[0] + "#deadbeef", a: [1] }]),
+    wrong_argument_types: envelope([{ m: id, a: ["one"] }]),
+    wrong_argument_count: envelope([{ m: id, a: [1, 2, 3] }]),
+    huge_array: `{"v":1,"id":1,"p":[{"m":"${id}","a":${huge}}]}`,
+    deeply_nested: `{"v":1,"id":1,"p":[{"m":"${id}","a":${deep}}]}`,
+    past_deadline: JSON.stringify({ v: 1, id: 1, dl: 1, p: [{ m: id, a: [1] }] }),
+    forward_reference: JSON.stringify({ v: 1, id: 1, p: [{ m: id, a: [null], r: [[0, 0]] }] }),
+  };
 }
 
 export class JsController extends DurableObject {
   async fetch(request) {
     const url = new URL(request.url);
+    if (url.pathname === "/probe/js-bad-input") {
+      const id = url.searchParams.get("id");
+      const remote = this.env.REMOTE.get(this.env.REMOTE.idFromName("remote"));
+      const replies = {};
+      for (const [name, input] of Object.entries(badInputs(id))) {
+        try {
+          replies[name] = JSON.parse(await remote.__call(input));
+        } catch (e) {
+          replies[name] = { thrown: String(e) };
+        }
+      }
+      const valid = JSON.parse(await remote.__call(JSON.stringify({ v: 1, id: 2, p: [{ m: id, a: [20] }] })));
+      return Response.json({ replies, valid });
+    }
     if (url.pathname === "/probe/js-to-rust") {
       // A JS caller invoking a Rust Durable Object's exported method over native RPC.
       const i = Number(url.searchParams.get("i"));

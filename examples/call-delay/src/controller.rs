@@ -12,16 +12,18 @@ use wasm_bindgen_futures::JsFuture;
 use worker::*;
 
 use crate::remote::RemoteDo;
-use crate::rpc::{JsRemoteRpc, RemoteRpc};
+use crate::rpc::RemoteRpc;
 use crate::{expected, MODES};
 
 /// The controller Durable Object: runs one batch per `/batch` request.
 #[durable_object]
 pub struct CallDelayController {
-    env: Env,
+    pub(crate) env: Env,
     /// Batches of `mode=continuation` still collecting results, by batch id.
     batches: RefCell<HashMap<u64, Batch>>,
     next_batch: RefCell<u64>,
+    /// What the continuations of probes received, by probe tag.
+    probes: RefCell<HashMap<String, Vec<serde_json::Value>>>,
 }
 
 #[derive(Default)]
@@ -34,7 +36,7 @@ struct Batch {
 
 impl DurableObject for CallDelayController {
     fn new(_state: State, env: Env) -> Self {
-        Self { env, batches: RefCell::default(), next_batch: RefCell::new(0) }
+        Self { env, batches: RefCell::default(), next_batch: RefCell::new(0), probes: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -63,33 +65,14 @@ impl DurableObject for CallDelayController {
                 let answer = serde_json::json!({ "mode": mode, "n": n, "rounds": rounds, "ok": ok, "ms": ms });
                 Response::from_json(&answer)
             }
-            "/probe/rust-to-js" => {
-                // A Rust caller invoking a JavaScript Durable Object's method over native RPC.
-                let i: u32 = param("i").and_then(|i| i.parse().ok()).unwrap_or(0);
-                let remote: JsRemoteRpc = self.env.durable_object("JS_REMOTE")?.get_by_name("remote")?.into_rpc();
-                let value = JsFuture::from(remote.echo(i)).await?.as_f64();
-                let ok = value == Some(f64::from(expected(i)));
-                Response::from_json(&serde_json::json!({ "i": i, "value": value, "ok": ok }))
-            }
-            "/probe/app-error" => {
-                let remote = self.remote()?;
-                let divided = call!(remote, RemoteDo::divide(7, 0)).await;
-                let fine = call!(remote, RemoteDo::divide(7, 2)).await;
-                Response::from_json(&serde_json::json!({ "divided": divided, "fine": fine }))
-            }
-            "/probe/panic" => {
-                let remote = self.remote()?;
-                let panicked = call!(remote, RemoteDo::boom("probe".into())).await;
-                let after = call!(remote, RemoteDo::echo(5)).await;
-                Response::from_json(&serde_json::json!({ "panicked": panicked, "after": after }))
-            }
+            path if path.starts_with("/probe/") => self.probe(&path["/probe/".len()..], param).await,
             _ => Response::error("not found", 404),
         }
     }
 }
 
 impl CallDelayController {
-    fn remote(&self) -> Result<CallStub> {
+    pub(crate) fn remote(&self) -> Result<CallStub> {
         CallStub::by_name(&self.env, "REMOTE", "remote")
     }
 
@@ -143,6 +126,27 @@ impl CallDelayController {
                 w.wake();
             }
         }
+    }
+
+    /// Records what the continuation of a probe received.
+    pub fn on_probe(&self, result: std::result::Result<u32, CallError>, tag: String) {
+        self.probes.borrow_mut().entry(tag).or_default().push(crate::probes::record(&result));
+    }
+}
+
+impl CallDelayController {
+    /// A tag for one probe run, so that concurrent or repeated probes do not mix.
+    pub(crate) fn fresh_probe_tag(&self, name: &str) -> String {
+        let mut next = self.next_batch.borrow_mut();
+        *next += 1;
+        let tag = format!("{name}-{next}");
+        self.probes.borrow_mut().insert(tag.clone(), Vec::new());
+        tag
+    }
+
+    /// What the continuations of probe `tag` received so far.
+    pub(crate) fn probe_results(&self, tag: &str) -> Vec<serde_json::Value> {
+        self.probes.borrow().get(tag).cloned().unwrap_or_default()
     }
 }
 

@@ -16,6 +16,8 @@
 use worker::*;
 
 mod controller;
+mod memory;
+mod probes;
 mod remote;
 mod rpc;
 
@@ -44,10 +46,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             };
             env.durable_object(binding)?.get_by_name("controller")?.fetch_with_request(req).await
         }
-        "/probe/js-to-rust" => {
+        // Probes for the end-to-end tests: `/probe/js-*` run in the JavaScript controller,
+        // the others in the Rust one (see probes.rs).
+        path if path.starts_with("/probe/js-") => {
             env.durable_object("JS_CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
         }
-        path if path.starts_with("/probe/") && path != "/probe/js-to-rust" => {
+        path if path.starts_with("/probe/") => {
             env.durable_object("CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
         }
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),

@@ -3,8 +3,10 @@
 
 mod batch;
 mod errors;
+mod faults;
 mod harness;
 mod interop;
+mod load;
 
 fn main() -> std::process::ExitCode {
     harness::run(&[
@@ -16,5 +18,15 @@ fn main() -> std::process::ExitCode {
         ("interop_rust_caller_to_js_do", interop::rust_to_js),
         ("errors_app_error_arrives_typed", errors::app_error),
         ("errors_panic_is_typed_and_callee_keeps_serving", errors::panic),
+        ("faults_timeout_once_late_reply_dropped", faults::timeout),
+        ("faults_cancel_runs_continuation_once", faults::cancel),
+        ("faults_js_callee_throws", faults::js_callee_throws),
+        ("faults_class_without_call_entry", faults::no_entry),
+        ("faults_bad_input_from_js_gets_typed_errors", faults::bad_input),
+        ("load_call_10k", load::call_10k),
+        ("load_continuation_10k", load::continuation_10k),
+        ("load_memory_per_pending_call", load::memory_per_pending_call),
+        // Last: whatever the faults above did, the batch modes still work.
+        ("after_faults_batches_still_validate", batch::call),
     ])
 }
