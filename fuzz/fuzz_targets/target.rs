@@ -1,0 +1,38 @@
+//! The fuzzed callee, shared by the fuzz target and the corpus regression test
+//! (tests/tests/fuzz_corpus.rs includes this file).
+
+use call_core::local::block_on;
+use call_core::{continuation, dispatch, wire, CallError};
+
+pub struct Target;
+
+#[continuation]
+impl Target {
+    pub fn echo(&self, i: u32) -> u32 {
+        i.wrapping_mul(2).wrapping_add(1)
+    }
+
+    pub fn text(&self, s: String, values: Vec<i64>) -> usize {
+        s.len() + values.len()
+    }
+
+    pub async fn add(&self, a: i64, b: i64) -> Result<i64, String> {
+        a.checked_add(b).ok_or_else(|| "overflow".to_string())
+    }
+
+    pub fn nested(&self, value: serde_json::Value) -> serde_json::Value {
+        value
+    }
+
+    pub fn nothing(&self) {}
+}
+
+/// Serves `envelope` as the `__call` entry does and checks that the reply is a reply of the
+/// protocol: a value, an application error or a typed remote error. Panics otherwise.
+pub fn check(envelope: &str) {
+    let reply = block_on(dispatch::serve(&Target, envelope, 1_000).reply());
+    match wire::decode_reply::<serde_json::Value, serde_json::Value>(&reply) {
+        Ok(_) | Err(CallError::App(_)) | Err(CallError::Remote(_)) => {}
+        Err(other) => panic!("the reply {reply:?} to {envelope:?} is not a protocol reply: {other:?}"),
+    }
+}

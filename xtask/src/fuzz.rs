@@ -1,0 +1,94 @@
+//! `cargo xtask fuzz --seconds S`: fuzz envelope decoding and dispatch with cargo-fuzz
+//! (libFuzzer, nightly), for a bounded time.
+//!
+//! The target is `fuzz/fuzz_targets/envelope.rs`; its seeds are committed in
+//! `fuzz/seeds/envelope`. The growing corpus lives in `target/fuzz-corpus` (not
+//! committed). Crashing inputs are copied to `fuzz/regressions`, which the test
+//! `tests/tests/fuzz_corpus.rs` replays on every `cargo xtask test`.
+
+use std::process::{Command, Stdio};
+
+use crate::util::{cache_dir, output, run, say, workspace_root, Context};
+use crate::{bail, Result};
+
+/// The cargo-fuzz release installed (and cached) by the command.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// What a fuzzing run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Inputs executed.
+    pub executions: u64,
+    /// Crashing inputs found (copied to `fuzz/regressions`).
+    pub crashes: Vec<String>,
+    /// Seconds fuzzed.
+    pub seconds: u64,
+}
+
+/// Fuzzes for `seconds`.
+pub fn run_for(seconds: u64) -> Result<Report> {
+    let root = workspace_root();
+    if output(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])).is_none() {
+        bail!("fuzzing needs the nightly toolchain (libFuzzer instrumentation): `rustup toolchain install nightly`");
+    }
+    let cargo_fuzz = ensure_cargo_fuzz()?;
+    let corpus = root.join("target/fuzz-corpus/envelope");
+    std::fs::create_dir_all(&corpus)?;
+    let seeds = root.join("fuzz/seeds/envelope");
+    let artifacts = root.join("fuzz/artifacts/envelope");
+    let before: Vec<String> = list(&artifacts);
+    say(format!("fuzzing `envelope` for {seconds} s (corpus in {})", corpus.display()));
+    let out = Command::new(&cargo_fuzz)
+        .current_dir(&root)
+        .env("RUSTUP_TOOLCHAIN", "nightly")
+        .args(["fuzz", "run", "--fuzz-dir", "fuzz", "envelope"])
+        .arg(&corpus)
+        .arg(&seeds)
+        .arg("--")
+        .arg(format!("-max_total_time={seconds}"))
+        .args(["-print_final_stats=1", "-max_len=65536"])
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped())
+        .output()
+        .context(|| format!("cannot run {}", cargo_fuzz.display()))?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    let executions = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+        .filter_map(|n| n.trim().parse().ok())
+        .next_back()
+        .unwrap_or(0);
+    let crashes: Vec<String> = list(&artifacts).into_iter().filter(|a| !before.contains(a)).collect();
+    let regressions = root.join("fuzz/regressions");
+    std::fs::create_dir_all(&regressions)?;
+    for crash in &crashes {
+        std::fs::copy(artifacts.join(crash), regressions.join(crash))?;
+    }
+    if !out.status.success() && crashes.is_empty() {
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!("cargo fuzz failed ({}):\n{}", out.status, tail.join("\n"));
+    }
+    Ok(Report { executions, crashes, seconds })
+}
+
+fn list(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn ensure_cargo_fuzz() -> Result<std::path::PathBuf> {
+    let root = cache_dir().join("tools").join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
+    let bin = root.join("bin/cargo-fuzz");
+    let installed = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if installed.contains(CARGO_FUZZ_VERSION) {
+        return Ok(bin);
+    }
+    say(format!("installing cargo-fuzz {CARGO_FUZZ_VERSION} from crates.io (once)"));
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["install", "cargo-fuzz", "--version", &format!("={CARGO_FUZZ_VERSION}"), "--root"])
+        .arg(&root)
+        .env_remove("CARGO_TARGET_DIR"))?;
+    Ok(bin)
+}
