@@ -135,8 +135,53 @@ fn wrangler_dry_run() -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn bench(_args: &[String]) -> Result<()> {
-    bail!("bench is not implemented yet")
+pub(crate) fn bench(args: &[String]) -> Result<()> {
+    use xtask::bench::{self, Options};
+    let opts = Options::parse(args)?;
+    if opts.help {
+        print!("{}", bench::HELP);
+        return Ok(());
+    }
+    if !opts.workerd {
+        println!("{}", bench::native_table(&bench::native()?));
+        return Ok(());
+    }
+    let started = Instant::now();
+    let (tc, built) = setup_and_build(None)?;
+    let native = if opts.native { bench::native()? } else { Vec::new() };
+    let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
+    say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
+    let listed = modes(&workerd)?;
+    let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
+    if let Some(unknown) = modes.iter().find(|m| !listed.contains(m)) {
+        bail!("--modes: the example has no mode `{unknown}`; /modes lists {listed:?}");
+    }
+    let samples = bench::measure(&workerd, &modes, &opts.sizes, opts.runs)?;
+    drop(workerd);
+    let rows = bench::summarize(&samples, &modes, &opts.sizes);
+    let mut tables = format!("## Durable Object calls in local workerd\n\n{}", bench::table(&rows));
+    tables.push_str(&format!("\nms/op: {}\n", bench::TIMING));
+    if !native.is_empty() {
+        tables.push_str("\n## Per-call work of call-core, native\n\n");
+        tables.push_str(&bench::native_table(&native));
+        tables.push_str(
+            "\nns/op: median (min..max) of timed samples of 10000 operations each, release build, \
+             `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs).\n",
+        );
+    }
+    println!("{tables}");
+    let header = bench::header(&tc.npm_bin("workerd"), &opts);
+    let wasm = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
+    std::fs::create_dir_all(&opts.out)?;
+    let write = |name: &str, text: String| -> Result<()> {
+        let path = opts.out.join(name);
+        std::fs::write(&path, text).map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))
+    };
+    write("bench.md", format!("{header}{wasm}{tables}"))?;
+    write("bench.json", format!("{:#}\n", bench::to_json(&rows, &native)))?;
+    write("bench.svg", xtask::plot::bench(&rows, &modes))?;
+    say(format!("wrote bench.md, bench.json and bench.svg in {}", opts.out.display()));
+    Ok(())
 }
 
 pub(crate) fn fuzz(_args: &[String]) -> Result<()> {

@@ -6,9 +6,11 @@
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+pub mod bench;
 pub mod build;
 pub mod entry;
 pub mod http;
+pub mod plot;
 pub mod setup;
 pub mod util;
 pub mod workerd;

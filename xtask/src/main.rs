@@ -15,7 +15,8 @@ cargo xtask <command>
   serve [--port P]       run the example in local workerd on 127.0.0.1 until stopped
   demo                   build the example and print the /batch table for every mode
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
-  bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 (see `bench --help`)
+  bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
+                         native per-call micro-benchmark; writes results/ (see `bench --help`)
   fuzz [--seconds S]     fuzz envelope decoding and dispatch (cargo-fuzz on nightly)
 ";
 

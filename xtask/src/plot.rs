@@ -1,0 +1,297 @@
+//! Hand-written SVG line plots (no plotting dependency): one line per series over a
+//! logarithmic x axis and a linear y axis starting at 0, with min..max whiskers, axis
+//! labels, ticks, a grid and a legend.
+
+use std::fmt::Write as _;
+
+use crate::bench::Row;
+
+/// One point of a series: the median `y` at `x`, and its spread `lo..hi`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Position on the (logarithmic) x axis; must be > 0.
+    pub x: f64,
+    /// The value drawn on the line.
+    pub y: f64,
+    /// The low end of the whisker.
+    pub lo: f64,
+    /// The high end of the whisker.
+    pub hi: f64,
+}
+
+/// A named line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The legend's label.
+    pub label: String,
+    /// The points, in any order (drawn sorted by x).
+    pub points: Vec<Point>,
+}
+
+/// A plot to draw.
+#[derive(Debug, Clone)]
+pub struct Plot<'a> {
+    /// The title above the plot area.
+    pub title: &'a str,
+    /// The x axis' label.
+    pub x_label: &'a str,
+    /// The y axis' label.
+    pub y_label: &'a str,
+    /// The lines.
+    pub series: &'a [Series],
+}
+
+/// Line colours, one per series (cycled after eight).
+pub const COLOURS: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 460.0;
+const LEFT: f64 = 80.0;
+const RIGHT: f64 = 180.0;
+const TOP: f64 = 45.0;
+const BOTTOM: f64 = 60.0;
+
+/// Draws `plot` as a standalone SVG document.
+pub fn svg(plot: &Plot<'_>) -> String {
+    let points = || plot.series.iter().flat_map(|s| s.points.iter());
+    let xs: Vec<f64> = points().map(|p| p.x).filter(|x| *x > 0.0).collect();
+    let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let x_max = xs.iter().copied().fold(0.0, f64::max);
+    let (mut d_lo, mut d_hi) =
+        if xs.is_empty() { (0, 1) } else { (x_min.log10().floor() as i32, x_max.log10().ceil() as i32) };
+    if d_hi <= d_lo {
+        d_hi = d_lo + 1;
+    }
+    d_lo = d_lo.min(d_hi - 1);
+    let y_top = points().map(|p| p.hi.max(p.y)).fold(0.0, f64::max);
+    let (y_step, y_max) = nice_axis(y_top);
+    let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+    let sx = |x: f64| LEFT + (x.log10() - f64::from(d_lo)) / f64::from(d_hi - d_lo) * plot_w;
+    let sy = |y: f64| TOP + plot_h - y / y_max * plot_h;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    let _ = writeln!(out, "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>");
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>",
+        LEFT + plot_w / 2.0,
+        escape(plot.title)
+    );
+
+    // Grid and ticks: x at every decade (labelled) and 2..9 within (unlabelled).
+    let (bottom, right) = (TOP + plot_h, LEFT + plot_w);
+    for d in d_lo..=d_hi {
+        let x = sx(10f64.powi(d));
+        let _ = writeln!(out, "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#ddd\"/>");
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x:.1}\" y1=\"{bottom}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>",
+            bottom + 6.0
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            bottom + 20.0,
+            number(10f64.powi(d))
+        );
+        for k in 2..10 {
+            let minor = f64::from(k) * 10f64.powi(d);
+            if d < d_hi {
+                let x = sx(minor);
+                let _ = writeln!(
+                    out,
+                    "<line x1=\"{x:.1}\" y1=\"{bottom}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>",
+                    bottom + 3.0
+                );
+            }
+        }
+    }
+    let mut y = 0.0;
+    while y <= y_max * (1.0 + 1e-9) {
+        let py = sy(y);
+        let _ = writeln!(out, "<line x1=\"{LEFT}\" y1=\"{py:.1}\" x2=\"{right}\" y2=\"{py:.1}\" stroke=\"#ddd\"/>");
+        let _ = writeln!(
+            out,
+            "<line x1=\"{:.1}\" y1=\"{py:.1}\" x2=\"{LEFT}\" y2=\"{py:.1}\" stroke=\"black\"/>",
+            LEFT - 6.0
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            LEFT - 9.0,
+            py + 4.0,
+            tick_label(y, y_step)
+        );
+        y += y_step;
+    }
+    let _ = writeln!(
+        out,
+        "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"black\"/>"
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+        LEFT + plot_w / 2.0,
+        HEIGHT - 14.0,
+        escape(plot.x_label)
+    );
+    let (lx, ly) = (20.0, TOP + plot_h / 2.0);
+    let _ = writeln!(
+        out,
+        "<text x=\"{lx}\" y=\"{ly:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {lx} {ly:.1})\">{}</text>",
+        escape(plot.y_label)
+    );
+
+    // Lines, markers, whiskers, legend.
+    for (i, series) in plot.series.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let mut pts: Vec<Point> = series.points.iter().copied().filter(|p| p.x > 0.0).collect();
+        pts.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let coords: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", sx(p.x), sy(p.y))).collect();
+        let _ = writeln!(
+            out,
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
+            coords.join(" "),
+            escape(&series.label)
+        );
+        // Whiskers side by side (3 px apart) so that overlapping ranges stay readable.
+        let shift = 3.0 * (i as f64 - (plot.series.len() as f64 - 1.0) / 2.0);
+        for p in &pts {
+            let x = sx(p.x);
+            let _ = writeln!(
+                out,
+                "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\"/>",
+                x + shift,
+                sy(p.lo),
+                sy(p.hi)
+            );
+            let _ = writeln!(out, "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", sy(p.y));
+        }
+        let ly = TOP + 10.0 + 22.0 * i as f64;
+        let lx = right + 16.0;
+        let _ = writeln!(
+            out,
+            "<line x1=\"{lx}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/>",
+            lx + 24.0
+        );
+        let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", lx + 30.0, ly + 4.0, escape(&series.label));
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The plot of `cargo xtask bench`: median ms/op against N, one line per mode, whiskers
+/// min..max.
+pub fn bench(rows: &[Row], modes: &[String]) -> String {
+    let series: Vec<Series> = modes
+        .iter()
+        .map(|m| Series {
+            label: m.clone(),
+            points: rows
+                .iter()
+                .filter(|r| &r.mode == m)
+                .map(|r| Point { x: f64::from(r.n), y: r.ms_per_op, lo: r.min, hi: r.max })
+                .collect(),
+        })
+        .collect();
+    svg(&Plot {
+        title: "ms per call vs concurrent calls N (median, whiskers min..max)",
+        x_label: "N, concurrent calls per batch (log scale)",
+        y_label: "ms/op, in-DO Date.now() (linear)",
+        series: &series,
+    })
+}
+
+/// A tick step of 1, 2 or 5 × 10^k giving about five ticks up to at least `top`, and the
+/// axis maximum (a multiple of the step).
+pub fn nice_axis(top: f64) -> (f64, f64) {
+    if top <= 0.0 || !top.is_finite() {
+        return (0.2, 1.0);
+    }
+    let raw = top / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
+    (step, (top / step).ceil().max(1.0) * step)
+}
+
+fn tick_label(y: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize };
+    format!("{y:.decimals$}")
+}
+
+fn number(x: f64) -> String {
+    if x >= 1.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Escapes text for SVG content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(label: &str, scale: f64) -> Series {
+        let points = [10.0, 50.0, 500.0, 5000.0]
+            .iter()
+            .map(|&x| Point { x, y: scale * 0.3, lo: scale * 0.25, hi: scale * 0.35 })
+            .collect();
+        Series { label: label.into(), points }
+    }
+
+    #[test]
+    fn the_svg_is_well_formed_enough() {
+        let all = [series("rpc", 1.0), series("call", 1.1), series("a<b & \"c\"", 0.6)];
+        let svg = svg(&Plot { title: "ms/op vs N", x_label: "N (log)", y_label: "ms/op", series: &all });
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), all.len(), "one line per series");
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+        assert_eq!(svg.matches("<polyline").count(), svg.matches("</polyline>").count());
+        for label in ["rpc", "call", "a&lt;b &amp; &quot;c&quot;"] {
+            assert!(svg.contains(&format!(">{label}</text>")), "legend label {label}");
+        }
+        assert!(!svg.contains("a<b"), "text is escaped");
+        for tick in [">10<", ">100<", ">1000<", ">10000<"] {
+            assert!(svg.contains(tick), "x tick {tick}");
+        }
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "every coordinate is a number");
+        // Every element opened is closed (self-closing or with its end tag).
+        let opened = svg.matches('<').count() - svg.matches("</").count();
+        let closed = svg.matches("/>").count() + svg.matches("</").count();
+        assert_eq!(opened, closed);
+    }
+
+    #[test]
+    fn degenerate_inputs_still_draw() {
+        let one = [Series { label: "x".into(), points: vec![Point { x: 10.0, y: 0.0, lo: 0.0, hi: 0.0 }] }];
+        let svg = svg(&Plot { title: "t", x_label: "x", y_label: "y", series: &one });
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        let empty = svg_of(&[]);
+        assert!(empty.contains("</svg>") && !empty.contains("NaN"));
+    }
+
+    fn svg_of(series: &[Series]) -> String {
+        svg(&Plot { title: "t", x_label: "x", y_label: "y", series })
+    }
+
+    #[test]
+    fn axes_use_round_steps() {
+        let close = |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
+        assert!(close(nice_axis(0.34), (0.1, 0.4)));
+        assert!(close(nice_axis(1.0), (0.2, 1.0)));
+        assert!(close(nice_axis(7.3), (2.0, 8.0)));
+        assert_eq!(tick_label(0.30000000000000004, 0.1), "0.3");
+    }
+}
