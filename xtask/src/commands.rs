@@ -32,18 +32,16 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
         None => 8787,
     };
     let (tc, built) = setup_and_build(None)?;
-    let workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), storage: None })?;
+    let mut workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), storage: None })?;
     say(format!(
         "serving the example at {} (pid {}); try {}/batch?mode=call&n=50 — Ctrl-C stops it",
         workerd.url(),
         workerd.pid().unwrap_or_default(),
         workerd.url()
     ));
-    // Dropping `workerd` (also on Ctrl-C's unwinding-free exit) is not guaranteed, so wait
-    // on the child instead: Ctrl-C reaches workerd through the shared process group.
-    loop {
-        std::thread::sleep(Duration::from_secs(3600));
-    }
+    // Ctrl-C reaches workerd too (same process group); otherwise wait for it to end.
+    let status = workerd.wait()?;
+    bail!("workerd exited ({status}):\n{}", workerd.log())
 }
 
 /// The modes the example's `/batch` endpoint offers, as it reports them.
@@ -184,6 +182,25 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn fuzz(_args: &[String]) -> Result<()> {
-    bail!("fuzz is not implemented yet")
+pub(crate) fn fuzz(args: &[String]) -> Result<()> {
+    let seconds = match flag_value(args, "--seconds") {
+        Some(s) => s.parse().map_err(|_| xtask::Error(format!("bad --seconds {s}")))?,
+        None => 60,
+    };
+    let report = xtask::fuzz::run_for(seconds)?;
+    println!(
+        "fuzz: {} executions in {} s, {} crash(es){}",
+        report.executions,
+        report.seconds,
+        report.crashes.len(),
+        if report.crashes.is_empty() {
+            String::new()
+        } else {
+            format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
+        }
+    );
+    if !report.crashes.is_empty() {
+        bail!("the fuzzer found crashes; fix them and keep the inputs in fuzz/regressions");
+    }
+    Ok(())
 }

@@ -142,6 +142,14 @@ impl Workerd {
         bail!("workerd did not listen on {} within {timeout:?}:\n{}", self.addr, self.log())
     }
 
+    /// Waits until workerd exits by itself.
+    pub fn wait(&mut self) -> Result<std::process::ExitStatus> {
+        match self.child.as_mut() {
+            Some(child) => Ok(child.wait()?),
+            None => bail!("workerd was stopped already"),
+        }
+    }
+
     /// Stops the process by its PID and waits for it. Idempotent.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
