@@ -1,8 +1,6 @@
 //! Validation on the IR. Every recoverable error is collected, so one compile shows them
 //! all; each is spanned at the offending token.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Error, Expr, FnArg, GenericParam, Type};
 
 use crate::model::{Impl, Method};
@@ -44,7 +42,8 @@ pub(crate) fn continuation(model: &Impl<'_>) -> Result<(), Error> {
     if model.self_ident.is_none() {
         errors.push(Error::new_spanned(&item.self_ty, "`#[continuation]` needs a named type: `impl MyDurableObject`"));
     }
-    if model.methods.is_empty() {
+    // A trait impl's methods have no `pub`: saying so again would only repeat the error.
+    if model.methods.is_empty() && item.trait_.is_none() {
         errors.push(Error::new(
             item.impl_token.span,
             "`#[continuation]` impl has no `pub` methods: only `pub` methods become callable",
@@ -112,35 +111,31 @@ pub(crate) fn call(input: &CallInput) -> Result<(), Error> {
     let mut errors = Errors::default();
     for arg in &input.target.args {
         match arg {
-            Arg::Result(span) | Arg::NestedResult(span) => errors.push(Error::new(
-                *span,
-                "`$result` may appear only in the `then` continuation: it is the result of this call",
-            )),
+            Arg::Result(token) | Arg::NestedResult(token) => errors.push(
+                token.error("`$result` may appear only in the `then` continuation: it is the result of this call"),
+            ),
             Arg::Expr(_) => {}
         }
     }
     if let Some(then) = &input.then {
         if !matches!(&then.receiver, Expr::Path(p) if p.path.is_ident("self")) {
-            errors.push(Error::new(
-                then.receiver.span(),
+            errors.push(Error::new_spanned(
+                &then.receiver,
                 "the continuation must be a method of `self`: `then self.method(…, $result, …)`",
             ));
         }
-        let mut seen: Option<Span> = None;
+        let mut seen = false;
         for arg in &then.args {
             match arg {
-                Arg::Result(span) if seen.is_some() => {
-                    errors.push(Error::new(*span, "`$result` may appear only once"));
-                }
-                Arg::Result(span) => seen = Some(*span),
-                Arg::NestedResult(span) => errors.push(Error::new(
-                    *span,
+                Arg::Result(token) if seen => errors.push(token.error("`$result` may appear only once")),
+                Arg::Result(_) => seen = true,
+                Arg::NestedResult(token) => errors.push(token.error(
                     "`$result` must be a whole argument: the continuation parameter receives the result as it is",
                 )),
                 Arg::Expr(_) => {}
             }
         }
-        if seen.is_none() && !then.args.iter().any(|a| matches!(a, Arg::NestedResult(_))) {
+        if !seen && !then.args.iter().any(|a| matches!(a, Arg::NestedResult(_))) {
             errors.push(Error::new(
                 then.method.span(),
                 "the continuation needs `$result`: pass it where the call's result goes, e.g. `then self.done($result)`",

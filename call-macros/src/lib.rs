@@ -44,10 +44,12 @@ mod parse;
 /// * `Dispatch` for the type: a `match` from each method's id (`Type::method#hash`, the
 ///   hash of its signature, fixed at compile time) to the method, decoding the arguments
 ///   and encoding the result;
-/// * two hidden structs, `__Type_callable_methods` (one builder per method, with the
-///   method's parameter types, returning `Call<T, E>`: what `call!` uses) and
-///   `__Type_continuation_methods` (one invoker per method: what `then` uses), tied to the
-///   type by the hidden `Callable` trait;
+/// * two hidden structs, `__Type_callable_methods` (one builder method per callable
+///   method, with its parameter types, returning `Call<T, E>`: what `call!` uses) and
+///   `__Type_continuation_methods` (bound to an object, one invoker method per callable
+///   method: what `then` uses), reached through the hidden `Callable` trait's constants;
+/// * a check that every parameter, value and error type is `Serialize + DeserializeOwned +
+///   'static`, reported once at the type (the items above and `Dispatch` assume it);
 /// * on wasm32, a `#[wasm_bindgen]` method `__call(envelope)`: the one RPC entry that the
 ///   generated JavaScript entry exposes to other Durable Objects.
 ///

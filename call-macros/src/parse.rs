@@ -7,7 +7,7 @@
 //! `$result` is not an expression, so argument lists are split at top-level commas and
 //! each argument is either exactly `$result` or parsed as an expression.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Punct, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Path, PathSegment, Token};
@@ -24,7 +24,13 @@ pub(crate) struct CallInput {
     pub(crate) stub: Expr,
     pub(crate) target: Invocation,
     pub(crate) then: Option<Then>,
-    pub(crate) timeout: Option<Expr>,
+    pub(crate) timeout: Option<Timeout>,
+}
+
+/// `timeout = EXPR`.
+pub(crate) struct Timeout {
+    pub(crate) keyword: Span,
+    pub(crate) value: Expr,
 }
 
 /// `Type::method(args…)`.
@@ -41,16 +47,36 @@ pub(crate) struct Then {
     /// The receiver's tokens: must be `self`.
     pub(crate) receiver: Expr,
     pub(crate) method: Ident,
+    /// The span of the parenthesized argument list.
+    pub(crate) paren_span: Span,
     pub(crate) args: Vec<Arg>,
 }
 
 /// One argument.
 pub(crate) enum Arg {
     Expr(Expr),
-    /// `$result`, spanned at its `$`.
-    Result(Span),
-    /// Tokens containing `$result` inside a larger expression, spanned at the `$`.
-    NestedResult(Span),
+    /// `$result`.
+    Result(ResultToken),
+    /// `$result` inside a larger expression.
+    NestedResult(ResultToken),
+}
+
+/// Where a `$result` is: its `$` and its `result`.
+#[derive(Clone, Copy)]
+pub(crate) struct ResultToken {
+    pub(crate) dollar: Span,
+    pub(crate) name: Span,
+}
+
+impl ResultToken {
+    /// An error covering the whole `$result`.
+    pub(crate) fn error(&self, message: &str) -> syn::Error {
+        let mut dollar = Punct::new('$', Spacing::Alone);
+        dollar.set_span(self.dollar);
+        let name = Ident::new("result", self.name);
+        let tokens: TokenStream = [TokenTree::Punct(dollar), TokenTree::Ident(name)].into_iter().collect();
+        syn::Error::new_spanned(tokens, message)
+    }
 }
 
 impl Parse for CallInput {
@@ -66,7 +92,7 @@ impl Parse for CallInput {
         }
         let stub: Expr = input.parse()?;
         if input.is_empty() {
-            return Err(syn::Error::new(Span::call_site(), "expected `, Type::method(args…)` after the stub"));
+            return Err(syn::Error::new_spanned(&stub, "expected `, Type::method(args…)` after the stub"));
         }
         input.parse::<Token![,]>()?;
         let target = parse_invocation(input)?;
@@ -87,11 +113,11 @@ impl Parse for CallInput {
             } else if lookahead.peek(kw::timeout) {
                 let kw: kw::timeout = input.parse()?;
                 input.parse::<Token![=]>()?;
-                let expr: Expr = input.parse()?;
+                let value: Expr = input.parse()?;
                 if timeout.is_some() {
                     return Err(syn::Error::new(kw.span, "duplicate `timeout`"));
                 }
-                timeout = Some(expr);
+                timeout = Some(Timeout { keyword: kw.span, value });
             } else {
                 return Err(lookahead.error());
             }
@@ -104,6 +130,12 @@ fn parse_invocation(input: ParseStream<'_>) -> syn::Result<Invocation> {
     let path = Path::parse_mod_style(input).map_err(|e| syn::Error::new(e.span(), "expected `Type::method(args…)`"))?;
     if path.segments.len() < 2 {
         return Err(syn::Error::new_spanned(&path, "expected `Type::method(args…)`: name the callee's type"));
+    }
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &path,
+            "expected the argument list after the method: `Type::method(args…)`, `()` when there are none",
+        ));
     }
     let (paren_span, args) = parse_args(input)?;
     let mut segments: Punctuated<PathSegment, Token![::]> = path.segments;
@@ -139,7 +171,7 @@ fn parse_then(input: ParseStream<'_>) -> syn::Result<Then> {
     let receiver: TokenStream = tokens[..n - 3].iter().cloned().collect();
     let receiver: Expr = syn::parse2(receiver).map_err(|_| expected(dot))?;
     let args = syn::parse::Parser::parse2(parse_args_inner, group.stream())?;
-    Ok(Then { receiver, method, args })
+    Ok(Then { receiver, method, paren_span: group.span(), args })
 }
 
 /// A parenthesized, comma-separated argument list.
@@ -155,7 +187,12 @@ fn parse_args_inner(content: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
     let mut current = Vec::new();
     for tt in tokens {
         match &tt {
-            TokenTree::Punct(p) if p.as_char() == ',' => args.push(parse_arg(std::mem::take(&mut current))?),
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                if current.is_empty() {
+                    return Err(syn::Error::new(p.span(), "expected an argument before this comma"));
+                }
+                args.push(parse_arg(std::mem::take(&mut current))?);
+            }
             _ => current.push(tt),
         }
     }
@@ -168,31 +205,30 @@ fn parse_args_inner(content: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
 fn parse_arg(tokens: Vec<TokenTree>) -> syn::Result<Arg> {
     if let [TokenTree::Punct(dollar), TokenTree::Ident(name)] = tokens.as_slice() {
         if dollar.as_char() == '$' && name == "result" {
-            return Ok(Arg::Result(dollar.span()));
+            return Ok(Arg::Result(ResultToken { dollar: dollar.span(), name: name.span() }));
         }
     }
-    if let Some(span) = find_result(&tokens) {
-        return Ok(Arg::NestedResult(span));
-    }
-    if tokens.is_empty() {
-        return Err(syn::Error::new(Span::call_site(), "expected an argument between the commas"));
+    if let Some(token) = find_result(&tokens) {
+        return Ok(Arg::NestedResult(token));
     }
     syn::parse2::<Expr>(tokens.into_iter().collect()).map(Arg::Expr)
 }
 
-/// The span of a `$result` anywhere inside `tokens`.
-fn find_result(tokens: &[TokenTree]) -> Option<Span> {
+/// A `$result` anywhere inside `tokens`.
+fn find_result(tokens: &[TokenTree]) -> Option<ResultToken> {
     for (i, tt) in tokens.iter().enumerate() {
         match tt {
             TokenTree::Punct(p) if p.as_char() == '$' => {
-                if matches!(tokens.get(i + 1), Some(TokenTree::Ident(id)) if id == "result") {
-                    return Some(p.span());
+                if let Some(TokenTree::Ident(id)) = tokens.get(i + 1) {
+                    if id == "result" {
+                        return Some(ResultToken { dollar: p.span(), name: id.span() });
+                    }
                 }
             }
             TokenTree::Group(g) if g.delimiter() != Delimiter::None || !g.stream().is_empty() => {
                 let inner: Vec<TokenTree> = g.stream().into_iter().collect();
-                if let Some(span) = find_result(&inner) {
-                    return Some(span);
+                if let Some(token) = find_result(&inner) {
+                    return Some(token);
                 }
             }
             _ => {}

@@ -1,7 +1,7 @@
 //! `call!`: the awaited form and the fire-and-continue form.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::check;
@@ -17,55 +17,78 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         return fallback::expr_with_errors(e);
     }
     let krate = &input.krate;
-    let stub = &input.stub;
+    let stub = borrowed_stub(&input.stub);
     let mut call = builder(krate, &input.target);
     if let Some(timeout) = &input.timeout {
-        call = quote_spanned!(timeout.span()=> #krate::__private::Call::timeout(#call, #timeout));
+        let value = &timeout.value;
+        call = call_at(quote!(#krate::__private::timeout), quote!(#call, #value), timeout.keyword);
     }
+    let stub_span = input.stub.span();
     let Some(then) = &input.then else {
-        return quote! {
-            #krate::__private::send(&(#stub), #call)
-        };
+        return call_at(quote!(#krate::__private::send), quote!(#stub, #call), stub_span);
     };
 
-    // Capture the continuation's arguments now, in order, as data.
+    // The continuation is built in two steps, so that rustc checks each argument against
+    // its parameter where the user wrote it: `bind` takes the captured arguments (its
+    // parameter types are inferred from the call of the continuation inside it), and it
+    // is called with the user's expressions, now and in order; the closure it returns
+    // takes the object and the result. The result's type is pinned to the call's before
+    // the continuation sees it, so a mismatch is reported at `$result`.
     let call_var = Ident::new("__call", Span::mixed_site());
+    let typed_var = Ident::new("__typed", Span::mixed_site());
+    let bind_var = Ident::new("__bind", at(then.method.span()));
+    let continuation_var = Ident::new("__continuation", Span::mixed_site());
     let this_var = Ident::new("__this", Span::mixed_site());
     let result_var = Ident::new("__result", Span::mixed_site());
+    let future_var = Ident::new("__future", at(then.method.span()));
+    let report_var = Ident::new("__report", Span::mixed_site());
+    let method_span = then.method.span();
+    let mut captured = Vec::new();
     let mut captures = Vec::new();
     let mut passed = Vec::new();
     for (i, arg) in then.args.iter().enumerate() {
         match arg {
             Arg::Expr(expr) => {
-                let var = format_ident!("__k{}", i, span = Span::mixed_site().located_at(expr.span()));
-                captures.push(quote_spanned! {expr.span()=>
-                    let #var = #expr;
-                    #krate::__private::assert_data_of(&#var);
-                });
+                // rustc's "closure parameter defined here" note points at the continuation.
+                let var = format_ident!("__k{}", i, span = at(method_span));
+                captured.push(var.clone());
+                captures.push(expr);
                 passed.push(quote!(#var));
             }
-            Arg::Result(span) => {
-                let var = Ident::new("__result", Span::mixed_site().located_at(*span));
-                passed.push(quote!(#var));
-            }
+            Arg::Result(token) => passed.push(covering(&result_var, token.dollar, token.name)),
             Arg::NestedResult(_) => unreachable!("rejected by check::call"),
         }
     }
     let receiver = &then.receiver;
     let method = &then.method;
     let self_ty = quote_spanned!(receiver.span()=> Self);
-    let then_ty = quote_spanned!(receiver.span()=> <#self_ty as #krate::__private::Callable>::Then);
-    let invoke = quote_spanned!(method.span()=> <#then_ty>::#method(#this_var, #(#passed),*));
+    let bound = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Callable>::THEN)(#this_var));
+    let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
+    let invoke = quote_spanned!(method.span()=> #bound.#method #args);
+    let borrow = quote_spanned!(at(method.span())=> &#future_var);
+    let reporter = call_at(quote!(#krate::__private::reporter), borrow, method.span());
+    let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
+    let then_call =
+        call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #continuation_var), stub_span);
     quote! {
         {
             let #call_var = #call;
-            #(#captures)*
-            #krate::__private::then(#receiver, &(#stub), #call_var, move |#this_var, #result_var| #invoke)
+            let #typed_var = #krate::__private::result_of(&#call_var);
+            let #bind_var = move |#(#captured),*| {
+                move |#this_var, #result_var| {
+                    #krate::__private::is(#typed_var, &#result_var);
+                    let #future_var = #invoke;
+                    let #report_var = #reporter;
+                    async move { #report_var(#future_var.await) }
+                }
+            };
+            let #continuation_var = #bind_var #capture_args;
+            #then_call
         }
     }
 }
 
-/// `<<Type as Callable>::Calls>::method(args…)`, spanned so that an unmarked type is
+/// `<Type as Callable>::CALLS.method(args…)`, spanned so that an unmarked type is
 /// reported at the type, an unknown method at the method, a bad argument at the argument.
 fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
     let ty = &target.ty;
@@ -74,8 +97,79 @@ fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
         Arg::Expr(e) => quote!(#e),
         Arg::Result(_) | Arg::NestedResult(_) => unreachable!("rejected by check::call"),
     });
-    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Callable>::Calls);
-    let paren = target.paren_span;
-    let args = quote_spanned!(paren=> (#(#args),*));
-    quote_spanned!(method.span()=> <#calls>::#method #args)
+    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Callable>::CALLS);
+    let args = group(Delimiter::Parenthesis, quote!(#(#args),*), target.paren_span);
+    quote_spanned!(method.span()=> #calls.#method #args)
+}
+
+/// `&(stub)`, spanned over the stub's tokens, so that a stub that is not a `Transport` is
+/// reported there.
+fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
+    let (first, last) = first_and_last(stub.to_token_stream());
+    let mut amp = Punct::new('&', Spacing::Alone);
+    amp.set_span(at(first));
+    let inner = group(Delimiter::Parenthesis, quote!(#stub), at(last));
+    quote!(#amp #inner)
+}
+
+/// `(var,).0`: the value of `var`, as an expression that rustc spans from `first` to
+/// `last`.
+///
+/// A proc macro cannot join two spans on stable Rust, but rustc does, when it parses a
+/// field access whose base starts at `first` and whose field ends at `last`. So a type
+/// mismatch on `$result` underlines all of it, not only its `$`, and rustc's suggestions
+/// quote `$result`.
+fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
+    let base = group(Delimiter::Parenthesis, quote!(#var,), at(first));
+    let mut dot = Punct::new('.', Spacing::Alone);
+    dot.set_span(at(last));
+    let mut index = Literal::usize_unsuffixed(0);
+    index.set_span(at(last));
+    quote!(#base #dot #index)
+}
+
+/// `function(args)`, the call spanned at `span`, the arguments as they are.
+///
+/// rustc reports an unmet bound of a generic function at the call; a call made of tokens
+/// from several expansions (`$crate` comes from `call!`, the rest from this macro) is
+/// shown at the whole `call!`. So the function is imported under a local name first, and
+/// the call is made of tokens of this macro only, located at the user's token.
+fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream {
+    let name = Ident::new("__call_core_function", at(span));
+    let args = group(Delimiter::Parenthesis, args, at(span));
+    quote!({
+        use #function as #name;
+        #name #args
+    })
+}
+
+/// `span`'s location with this expansion's hygiene: rustc shows the user's tokens, and
+/// lints treat the code as generated.
+fn at(span: Span) -> Span {
+    Span::mixed_site().located_at(span)
+}
+
+fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
+    let mut group = Group::new(delimiter, stream);
+    group.set_span(span);
+    TokenTree::Group(group).into()
+}
+
+/// The spans of the first and the last token of `tokens` (of the closing delimiter if
+/// the last token is a group).
+fn first_and_last(tokens: TokenStream) -> (Span, Span) {
+    let mut iter = tokens.into_iter();
+    let first = iter.next();
+    let last = iter.last().or_else(|| first.clone());
+    let first = match &first {
+        Some(TokenTree::Group(g)) => g.span_open(),
+        Some(tt) => tt.span(),
+        None => Span::call_site(),
+    };
+    let last = match &last {
+        Some(TokenTree::Group(g)) => g.span_close(),
+        Some(tt) => tt.span(),
+        None => Span::call_site(),
+    };
+    (first, last)
 }

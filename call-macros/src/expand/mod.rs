@@ -2,3 +2,36 @@
 
 pub(crate) mod call;
 pub(crate) mod continuation;
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    /// Whether `tokens` name `ident` anywhere.
+    fn names(tokens: TokenStream, ident: &str) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => i == ident,
+            TokenTree::Group(g) => names(g.stream(), ident),
+            _ => false,
+        })
+    }
+
+    #[test]
+    fn a_renamed_crate_is_the_only_path_used() {
+        let item = quote! {
+            impl Remote {
+                pub async fn add(&self, a: i64) -> Result<i64, String> { Ok(a) }
+                pub fn on_sum(&self, sum: Result<i64, CallError<Never>>, op: u32) {}
+            }
+        };
+        let expanded = super::continuation::expand(quote!(crate = ::renamed), item.clone());
+        assert!(names(expanded.clone(), "renamed") && !names(expanded, "call_core"));
+        assert!(names(super::continuation::expand(TokenStream::new(), item), "call_core"));
+
+        let call = super::call::expand(quote!(::renamed; stub, Remote::add(1), then self.on_sum($result, 2)));
+        assert!(names(call.clone(), "renamed") && !names(call, "call_core"));
+        let awaited = super::call::expand(quote!(::renamed; stub, Remote::add(1), timeout = d));
+        assert!(names(awaited.clone(), "renamed") && !names(awaited, "call_core"));
+    }
+}

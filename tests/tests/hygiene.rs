@@ -1,0 +1,239 @@
+//! Hygiene of the code that `#[continuation]` and `call!` generate: it must not depend on
+//! the prelude, on the name `call_core`, or on what the user's scope calls `Result`, `Ok`,
+//! `Some`, `None`…, and it must not trip lints. Each test runs calls through `LocalStub`,
+//! so the expansions are proven to work, not only to compile.
+
+#![deny(warnings, unused_qualifications)]
+
+// Cargo refuses one package under two names in one manifest; this puts call-core in the
+// extern prelude as `renamed_call`, as `[dependencies] renamed_call = { package =
+// "call-core" }` would. That the expansions never name `call_core` when given another
+// path is checked on the tokens, in call-macros' unit tests.
+extern crate call_core as renamed_call;
+
+/// The user's scope shadows every prelude name the expansions could use unqualified.
+mod shadowed {
+    #![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
+
+    use call_core::local::{self, LocalStub};
+    use call_core::{call, continuation, CallError, Never};
+
+    struct Result;
+    struct Ok;
+    struct Err;
+    struct Some;
+    struct None;
+    struct Option;
+    struct Vec;
+    struct String;
+    struct Box;
+    struct Future;
+    struct Send;
+    struct Fn;
+    struct FnOnce;
+    struct Into;
+    struct From;
+    struct Default;
+    struct Clone;
+    struct PhantomData;
+    struct Duration;
+    // The name of a field of the expansions (their own bindings are `__` names at
+    // `Span::mixed_site()`, which the user's locals cannot capture; see `start`).
+    const this: u8 = 0;
+    mod core {}
+    mod std {}
+    mod serde {}
+
+    type Outcome = ::core::result::Result<i64, CallError<Never>>;
+
+    pub struct Remote;
+
+    #[continuation]
+    impl Remote {
+        pub fn add(&self, a: i64, b: i64) -> i64 {
+            a + b
+        }
+
+        pub async fn checked(&self, a: i64) -> ::core::result::Result<i64, ::std::string::String> {
+            a.checked_mul(2).ok_or_else(|| ::std::string::String::from("overflow"))
+        }
+
+        pub fn ping(&self) {}
+
+        // Callable methods named like the expansions' own items and the prelude's.
+        pub fn get(&self) -> u8 {
+            1
+        }
+
+        #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
+        pub fn new(&self) -> u8 {
+            2
+        }
+
+        pub fn into(&self) -> u8 {
+            3
+        }
+    }
+
+    #[derive(::core::default::Default)]
+    pub struct Controller {
+        seen: ::core::cell::RefCell<::std::vec::Vec<(i64, u8, u8)>>,
+    }
+
+    #[continuation]
+    impl Controller {
+        pub fn on_sum(&self, tag: u8, sum: Outcome, flag: u8) {
+            self.seen.borrow_mut().push((sum.unwrap_or(-1), tag, flag));
+        }
+    }
+
+    impl Controller {
+        fn start(&self, remote: &LocalStub<Remote>) {
+            // The user's own `__call` and `__k0` (names of the expansion's locals) are the
+            // ones the arguments see.
+            let __call = 40_u8;
+            let __k0 = 2_u8;
+            call!(remote, Remote::add(20, 22), then self.on_sum(__call + __k0, $result, this));
+        }
+    }
+
+    #[test]
+    fn expansions_ignore_shadowed_prelude_names() {
+        let remote = LocalStub::new(Remote);
+        let controller = LocalStub::new(Controller::default());
+        local::block_on(async {
+            ::std::assert_eq!(call!(remote, Remote::add(1, 2)).await, ::core::result::Result::Ok(3));
+            ::std::assert_eq!(
+                call!(&remote, Remote::checked(i64::MAX), timeout = ::core::time::Duration::from_secs(5)).await,
+                ::core::result::Result::Err(CallError::App(::std::string::String::from("overflow")))
+            );
+            ::std::assert_eq!(call!(remote, Remote::ping()).await, ::core::result::Result::Ok(()));
+            ::std::assert_eq!(call!(remote, Remote::get()).await, ::core::result::Result::Ok(1));
+            ::std::assert_eq!(call!(remote, Remote::new()).await, ::core::result::Result::Ok(2));
+            ::std::assert_eq!(call!(remote, Remote::into()).await, ::core::result::Result::Ok(3));
+            controller.target().start(&remote);
+            while controller.target().seen.borrow().is_empty() {
+                local::sleep(::core::time::Duration::from_millis(1)).await;
+            }
+        });
+        ::std::assert_eq!(*controller.target().seen.borrow(), [(42, 42, 0)]);
+    }
+}
+
+/// No prelude at all: every path in the expansions must be absolute.
+mod no_prelude {
+    #![no_implicit_prelude]
+
+    pub struct Remote;
+
+    #[::call_core::continuation]
+    impl Remote {
+        pub fn add(&self, a: i64, b: i64) -> i64 {
+            a + b
+        }
+
+        pub async fn halve(&self, n: u32) -> ::core::result::Result<u32, ::std::string::String> {
+            if n % 2 == 0 {
+                ::core::result::Result::Ok(n / 2)
+            } else {
+                ::core::result::Result::Err(::std::format!("{n} is odd"))
+            }
+        }
+
+        pub fn ping(&self) {}
+    }
+
+    pub struct Controller {
+        got: ::core::cell::Cell<::core::option::Option<i64>>,
+    }
+
+    #[::call_core::continuation]
+    impl Controller {
+        pub async fn on_sum(
+            &self,
+            sum: ::core::result::Result<i64, ::call_core::CallError<::call_core::Never>>,
+            offset: i64,
+        ) -> ::core::result::Result<(), ::std::string::String> {
+            let sum = sum.map_err(|e| ::std::format!("{e:?}"))?;
+            self.got.set(::core::option::Option::Some(sum + offset));
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl Controller {
+        fn start(&self, remote: &::call_core::local::LocalStub<Remote>) -> ::call_core::CallHandle {
+            ::call_core::call!(remote, Remote::add(1, 2), then self.on_sum($result, 100))
+        }
+    }
+
+    #[test]
+    fn expansions_need_no_prelude() {
+        let remote = ::call_core::local::LocalStub::new(Remote);
+        let controller = ::call_core::local::LocalStub::new(Controller {
+            got: ::core::cell::Cell::new(::core::option::Option::None),
+        });
+        ::call_core::local::block_on(async {
+            ::std::assert_eq!(::call_core::call!(remote, Remote::add(2, 3)).await, ::core::result::Result::Ok(5));
+            ::std::assert_eq!(::call_core::call!(remote, Remote::halve(8)).await, ::core::result::Result::Ok(4));
+            ::std::assert_eq!(
+                ::call_core::call!(remote, Remote::halve(3)).await,
+                ::core::result::Result::Err(::call_core::CallError::App(::std::string::ToString::to_string(
+                    "3 is odd"
+                )))
+            );
+            ::std::assert_eq!(::call_core::call!(remote, Remote::ping()).await, ::core::result::Result::Ok(()));
+            let handle = controller.target().start(&remote);
+            while !handle.is_finished() || controller.target().got.get().is_none() {
+                ::call_core::local::sleep(::core::time::Duration::from_millis(1)).await;
+            }
+        });
+        ::std::assert_eq!(controller.target().got.get(), ::core::option::Option::Some(103));
+    }
+}
+
+/// call-core under another name.
+mod renamed {
+    use renamed_call::local::{self, LocalStub};
+    use renamed_call::{CallError, Never};
+
+    pub struct Remote;
+
+    #[renamed_call::continuation(crate = ::renamed_call)]
+    impl Remote {
+        pub fn echo(&self, s: String) -> String {
+            s
+        }
+    }
+
+    #[derive(Default)]
+    pub struct Controller {
+        got: std::cell::RefCell<Option<String>>,
+    }
+
+    #[renamed_call::continuation(crate = ::renamed_call)]
+    impl Controller {
+        pub fn on_echo(&self, echoed: Result<String, CallError<Never>>) {
+            *self.got.borrow_mut() = echoed.ok();
+        }
+    }
+
+    impl Controller {
+        fn start(&self, remote: &LocalStub<Remote>) {
+            renamed_call::call!(remote, Remote::echo("later".into()), then self.on_echo($result));
+        }
+    }
+
+    #[test]
+    fn expansions_use_the_given_crate_path() {
+        let remote = LocalStub::new(Remote);
+        let controller = LocalStub::new(Controller::default());
+        local::block_on(async {
+            assert_eq!(renamed_call::call!(remote, Remote::echo("now".into())).await, Ok("now".to_string()));
+            controller.target().start(&remote);
+            while controller.target().got.borrow().is_none() {
+                local::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        });
+        assert_eq!(controller.target().got.borrow().as_deref(), Some("later"));
+    }
+}

@@ -1,0 +1,19 @@
+use call_core::local::LocalStub;
+use call_core::{call, continuation};
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+const DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn caller(stub: LocalStub<Remote>) {
+    let _ = call!(stub, Remote::add(1, 2), timeout = DELAY, timeout = DELAY);
+}
+
+fn main() {}

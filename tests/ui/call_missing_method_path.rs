@@ -1,0 +1,17 @@
+use call_core::local::LocalStub;
+use call_core::{call, continuation};
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+fn caller(stub: LocalStub<Remote>) {
+    let _ = call!(stub);
+}
+
+fn main() {}

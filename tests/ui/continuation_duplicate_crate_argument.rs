@@ -1,0 +1,10 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation(crate = ::call_core, crate = ::call_core)]
+impl Remote {
+    pub fn ping(&self) {}
+}
+
+fn main() {}

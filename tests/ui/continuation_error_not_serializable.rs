@@ -1,0 +1,14 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+pub struct Failure;
+
+#[continuation]
+impl Remote {
+    pub fn risky(&self) -> Result<u32, Failure> {
+        Err(Failure)
+    }
+}
+
+fn main() {}

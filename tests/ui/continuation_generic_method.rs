@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn echo<T>(&self, value: T) -> T {
+        value
+    }
+}
+
+fn main() {}

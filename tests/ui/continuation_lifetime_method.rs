@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn first<'a>(&'a self, s: String) -> String {
+        s
+    }
+}
+
+fn main() {}

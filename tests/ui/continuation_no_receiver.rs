@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn create(n: u32) -> u32 {
+        n
+    }
+}
+
+fn main() {}

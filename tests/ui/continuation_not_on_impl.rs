@@ -1,0 +1,6 @@
+use call_core::continuation;
+
+#[continuation]
+pub fn ping() {}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn len(&self, s: &str) -> usize {
+        s.len()
+    }
+}
+
+fn main() {}

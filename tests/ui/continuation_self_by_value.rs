@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn consume(self) -> u32 {
+        0
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation(retries = 3)]
+impl Remote {
+    pub fn ping(&self) {}
+}
+
+fn main() {}

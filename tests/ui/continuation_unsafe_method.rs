@@ -1,0 +1,12 @@
+use call_core::continuation;
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub unsafe fn raw(&self) -> u32 {
+        0
+    }
+}
+
+fn main() {}

@@ -1,0 +1,28 @@
+use call_core::local::LocalStub;
+use call_core::{call, continuation};
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+pub struct Controller {
+    remote: LocalStub<Remote>,
+}
+
+#[continuation]
+impl Controller {
+    pub fn on_sum(&self, op: u32) {
+        let _ = op;
+    }
+
+    pub fn start(&self) {
+        call!(self.remote, Remote::add(1, 2), then self.on_sum(7));
+    }
+}
+
+fn main() {}

@@ -1,0 +1,28 @@
+use call_core::local::LocalStub;
+use call_core::{call, continuation, CallError, Never};
+
+pub struct Remote;
+
+#[continuation]
+impl Remote {
+    pub fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+pub struct Controller {
+    remote: LocalStub<Remote>,
+}
+
+#[continuation]
+impl Controller {
+    pub fn on_sum(&self, a: Result<i64, CallError<Never>>, b: Result<i64, CallError<Never>>) {
+        let _ = (a, b);
+    }
+
+    pub fn start(&self) {
+        call!(self.remote, Remote::add(1, 2), then self.on_sum($result, $result));
+    }
+}
+
+fn main() {}
