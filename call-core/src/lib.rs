@@ -6,7 +6,7 @@
 //! encoders and result type are fixed at compile time; the executor runs it with one
 //! native RPC — no storage, no queue, no `blockConcurrencyWhile`.
 //!
-//! ```ignore
+//! ```text
 //! use call_core::{call, continuation, CallError, CallStub};
 //!
 //! #[continuation]
@@ -59,7 +59,7 @@ pub use workers::{CallStub, RpcReply};
 /// Calls a `#[continuation]` method of another Durable Object.
 ///
 /// # Forms
-/// ```ignore
+/// ```text
 /// // Awaited: a future of Result<T, CallError<E>> (E is the method's error type, or Never).
 /// let sum = call!(stub, Remote::add(1, 2)).await;
 ///
@@ -70,6 +70,51 @@ pub use workers::{CallStub, RpcReply};
 ///
 /// // Either form takes a timeout (default: DEFAULT_TIMEOUT, 30 s).
 /// call!(stub, Remote::add(1, 2), timeout = Duration::from_millis(500)).await;
+/// ```
+///
+/// # Example
+/// In a Worker the stub is a [`CallStub`]; here, natively, the in-process transport:
+/// ```
+/// use std::cell::RefCell;
+/// use call_core::local::{self, LocalStub};
+/// use call_core::{call, continuation, CallError};
+///
+/// pub struct Remote;
+///
+/// #[continuation]
+/// impl Remote {
+///     pub async fn add(&self, a: i64, b: i64) -> Result<i64, String> {
+///         a.checked_add(b).ok_or_else(|| "overflow".to_string())
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// pub struct Controller {
+///     sums: RefCell<Vec<(u32, Result<i64, CallError<String>>)>>,
+/// }
+///
+/// #[continuation]
+/// impl Controller {
+///     pub fn on_sum(&self, sum: Result<i64, CallError<String>>, op: u32) {
+///         self.sums.borrow_mut().push((op, sum));
+///     }
+///
+///     pub async fn start(&self) {
+///         let remote = LocalStub::new(Remote);
+///         assert_eq!(call!(remote, Remote::add(1, 2)).await, Ok(3));
+///         call!(remote, Remote::add(i64::MAX, 1), then self.on_sum($result, 7));
+///     }
+/// }
+///
+/// let controller = LocalStub::new(Controller::default());
+/// local::block_on(async {
+///     call!(controller, Controller::start()).await.unwrap();
+///     while controller.target().sums.borrow().is_empty() {
+///         local::sleep(std::time::Duration::from_millis(1)).await;
+///     }
+/// });
+/// let sums = controller.target().sums.borrow();
+/// assert_eq!(sums[0], (7, Err(CallError::App("overflow".to_string()))));
 /// ```
 ///
 /// # Arguments
@@ -84,21 +129,29 @@ pub use workers::{CallStub, RpcReply};
 /// * `timeout = expr`: a [`std::time::Duration`].
 ///
 /// # What it expands to
-/// ```ignore
+/// ```text
 /// // call!(stub, Remote::add(1, 2))
-/// call_core::executor::send(&stub, <Remote as Callable>::Calls::add(1, 2))
+/// send(&(stub), <Remote as Callable>::CALLS.add(1, 2))
+///
 /// // call!(stub, Remote::add(1, 2), then self.on_sum($result, 7))
 /// {
-///     let call = <Remote as Callable>::Calls::add(1, 2);
-///     let arg1 = 7;
-///     call_core::continuation::then(self, &stub, call, move |this, result| {
-///         <Self as Callable>::Then::on_sum(this, result, arg1)
-///     })
+///     let call = <Remote as Callable>::CALLS.add(1, 2);
+///     let typed = result_of(&call);                 // the type of $result
+///     let bind = move |k1| move |this, result| {
+///         is(typed, &result);                       // a mismatch is reported at $result
+///         let future = (<Self as Callable>::THEN)(this).on_sum(result, k1);
+///         let report = reporter(&future);           // a continuation returns () or a Result
+///         async move { report(future.await) }
+///     };
+///     let continuation = bind(7);                   // captured now, checked where written
+///     then(self, &(stub), call, continuation)
 /// }
 /// ```
-/// `Calls::add` has exactly `add`'s parameter types and returns `Call<i64, MathError>`, so
-/// rustc reports a wrong argument at that argument, and a `$result` of the wrong type at
-/// `$result`. The RPC is sent when `call!` runs, like a JavaScript promise.
+/// (all paths under `call_core::__private`). `CALLS.add` is a generated builder with exactly
+/// `add`'s parameter types, returning `Call<i64, MathError>`, so rustc reports a wrong
+/// argument at that argument; `THEN` binds the generated invokers of the caller's own
+/// `#[continuation]` methods to `self`. The RPC is sent when `call!` runs, like a JavaScript
+/// promise.
 #[macro_export]
 macro_rules! call {
     ($($input:tt)*) => {

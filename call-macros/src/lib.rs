@@ -18,7 +18,7 @@ mod parse;
 /// Makes the `pub` methods of a Durable Object's `impl` block callable through `call!`.
 ///
 /// # Example
-/// ```ignore
+/// ```text
 /// use call_core::{continuation, CallError};
 ///
 /// #[continuation]
