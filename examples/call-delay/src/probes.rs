@@ -28,6 +28,7 @@ impl CallDelayController {
                 let n = param("n").and_then(|n| n.parse().ok()).unwrap_or(10_000);
                 self.probe_memory(n, param("mode").as_deref() == Some("continuation")).await
             }
+            "cost" => self.probe_cost(param("k").and_then(|k| k.parse().ok()).unwrap_or(0)),
             "rust-to-js" => self.probe_rust_to_js(param("i").and_then(|i| i.parse().ok()).unwrap_or(0)).await,
             _ => Response::error("unknown probe", 404),
         }
@@ -125,6 +126,30 @@ impl CallDelayController {
             "bytes_per_pending_call": per_call, "ok": if continuation { continued_ok } else { ok },
             "timers_after_issue": timers, "timers_now": call_core::__private::pending_timers(),
         }))
+    }
+
+    /// The wasm-side work of `k` calls without the RPC hop, for timing from the client
+    /// (inside a Worker `Date.now()` does not advance without I/O): build the call, write
+    /// the envelope, hand it to the `__call` entry as a JavaScript string (callee side:
+    /// decode, dispatch, encode the reply), take the reply back, decode it.
+    fn probe_cost(&self, k: u32) -> Reply {
+        let id = <CallDelayController as Dispatch>::METHODS
+            .iter()
+            .find(|m| m.starts_with("CallDelayController::ping#"))
+            .copied()
+            .unwrap_or_default();
+        let mut ok = 0u32;
+        for i in 0..k {
+            let call: call_core::Call<u32> = call_core::Call::new(id, &(i,));
+            let Ok(plan) = call.plan() else { continue };
+            let envelope = call_core::wire::encode_envelope(plan, u64::from(i), u64::MAX);
+            let reply = self.__call_core_entry(wasm_bindgen::JsValue::from_str(&envelope));
+            let reply = reply.as_string().unwrap_or_default();
+            if call_core::wire::decode_reply::<u32, call_core::Never>(&reply) == Ok(i) {
+                ok += 1;
+            }
+        }
+        Response::from_json(&serde_json::json!({ "k": k, "ok": ok }))
     }
 
     async fn probe_rust_to_js(&self, i: u32) -> Reply {
