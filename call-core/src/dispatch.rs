@@ -92,7 +92,7 @@ pub fn serve<'a, T: Dispatch>(target: &'a T, envelope: &str, now_ms: u64) -> Ser
     let steps: Vec<Step> = env
         .p
         .iter()
-        .map(|s| Step { method: s.m.clone().into_owned(), args: s.a.get().to_owned(), refs: s.r.clone() })
+        .map(|s| Step { method: s.m.clone().into_owned().into(), args: s.a.get().to_owned(), refs: s.r.clone() })
         .collect();
     Served::Pending(Box::pin(run_steps(target, steps, limits)))
 }

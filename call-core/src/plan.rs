@@ -6,6 +6,7 @@
 //! `(argument index, step index)` in `refs`), which is how nested calls and pipelined
 //! chains run in one round trip without a new wire format.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ use crate::error::Never;
 /// One method invocation inside a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
-    /// The method id, `Type::method#signature-hash`, fixed at compile time.
-    pub method: String,
+    /// The method id, `Type::method#signature-hash`, fixed at compile time (borrowed from
+    /// the generated code: building a call allocates only its arguments).
+    pub method: Cow<'static, str>,
     /// The arguments, encoded as a JSON array.
     pub args: String,
     /// Arguments taken from earlier steps' results: `(argument index, step index)`.
@@ -35,21 +37,28 @@ pub struct Plan {
 impl Plan {
     /// A plan of a single step with literal arguments.
     pub fn single(method: &'static str, args: String) -> Plan {
-        Plan { steps: vec![Step { method: method.to_owned(), args, refs: Vec::new() }] }
+        Plan { steps: vec![Step { method: Cow::Borrowed(method), args, refs: Vec::new() }] }
     }
 
     /// The longest chain of results feeding into one another (1 for a single step).
     pub fn depth(&self) -> usize {
-        let mut depth = vec![1usize; self.steps.len()];
-        for (i, step) in self.steps.iter().enumerate() {
-            for &(_, from) in &step.refs {
-                if let Some(d) = depth.get(from as usize).copied() {
-                    depth[i] = depth[i].max(d + 1);
-                }
-            }
-        }
-        depth.into_iter().max().unwrap_or(0)
+        depth(self.steps.iter().map(|s| s.refs.as_slice()))
     }
+}
+
+/// The longest chain of references among steps given by their references (earlier steps
+/// only; other references are ignored here and refused by [`Limits`](crate::Limits)).
+pub(crate) fn depth<'a>(steps: impl ExactSizeIterator<Item = &'a [(u32, u32)]>) -> usize {
+    if steps.len() <= 1 {
+        return steps.len();
+    }
+    let mut depth: Vec<usize> = Vec::with_capacity(steps.len());
+    for (i, refs) in steps.enumerate() {
+        let from_refs =
+            refs.iter().filter(|&&(_, from)| (from as usize) < i).map(|&(_, from)| depth[from as usize] + 1);
+        depth.push(from_refs.max().unwrap_or(1));
+    }
+    depth.into_iter().max().unwrap_or(0)
 }
 
 /// A typed call: a [`Plan`] whose result decodes as `T`, or fails with `CallError<E>`.

@@ -42,22 +42,26 @@ impl Limits {
 
     /// Checks a plan against these limits.
     pub fn check_plan(&self, plan: &Plan) -> Result<(), String> {
-        if plan.steps.is_empty() {
+        self.check_steps(plan.steps.iter().map(|s| s.refs.as_slice()))
+    }
+
+    /// Checks the shape of a plan given by each step's references.
+    fn check_steps<'a>(&self, steps: impl ExactSizeIterator<Item = &'a [(u32, u32)]> + Clone) -> Result<(), String> {
+        let len = steps.len();
+        if len == 0 {
             return Err("a plan needs at least one step".into());
         }
-        if plan.steps.len() > self.max_steps {
-            return Err(format!("{} steps exceed the limit of {}", plan.steps.len(), self.max_steps));
+        if len > self.max_steps {
+            return Err(format!("{len} steps exceed the limit of {}", self.max_steps));
         }
-        let depth = plan.depth();
+        for (i, refs) in steps.clone().enumerate() {
+            if let Some((arg, from)) = refs.iter().find(|&&(_, from)| from as usize >= i) {
+                return Err(format!("step {i} argument {arg} refers to step {from}, which does not run before it"));
+            }
+        }
+        let depth = crate::plan::depth(steps);
         if depth > self.max_depth {
             return Err(format!("a plan depth of {depth} exceeds the limit of {}", self.max_depth));
-        }
-        for (i, step) in plan.steps.iter().enumerate() {
-            for &(arg, from) in &step.refs {
-                if from as usize >= i {
-                    return Err(format!("step {i} argument {arg} refers to step {from}, which does not run before it"));
-                }
-            }
         }
         Ok(())
     }
@@ -182,14 +186,9 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
     if envelope.p.is_empty() {
         return Err(RemoteError::new(RemoteErrorKind::Decode, "the envelope's plan has no steps"));
     }
-    let plan_shape = Plan {
-        steps: envelope
-            .p
-            .iter()
-            .map(|s| crate::plan::Step { method: String::new(), args: String::new(), refs: s.r.clone() })
-            .collect(),
-    };
-    limits.check_plan(&plan_shape).map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    limits
+        .check_steps(envelope.p.iter().map(|s| s.r.as_slice()))
+        .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
     Ok(envelope)
 }
 

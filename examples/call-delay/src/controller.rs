@@ -57,6 +57,10 @@ impl DurableObject for CallDelayController {
                 for _ in 0..rounds {
                     ok += match mode.as_str() {
                         "rpc" => self.batch_rpc(n).await?,
+                        "rpc-string" => self.batch_rpc_string(n).await?,
+                        "rpc-bytes" => self.batch_rpc_bytes(n).await?,
+                        "rpc-object" => self.batch_rpc_object(n).await?,
+                        "rpc-envelope" => self.batch_rpc_envelope(n).await?,
                         "call" => self.batch_call(n).await?,
                         _ => self.batch_continuation(n).await?,
                     };
@@ -77,7 +81,7 @@ impl CallDelayController {
     }
 
     /// `mode=rpc`: N concurrent raw RPC calls on one stub, then validate.
-    async fn batch_rpc(&self, n: u32) -> Result<u32> {
+    pub(crate) async fn batch_rpc(&self, n: u32) -> Result<u32> {
         let remote: RemoteRpc = self.env.durable_object("REMOTE")?.get_by_name("remote")?.into_rpc();
         let pending: Vec<JsFuture> = (0..n).map(|i| JsFuture::from(remote.rpc_echo(i))).collect();
         let results = join_all(pending).await;

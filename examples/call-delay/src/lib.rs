@@ -4,7 +4,9 @@
 //! * `rpc`: hand-written wasm-bindgen RPC, the baseline every other mode is compared with;
 //! * `call`: N awaited `call!`s;
 //! * `continuation`: N fire-and-continue `call!`s, each result recorded by a continuation;
-//! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor.
+//! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor;
+//! * ablations (`rpc-string`, `rpc-envelope`, `rpc-bytes`, `rpc-object`, see ablations.rs):
+//!   raw RPC carrying what a call carries, to see where the cost of `call` over `rpc` goes.
 //!
 //! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls one after the other
 //! and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated results, N×R when
@@ -15,6 +17,7 @@
 
 use worker::*;
 
+mod ablations;
 mod controller;
 mod memory;
 mod probes;
@@ -25,7 +28,8 @@ pub use controller::CallDelayController;
 pub use remote::{MathError, RemoteDo};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them.
-pub const MODES: [&str; 4] = ["rpc", "call", "continuation", "js"];
+pub const MODES: [&str; 8] =
+    ["rpc", "call", "continuation", "js", "rpc-string", "rpc-envelope", "rpc-bytes", "rpc-object"];
 
 /// The remote's answer for call `i`; every mode validates against it.
 pub fn expected(i: u32) -> u32 {

@@ -143,8 +143,13 @@ impl CallDelayController {
             let call: call_core::Call<u32> = call_core::Call::new(id, &(i,));
             let Ok(plan) = call.plan() else { continue };
             let envelope = call_core::wire::encode_envelope(plan, u64::from(i), u64::MAX);
-            let reply = self.__call_core_entry(wasm_bindgen::JsValue::from_str(&envelope));
-            let reply = reply.as_string().unwrap_or_default();
+            // The string crossings of the `__call` entry, then its work.
+            let envelope = wasm_bindgen::JsValue::from_str(&envelope).as_string().unwrap_or_default();
+            let reply = match call_core::dispatch::serve(self, &envelope, u64::from(i)) {
+                call_core::dispatch::Served::Ready(reply) => reply,
+                call_core::dispatch::Served::Pending(_) => continue,
+            };
+            let reply = wasm_bindgen::JsValue::from_str(&reply).as_string().unwrap_or_default();
             if call_core::wire::decode_reply::<u32, call_core::Never>(&reply) == Ok(i) {
                 ok += 1;
             }

@@ -67,4 +67,24 @@ impl RemoteDo {
     pub fn rpc_echo(&self, i: u32) -> u32 {
         crate::expected(i)
     }
+
+    #[wasm_bindgen(js_name = rpcEchoBytes)]
+    pub fn rpc_echo_bytes(&self, b: js_sys::Uint8Array) -> js_sys::Uint8Array {
+        let v = b.to_vec();
+        js_sys::Uint8Array::from(&v[..])
+    }
+
+    /// The `rpc-object` ablation's method: answers its argument, decoded into Rust and
+    /// encoded again with serde-wasm-bindgen.
+    #[wasm_bindgen(js_name = rpcEchoObject)]
+    pub fn rpc_echo_object(&self, value: wasm_bindgen::JsValue) -> wasm_bindgen::JsValue {
+        let value: serde_json::Value = serde_wasm_bindgen::from_value(value).unwrap_or_default();
+        serde_wasm_bindgen::to_value(&value).unwrap_or_default()
+    }
+
+    /// The `rpc-string` ablation's method: answers its argument.
+    #[wasm_bindgen(js_name = rpcEchoString)]
+    pub fn rpc_echo_string(&self, s: String) -> String {
+        s
+    }
 }

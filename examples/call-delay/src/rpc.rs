@@ -11,6 +11,19 @@ extern "C" {
     #[wasm_bindgen(method, js_name = rpcEcho)]
     pub(crate) fn rpc_echo(this: &RemoteRpc, i: u32) -> Promise;
 
+    #[wasm_bindgen(method, js_name = rpcEchoString)]
+    pub(crate) fn rpc_echo_string(this: &RemoteRpc, s: &str) -> Promise;
+
+    /// `RemoteDo`'s `#[continuation]` entry, called by hand (the `rpc-envelope` ablation).
+    #[wasm_bindgen(method, js_name = "__call")]
+    pub(crate) fn call_entry(this: &RemoteRpc, envelope: &str) -> Promise;
+
+    #[wasm_bindgen(method, js_name = rpcEchoBytes)]
+    pub(crate) fn rpc_echo_bytes(this: &RemoteRpc, s: &js_sys::Uint8Array) -> Promise;
+
+    #[wasm_bindgen(method, js_name = rpcEchoObject)]
+    pub(crate) fn rpc_echo_object(this: &RemoteRpc, s: &wasm_bindgen::JsValue) -> Promise;
+
     /// A stub of the JavaScript `JsRemote`.
     pub(crate) type JsRemoteRpc;
 

@@ -28,3 +28,10 @@ pub fn call(ctx: &Ctx) {
 pub fn continuation(ctx: &Ctx) {
     all_valid(ctx, "continuation");
 }
+
+/// The ablation modes validate like the others (they feed the bench's cost breakdown).
+pub fn ablations(ctx: &Ctx) {
+    for mode in ["rpc-string", "rpc-envelope", "rpc-bytes", "rpc-object"] {
+        all_valid(ctx, mode);
+    }
+}

@@ -14,6 +14,7 @@ fn main() -> std::process::ExitCode {
         ("batch_js", batch::js),
         ("batch_call", batch::call),
         ("batch_continuation", batch::continuation),
+        ("batch_ablations", batch::ablations),
         ("interop_js_caller_to_rust_do", interop::js_to_rust),
         ("interop_rust_caller_to_js_do", interop::rust_to_js),
         ("errors_app_error_arrives_typed", errors::app_error),
