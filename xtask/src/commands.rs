@@ -155,18 +155,19 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         bail!("--modes: the example has no mode `{unknown}`; /modes lists {listed:?}");
     }
     let samples = bench::measure(&workerd, &modes, &opts.sizes, opts.runs)?;
+    let mut native = native;
+    native.push(bench::wasm_cost(&workerd)?);
     drop(workerd);
     let rows = bench::summarize(&samples, &modes, &opts.sizes);
     let mut tables = format!("## Durable Object calls in local workerd\n\n{}", bench::table(&rows));
     tables.push_str(&format!("\nms/op: {}\n", bench::TIMING));
-    if !native.is_empty() {
-        tables.push_str("\n## Per-call work of call-core, native\n\n");
-        tables.push_str(&bench::native_table(&native));
-        tables.push_str(
-            "\nns/op: median (min..max) of timed samples of 10000 operations each, release build, \
-             `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs).\n",
-        );
-    }
+    tables.push_str("\n## Per-call work of call-core\n\n");
+    tables.push_str(&bench::native_table(&native));
+    tables.push_str(
+        "\nns/op: median (min..max). Native rows: timed samples of 10000 operations each, release \
+         build, `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs). The wasm \
+         row: `/probe/cost` in workerd, timed from the client (see xtask/src/bench.rs `wasm_cost`).\n",
+    );
     println!("{tables}");
     let header = bench::header(&tc.npm_bin("workerd"), &opts);
     let wasm = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
