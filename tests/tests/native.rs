@@ -58,6 +58,22 @@ impl Controller {
         let remote = REMOTE.with(Clone::clone);
         call!(remote, Remote::add(a, b), then self.on_sum($result, op));
     }
+
+    /// Starts a call whose reply never comes, cancels it, and reports what `cancel` said
+    /// the first and the second time.
+    pub async fn start_and_cancel(&self, op: u32) -> (bool, bool) {
+        let remote = LocalStub::new(Remote::default());
+        remote.inject(Some(Fault::Drop));
+        let handle = call!(remote, Remote::add(1, 1), then self.on_sum($result, op));
+        (handle.cancel(), handle.cancel())
+    }
+
+    /// Starts a call whose reply never comes, with a short timeout.
+    pub async fn start_dropped(&self, op: u32) {
+        let remote = LocalStub::new(Remote::default());
+        remote.inject(Some(Fault::Drop));
+        call!(remote, Remote::add(1, 1), then self.on_sum($result, op), timeout = Duration::from_millis(20));
+    }
 }
 
 thread_local! {
@@ -113,4 +129,66 @@ fn timeouts_and_transport_faults_are_typed() {
         remote.inject(None);
         assert_eq!(call!(remote, Remote::add(1, 1)).await, Ok(2));
     });
+}
+
+#[test]
+fn oversized_calls_are_refused_before_sending() {
+    let remote = LocalStub::new(Remote::default());
+    // A transport fault would surface as `Transport`: `Limit` shows nothing was sent.
+    remote.inject(Some(Fault::Transport("must not be reached".into())));
+    let huge = "x".repeat(call_core::Limits::DEFAULT.max_bytes + 1);
+    local::block_on(async {
+        match call!(remote, Remote::echo(huge)).await {
+            Err(CallError::Limit(message)) => assert!(message.contains("exceeds the limit"), "{message}"),
+            other => panic!("expected a Limit error, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn plans_over_the_step_and_depth_limits_are_refused() {
+    use call_core::{Call, Plan, Step};
+    let remote = LocalStub::new(Remote::default());
+    remote.inject(Some(Fault::Transport("must not be reached".into())));
+    let echo = <Remote as call_core::Dispatch>::METHODS.iter().find(|m| m.starts_with("Remote::echo#")).unwrap();
+    let step = |refs: Vec<(u32, u32)>| Step { method: (*echo).into(), args: "[\"x\"]".into(), refs };
+    let wide = Plan { steps: (0..65).map(|_| step(vec![])).collect() };
+    let deep = Plan { steps: (0..17).map(|i| step(if i == 0 { vec![] } else { vec![(0, i - 1)] })).collect() };
+    local::block_on(async {
+        for (plan, what) in [(wide, "65 steps"), (deep, "depth of 17")] {
+            match call_core::executor::send(&remote, Call::<String>::from_plan(plan)).await {
+                Err(CallError::Limit(message)) => assert!(message.contains(what), "{message}"),
+                other => panic!("expected a Limit error, got {other:?}"),
+            }
+        }
+    });
+}
+
+#[test]
+fn a_multi_step_plan_feeds_results_forward_in_one_round_trip() {
+    use call_core::{Call, Plan, Step};
+    let remote = LocalStub::new(Remote::default());
+    let add = <Remote as call_core::Dispatch>::METHODS.iter().find(|m| m.starts_with("Remote::add#")).unwrap();
+    // add(add(1, 2), 3): the second step takes the first step's result as its argument 0.
+    let plan = Plan {
+        steps: vec![
+            Step { method: (*add).into(), args: "[1,2]".into(), refs: vec![] },
+            Step { method: (*add).into(), args: "[null,3]".into(), refs: vec![(0, 0)] },
+        ],
+    };
+    let sum = local::block_on(call_core::executor::send(&remote, Call::<i64, MathError>::from_plan(plan)));
+    assert_eq!(sum, Ok(6));
+    assert_eq!(*remote.target().calls.borrow(), 0, "echo was not called");
+}
+
+#[test]
+fn cancelled_and_timed_out_continuations_run_once_with_their_error() {
+    let controller = LocalStub::new(Controller::default());
+    local::block_on(async {
+        assert_eq!(call!(controller, Controller::start_and_cancel(1)).await, Ok((true, false)));
+        call!(controller, Controller::start_dropped(2)).await.unwrap();
+        local::sleep(Duration::from_millis(60)).await;
+    });
+    let seen = controller.target().seen.borrow();
+    assert_eq!(*seen, vec![(1, Err(CallError::Cancelled)), (2, Err(CallError::Timeout))]);
 }
