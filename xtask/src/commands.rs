@@ -52,39 +52,31 @@ pub(crate) fn modes(workerd: &Workerd) -> Result<Vec<String>> {
     Ok(modes)
 }
 
-/// One `/batch` run, validated: every one of the `n` results must be correct.
-pub(crate) fn batch(workerd: &Workerd, mode: &str, n: u32) -> Result<serde_json::Value> {
-    let path = format!("/batch?mode={mode}&n={n}");
-    let answer = http::get(workerd.addr, &path, Duration::from_secs(300))?;
-    let json = answer.json()?;
-    if answer.status != 200 || json["ok"].as_u64() != Some(u64::from(n)) {
-        bail!("{path} validated {} of {n}: {}", json["ok"], answer.body);
-    }
-    Ok(json)
-}
-
 pub(crate) fn demo(_args: &[String]) -> Result<()> {
     let (tc, built) = setup_and_build(None)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let modes = modes(&workerd)?;
     for mode in &modes {
-        batch(&workerd, mode, 10)?; // warm-up: first instantiation and JIT
+        xtask::bench::request(&workerd, mode, 10, 1, 0)?; // warm-up: first instantiation and JIT
     }
     let mut table = String::from("| mode | N | ok | ms | ms/op |\n|---|---:|---:|---:|---:|\n");
     for mode in &modes {
         for n in DEMO_SIZES {
-            let started = Instant::now();
-            let json = batch(&workerd, mode, n)?;
-            let client_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let ms = json["ms"].as_f64().unwrap_or(client_ms);
-            table.push_str(&format!("| {mode} | {n} | {} | {ms:.1} | {:.4} |\n", json["ok"], ms / f64::from(n)));
+            let sample = xtask::bench::request(&workerd, mode, n, 1, 0)?;
+            table.push_str(&format!(
+                "| {mode} | {n} | {} | {:.0} | {:.4} |\n",
+                sample.ok,
+                sample.ms,
+                sample.ms_per_op()
+            ));
         }
     }
     println!("{table}");
     println!(
         "ms: measured inside the controller Durable Object (Date.now() advances across the \
-         batch's I/O); one run each, after a warm-up. `cargo xtask bench` repeats and compares."
+         batch's I/O); one run each, after a warm-up; every result validated. `cargo xtask \
+         bench` repeats, alternates the order and compares."
     );
     Ok(())
 }
@@ -116,21 +108,35 @@ fn wrangler_dry_run() -> Result<()> {
     let tc = setup::locate()?;
     let crate_dir = build::crate_dir(None)?;
     let outdir = workspace_root().join("target/wrangler-dry-run");
+    if outdir.exists() {
+        std::fs::remove_dir_all(&outdir)?;
+    }
     run(Command::new(tc.npm_bin("wrangler"))
         .current_dir(&crate_dir)
         .args(["deploy", "--dry-run", "--outdir"])
         .arg(&outdir)
         .env("WRANGLER_SEND_METRICS", "false")
         .env("CI", "1"))?;
-    for file in ["entry.js", "index_bg.wasm"] {
-        let found = std::fs::read_dir(&outdir)?
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().ends_with(file.trim_start_matches("entry")));
-        if !found {
-            bail!("wrangler's dry-run bundle in {} lacks a {file}", outdir.display());
+    let names: Vec<String> =
+        std::fs::read_dir(&outdir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    for suffix in ["entry.js", "index_bg.wasm"] {
+        if !names.iter().any(|n| n.ends_with(suffix)) {
+            bail!("wrangler's dry-run bundle in {} has no *{suffix}: {names:?}", outdir.display());
+        }
+    }
+    let bundle = std::fs::read_to_string(outdir.join("entry.js"))?;
+    for class in built_classes()? {
+        if !bundle.contains(&format!("{class} extends DurableObject")) {
+            bail!("wrangler's bundle does not define `{class}` as a class that extends DurableObject");
         }
     }
     Ok(())
+}
+
+/// The Durable Object classes the example's generated entry wraps.
+fn built_classes() -> Result<Vec<String>> {
+    let entry = std::fs::read_to_string(build::crate_dir(None)?.join("build/entry.mjs"))?;
+    Ok(xtask::entry::scan_js_classes(&entry))
 }
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
