@@ -124,11 +124,24 @@ fn wrangler_dry_run() -> Result<()> {
             bail!("wrangler's dry-run bundle in {} has no *{suffix}: {names:?}", outdir.display());
         }
     }
+    // esbuild renames classes (`var RemoteDo2 = class extends DurableObject2`), so look at
+    // the bundle's exports and at the generated wrapper's body.
     let bundle = std::fs::read_to_string(outdir.join("entry.js"))?;
+    let exports = bundle.rsplit("\nexport {").next().unwrap_or_default();
+    let exported: Vec<&str> = exports
+        .split(['}', ';'])
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|e| e.split_whitespace().last())
+        .collect();
     for class in built_classes()? {
-        if !bundle.contains(&format!("{class} extends DurableObject")) {
-            bail!("wrangler's bundle does not define `{class}` as a class that extends DurableObject");
+        if !exported.contains(&class.as_str()) {
+            bail!("wrangler's bundle does not export `{class}` (exports: {exported:?})");
         }
+    }
+    if !bundle.contains("this.#live().__call(envelope)") {
+        bail!("wrangler's bundle lacks the generated `__call` forwarding: is `main` the generated entry?");
     }
     Ok(())
 }
