@@ -99,8 +99,8 @@ where
     let id = future.call_id();
     rt::spawn(async move {
         let result = future.await;
-        let run = async move { k(this, result).await.report() };
-        if ContinuationPanic(Box::pin(run)).await.is_err() {
+        let run = std::pin::pin!(async move { k(this, result).await.report() });
+        if ContinuationPanic(run).await.is_err() {
             log_error(&format!("call-core: the continuation of call {id} panicked"));
         }
     });
@@ -120,9 +120,10 @@ fn extend_receiver<S: 'static>(this: &S) -> &'static S {
     unsafe { &*(this as *const S) }
 }
 
-struct ContinuationPanic<F>(Pin<Box<F>>);
+/// Runs a continuation, turning its panic into `Err` (the task must still end cleanly).
+struct ContinuationPanic<'a, F>(Pin<&'a mut F>);
 
-impl<F: Future<Output = ()>> Future for ContinuationPanic<F> {
+impl<F: Future<Output = ()>> Future for ContinuationPanic<'_, F> {
     type Output = Result<(), ()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

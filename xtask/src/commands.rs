@@ -160,12 +160,12 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         return Ok(());
     }
     if !opts.workerd {
-        println!("{}", bench::native_table(&bench::native()?));
+        println!("{}", xtask::per_call::table(&xtask::per_call::native()?));
         return Ok(());
     }
     let started = Instant::now();
     let (tc, built) = setup_and_build(None)?;
-    let native = if opts.native { bench::native()? } else { Vec::new() };
+    let native = if opts.native { xtask::per_call::native()? } else { Vec::new() };
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let listed = modes(&workerd)?;
@@ -175,13 +175,13 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     }
     let samples = bench::measure(&workerd, &modes, &opts.sizes, opts.runs)?;
     let mut native = native;
-    native.push(bench::wasm_cost(&workerd)?);
+    native.push(xtask::per_call::wasm_cost(&workerd)?);
     drop(workerd);
     let rows = bench::summarize(&samples, &modes, &opts.sizes);
     let mut tables = format!("## Durable Object calls in local workerd\n\n{}", bench::table(&rows));
     tables.push_str(&format!("\nms/op: {}\n", bench::TIMING));
     tables.push_str("\n## Per-call work of call-core\n\n");
-    tables.push_str(&bench::native_table(&native));
+    tables.push_str(&xtask::per_call::table(&native));
     tables.push_str(
         "\nns/op: median (min..max). Native rows: timed samples of 10000 operations each, release \
          build, `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs). The wasm \

@@ -11,6 +11,7 @@ pub mod build;
 pub mod entry;
 pub mod fuzz;
 pub mod http;
+pub mod per_call;
 pub mod plot;
 pub mod setup;
 pub mod util;
