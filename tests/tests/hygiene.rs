@@ -133,7 +133,7 @@ mod no_prelude {
         }
 
         pub async fn halve(&self, n: u32) -> ::core::result::Result<u32, ::std::string::String> {
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 ::core::result::Result::Ok(n / 2)
             } else {
                 ::core::result::Result::Err(::std::format!("{n} is odd"))

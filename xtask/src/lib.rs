@@ -13,6 +13,7 @@ pub mod fuzz;
 pub mod http;
 pub mod per_call;
 pub mod plot;
+pub mod rust_version;
 pub mod setup;
 pub mod util;
 pub mod workerd;

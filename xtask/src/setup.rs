@@ -13,11 +13,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::rust_version::{self, Requirement, Rustc};
 use crate::util::{cache_dir, on_path, output, run, say, workspace_root, write_if_changed, Context};
 use crate::{bail, Result};
 
 /// Debian packages of the offline fallback, besides `lld-<llvm major>`.
 const DEBIAN_PACKAGES: [&str; 3] = ["rustc-web", "cargo-web", "rust-web-src"];
+
+/// Debian's rustc-web.
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+
+/// The crate whose wasm build the compiler must manage (the example, which depends on
+/// everything a user's Worker does).
+const EXAMPLE_PACKAGE: &str = "call-delay";
 
 /// How wasm32 code is compiled on this machine.
 #[derive(Debug, Clone)]
@@ -113,9 +121,24 @@ fn rustup_has_wasm32() -> bool {
         .unwrap_or(false)
 }
 
+/// The oldest rustc that builds the example, from Cargo.lock (see [`rust_version`]).
+fn needed_rustc() -> Result<Requirement> {
+    let root = workspace_root();
+    rust_version::requirement(&rust_version::metadata(&root)?, Some(EXAMPLE_PACKAGE))
+}
+
 fn ensure_wasm_compiler() -> Result<WasmCompiler> {
+    let need = needed_rustc()?;
     if rustup_has_wasm32() {
-        say("wasm32: using rustup's installed wasm32-unknown-unknown target");
+        let found = Rustc::of(Path::new("rustc")).map(|r| r.release);
+        if found.is_none_or(|v| v < need.version) {
+            bail!(
+                "rustup's rustc {} has the wasm32 target, but the locked dependencies need {need}: \
+                 run `rustup update stable` (or remove the wasm32 target to use the Debian fallback)",
+                found.map_or("(unknown)".to_string(), |v| v.to_string())
+            );
+        }
+        say(format!("wasm32: using rustup's installed wasm32-unknown-unknown target ({need} is met)"));
         return Ok(WasmCompiler::Rustup);
     }
     if !Path::new("/etc/debian_version").exists() {
@@ -124,8 +147,8 @@ fn ensure_wasm_compiler() -> Result<WasmCompiler> {
              `rustup target add wasm32-unknown-unknown` (the offline fallback only exists on Debian)"
         );
     }
-    say("wasm32: no rustup wasm32 target; using Debian's rustc-web with a locally built std");
-    ensure_debian_packages()?;
+    say(format!("wasm32: no rustup wasm32 target; using Debian's rustc-web with a locally built std ({need})"));
+    ensure_debian_packages(&need)?;
     let sysroot = ensure_sysroot()?;
     let rustc = cache_dir().join("bin").join("rustc");
     let wrapper = format!(
@@ -138,14 +161,15 @@ fn ensure_wasm_compiler() -> Result<WasmCompiler> {
     Ok(WasmCompiler::Debian { rustc })
 }
 
-fn llvm_major() -> Result<String> {
-    let info = output(Command::new("/usr/bin/rustc").arg("-vV"))
-        .ok_or_else(|| crate::Error("/usr/bin/rustc -vV failed".into()))?;
-    let version = info
-        .lines()
-        .find_map(|l| l.strip_prefix("LLVM version: "))
-        .ok_or_else(|| crate::Error("`rustc -vV` names no LLVM version".into()))?;
-    Ok(version.split('.').next().unwrap_or(version).to_string())
+/// Debian's rustc-web, if installed.
+fn debian_rustc() -> Option<Rustc> {
+    Rustc::of(Path::new(DEBIAN_RUSTC))
+}
+
+fn llvm_major() -> Result<u32> {
+    debian_rustc()
+        .and_then(|r| r.llvm_major)
+        .ok_or_else(|| crate::Error(format!("`{DEBIAN_RUSTC} -vV` names no LLVM version")))
 }
 
 fn dpkg_installed(package: &str) -> bool {
@@ -153,36 +177,54 @@ fn dpkg_installed(package: &str) -> bool {
         .is_some_and(|s| s.trim() == "install ok installed")
 }
 
-fn ensure_debian_packages() -> Result<()> {
-    let base_installed = DEBIAN_PACKAGES.iter().all(|p| dpkg_installed(p));
-    if base_installed && dpkg_installed(&format!("lld-{}", llvm_major()?)) {
-        return Ok(());
-    }
-    let apt = |args: &[&str]| -> Command {
-        let mut cmd = if is_root() { Command::new("apt-get") } else { sudo("apt-get") };
-        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        cmd
-    };
-    let install = |packages: &[&str]| -> Result<()> {
-        say(format!("apt: installing {}", packages.join(" ")));
-        let mut args = vec!["install", "-y", "--no-install-recommends"];
-        args.extend(packages);
-        if run(&mut apt(&args)).is_ok() {
+/// Installs or upgrades Debian's rustc-web (with cargo-web, rust-web-src and the lld of its
+/// LLVM) until it is at least `need`. Package lists can be months old on a new machine, and
+/// an old list offers a rustc that is too old, so whenever something is missing or old the
+/// lists are updated first.
+fn ensure_debian_packages(need: &Requirement) -> Result<()> {
+    let current = |rustc: Option<Rustc>| rustc.filter(|r| r.release >= need.version);
+    let lld_ok = |rustc: &Rustc| rustc.llvm_major.is_some_and(|m| dpkg_installed(&format!("lld-{m}")));
+    let packages_ok = || DEBIAN_PACKAGES.iter().all(|p| dpkg_installed(p));
+    if let Some(rustc) = current(debian_rustc()) {
+        if packages_ok() && lld_ok(&rustc) {
+            say(format!("apt: rustc-web {} is installed", rustc.release));
             return Ok(());
         }
-        say("apt: retrying after `apt-get update` (the package lists may be stale)");
-        run(&mut apt(&["update"]))?;
-        run(&mut apt(&args))
-    };
-    if !base_installed {
-        install(&DEBIAN_PACKAGES)?;
     }
+    match debian_rustc() {
+        Some(old) if old.release < need.version => {
+            say(format!("apt: rustc-web {} is older than {need}: upgrading", old.release))
+        }
+        _ => say("apt: installing the wasm toolchain"),
+    }
+    say("apt: `apt-get update` first (a new machine's package lists may be months old)");
+    run(&mut apt(&["update"]))?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(DEBIAN_PACKAGES);
+    run(&mut apt(&install))?;
+    let Some(rustc) = current(debian_rustc()) else {
+        let found = debian_rustc().map_or("none".to_string(), |r| r.release.to_string());
+        bail!(
+            "after `apt-get update` and `apt-get install rustc-web`, Debian's rustc is {found}, but the \
+             locked dependencies need {need}. Enable a Debian suite that has a newer rustc-web \
+             (bookworm-security or bookworm-updates) and run `sudo apt-get update && sudo apt-get \
+             install rustc-web cargo-web rust-web-src`, or install rustup's target: `rustup target \
+             add wasm32-unknown-unknown`"
+        );
+    };
+    say(format!("apt: rustc-web {} is installed", rustc.release));
     // The linker must match the LLVM that rustc-web was built with.
     let lld = format!("lld-{}", llvm_major()?);
     if !dpkg_installed(&lld) {
-        install(&[&lld])?;
+        run(&mut apt(&["install", "-y", "--no-install-recommends", &lld]))?;
     }
     Ok(())
+}
+
+fn apt(args: &[&str]) -> Command {
+    let mut cmd = if is_root() { Command::new("apt-get") } else { sudo("apt-get") };
+    cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    cmd
 }
 
 fn is_root() -> bool {
