@@ -32,6 +32,7 @@ pub struct Echo;
 #[continuation]
 impl Echo {
     /// The remote's answer for call `i`, as in the example.
+    #[callable]
     pub fn echo(&self, i: u32) -> u32 {
         expected(i)
     }
@@ -51,6 +52,7 @@ pub struct Caller {
 #[continuation]
 impl Caller {
     /// Records one result.
+    #[handler]
     pub fn on_echo(&self, result: Result<u32, CallError>, i: u32) {
         self.arrived.set(self.arrived.get() + 1);
         if result == Ok(expected(i)) {
@@ -120,7 +122,8 @@ fn served(served: Served<'_>) -> String {
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
-    let method = *<Echo as Dispatch>::METHODS.iter().find(|m| m.starts_with("Echo::echo#")).expect("Echo::echo id");
+    let method =
+        *call_core::dispatch::methods::<Echo>().iter().find(|m| m.starts_with("Echo::echo#")).expect("Echo::echo id");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_millis() as u64;
     let deadline = now + 30_000;
     let target = Echo;

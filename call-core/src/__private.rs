@@ -3,72 +3,83 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use crate::continuation::then;
-pub use crate::dispatch::{unknown_method, Dispatched, Outcome};
-pub use crate::executor::send;
-pub use crate::timer::pending_timers;
+pub use crate::caller::send;
+pub use crate::continuation::{resume, resume_async, then, Resume, ResumeAsync};
+pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
+pub use crate::entry::{serve_later, serve_now};
+#[cfg(target_arch = "wasm32")]
+pub use crate::home::{bind, resume_later, resume_now};
+pub use crate::runtime::{pending_timers, timer_groups};
 pub use crate::transport::Transport;
-pub use crate::workers::serve_js;
-pub use crate::{Call, CallError, Dispatch, Never, Report};
+pub use crate::{Call, CallError, Never, Report, WorkerError};
 pub use call_macros::call_impl;
 pub use core;
 pub use serde;
 pub use serde_json;
 pub use wasm_bindgen;
 pub use wasm_bindgen::JsValue;
+pub use wasm_bindgen_futures;
 
 use crate::error::{RemoteError, RemoteErrorKind};
 
-/// Implemented by `#[continuation]`: the typed builders and invokers of a type's methods.
+/// Implemented by `#[continuation]`, once per type: the typed builders of calls to its
+/// `#[callable]` methods (which are also its dispatch table) and the invokers of its
+/// `#[handler]`s.
 ///
-/// `call!` reaches them through the constants, not through `<T as Callable>::Calls::m`:
+/// `call!` reaches them through the constants, not through `<T as Continuation>::Calls::m`:
 /// when `T` has no `#[continuation]`, a constant leaves rustc with one error (this trait's
 /// message, at `T`), where a type path would add "no function `m` found for type `_`".
 ///
-/// Not a subtrait of [`Dispatch`], whose impl carries the `Data` bounds of every method's
-/// types: a type with one bad method is still `Callable`, so calls of its other methods
-/// report nothing more.
+/// The dispatch table is a separate trait ([`Dispatch`], on `Calls`), whose impl carries
+/// the `Data` bounds of every method's types: a type with one bad method is still a
+/// `Continuation`, so calls of its other methods report nothing more. And since this is
+/// the only impl `#[continuation]` writes for the type itself, a second `#[continuation]`
+/// block of one type is one error: conflicting implementations of this trait.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[continuation]` impl, so its methods cannot be called with `call!`",
     label = "not a `#[continuation]` type",
-    note = "put `#[call_core::continuation]` on the `impl {Self}` block that holds the method"
+    note = "put `#[call_core::continuation]` on the `impl {Self}` block that holds the method, and mark the method `#[callable]`"
 )]
-pub trait Callable: 'static {
+pub trait Continuation: 'static {
     /// One builder method per callable method: same parameters, returns a `Call`.
-    type Calls;
-    /// One invoker method per callable method, for continuations: same parameters,
-    /// returns the method's future, bound to the object that runs it.
-    type Then;
+    type Calls: 'static;
+    /// One invoker method per handler: same parameters, returns a resumption.
+    type Handlers;
     /// The builders.
     const CALLS: Self::Calls;
-    /// Binds the invokers to the object that runs the continuation.
-    const THEN: fn(&'static Self) -> Self::Then;
+    /// The invokers.
+    const HANDLERS: Self::Handlers;
 }
 
-/// The object a continuation runs on, held by the invokers of `#[continuation]`.
-///
-/// A type of this crate with a private field, so that when a continuation is not found,
-/// rustc does not suggest calling it through the invokers' field.
-#[derive(Clone, Copy)]
-pub struct Bound<T: 'static>(&'static T);
+/// The bound of a `call!` of a `#[handler]`: never holds.
+#[diagnostic::on_unimplemented(
+    message = "this method is a continuation handler: it runs only as the `then` of this object's own calls, never through `call!`",
+    label = "a `#[handler]`, not `#[callable]`",
+    note = "mark it `#[callable]` (and not `#[handler]`) if other objects may call it"
+)]
+pub trait HandlerIsNotCallable {}
 
-impl<T> Bound<T> {
-    /// Holds `this`.
-    pub fn new(this: &'static T) -> Self {
-        Bound(this)
-    }
+/// The bound of a `then` naming a `#[callable]` method: never holds.
+#[diagnostic::on_unimplemented(
+    message = "`then` runs a continuation handler, and this method is `#[callable]`, not a `#[handler]`",
+    label = "not a `#[handler]`",
+    note = "mark the method that continues this call `#[handler]`: only this object's runtime may run it, with a result it received"
+)]
+pub trait CallableIsNotAHandler {}
 
-    /// The object.
-    pub fn get(self) -> &'static T {
-        self.0
-    }
-}
+/// The bound of a method that `#[continuation]` reported errors for: never holds.
+#[diagnostic::on_unimplemented(
+    message = "this method cannot be used in a call: `#[continuation]` reported an error at its definition",
+    label = "see the error at the method"
+)]
+pub trait MethodHasErrors {}
 
 /// What may travel in a call: arguments, results and errors.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot travel in a call: it must be `Serialize + DeserializeOwned + 'static`",
     label = "not serializable data",
-    note = "arguments, results and errors of callable methods are data: derive `serde::Serialize` and `serde::Deserialize` for it"
+    note = "arguments, results and errors of callable methods, and the arguments of handlers, are data: derive `serde::Serialize` and `serde::Deserialize` for it",
+    note = "a `worker::Error` travels (as `call_core::WorkerError`) when the method returns `worker::Result<T>`; runtime handles such as `Request` or `Response` need an adapter method that takes and returns data"
 )]
 pub trait Data: Serialize + DeserializeOwned + 'static {}
 
@@ -81,16 +92,10 @@ impl<T: Serialize + DeserializeOwned + 'static> Data for T {}
 /// Asserts that a type is [`Data`] (expanded at the user's type, for the error's span).
 pub const fn assert_data<T: Data>() {}
 
-/// How to report the outcome of a continuation's future: `Report::report`, checked where
-/// `call!` names the continuation, so that one returning a value is one error, at its
-/// name. (A wrapper future bounded by `Report` would be reported again where it is
-/// handed to `then`.)
-pub fn reporter<F>(_: &F) -> fn(F::Output)
-where
-    F: core::future::Future,
-    F::Output: Report,
-{
-    Report::report
+/// Reports a handler's outcome (`Report::report`), with the type written out so that a
+/// handler returning a value is reported at its return type.
+pub fn report<R: Report>(outcome: R) {
+    outcome.report();
 }
 
 /// `call` with a deadline `timeout` from when it is sent.
@@ -131,6 +136,20 @@ pub fn ok<T: Serialize + ?Sized>(value: &T) -> Outcome {
     match serde_json::to_string(value) {
         Ok(raw) => Outcome::Ok(raw),
         Err(e) => Outcome::Failed(RemoteError::new(RemoteErrorKind::Encode, format!("cannot encode the result: {e}"))),
+    }
+}
+
+/// The outcome of a method returning `worker::Result<T>` (or another one-argument
+/// `Result<T>` alias): the error travels as [`WorkerError`], its `Display`.
+pub fn message_result<T: Serialize, E: core::fmt::Display>(result: &Result<T, E>) -> Outcome {
+    match result {
+        Ok(value) => ok(value),
+        Err(error) => match serde_json::to_string(&WorkerError { message: error.to_string() }) {
+            Ok(raw) => Outcome::App(raw),
+            Err(e) => {
+                Outcome::Failed(RemoteError::new(RemoteErrorKind::Encode, format!("cannot encode the error: {e}")))
+            }
+        },
     }
 }
 

@@ -1,7 +1,10 @@
-//! Fire-and-continue: send a call now, run a method of the caller with its result later.
+//! Fire-and-continue: send a call now, run a continuation handler of the caller with its
+//! result later, on the caller's own object (see [`home`](crate::home) for how it gets
+//! there).
 
 use std::fmt::Debug;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -9,10 +12,12 @@ use std::task::{Context, Poll};
 
 use serde::de::DeserializeOwned;
 
+use crate::caller::{send, CancelState};
+use crate::dispatch::LocalBoxFuture;
 use crate::error::CallError;
-use crate::executor::{send, CancelState};
+use crate::home::Home;
 use crate::plan::Call;
-use crate::rt;
+use crate::runtime;
 use crate::transport::Transport;
 
 /// The handle of a fire-and-continue call (`call!(…, then self.k(…))`).
@@ -44,11 +49,11 @@ impl CallHandle {
     }
 }
 
-/// What a continuation method may return: `()`, or a `Result` whose error is logged
+/// What a continuation handler may return: `()`, or a `Result` whose error is logged
 /// (a continuation has no caller to hand it to).
 #[diagnostic::on_unimplemented(
-    message = "a continuation must return `()` or a `Result`, not `{Self}`",
-    label = "this method's result would be lost",
+    message = "a continuation handler must return `()` or a `Result`, not `{Self}`",
+    label = "this handler's result would be lost",
     note = "a continuation runs when a reply arrives: there is nobody to receive its value"
 )]
 pub trait Report {
@@ -75,55 +80,137 @@ pub(crate) fn log_error(message: &str) {
     eprintln!("{message}");
 }
 
-/// Sends `call` now and, when its result (or a failure) arrives, runs `k` with the caller
-/// `this` and the result. Returns at once.
+/// A continuation, its arguments bound, ready to run on its object: made by the generated
+/// invoker of a `#[handler]` method ([`Resume`] for a sync handler, [`ResumeAsync`] for an
+/// async one).
+pub trait Resumption<S>: 'static {
+    /// Whether running it leaves a future to await (an `async` handler).
+    const ASYNC: bool;
+
+    /// The handler's name, for logs.
+    fn handler(&self) -> &'static str;
+
+    /// Runs the handler on `this`; an async handler's future is returned, to be awaited
+    /// while `this` is kept alive.
+    fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>>;
+}
+
+/// A sync handler with its arguments.
+pub struct Resume<S, F> {
+    handler: &'static str,
+    run: F,
+    _object: PhantomData<fn(&S)>,
+}
+
+/// An async handler with its arguments.
+pub struct ResumeAsync<S, F> {
+    handler: &'static str,
+    run: F,
+    _object: PhantomData<fn(&S)>,
+}
+
+/// A sync handler `handler`, run by `run`.
+pub fn resume<S, F: FnOnce(&S)>(handler: &'static str, run: F) -> Resume<S, F> {
+    Resume { handler, run, _object: PhantomData }
+}
+
+/// An async handler `handler`, whose future `run` makes.
+pub fn resume_async<S, F>(handler: &'static str, run: F) -> ResumeAsync<S, F>
+where
+    F: for<'a> FnOnce(&'a S) -> LocalBoxFuture<'a, ()>,
+{
+    ResumeAsync { handler, run, _object: PhantomData }
+}
+
+impl<S: 'static, F: FnOnce(&S) + 'static> Resumption<S> for Resume<S, F> {
+    const ASYNC: bool = false;
+
+    fn handler(&self) -> &'static str {
+        self.handler
+    }
+
+    fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>> {
+        (self.run)(this);
+        None
+    }
+}
+
+impl<S: 'static, F> Resumption<S> for ResumeAsync<S, F>
+where
+    F: for<'a> FnOnce(&'a S) -> LocalBoxFuture<'a, ()> + 'static,
+{
+    const ASYNC: bool = true;
+
+    fn handler(&self) -> &'static str {
+        self.handler
+    }
+
+    fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>> {
+        Some((self.run)(this))
+    }
+}
+
+/// Sends `call` now and, when its result (or a failure) arrives, runs on `this` the
+/// continuation that `k` makes of the result. Returns at once.
 ///
-/// `this` must stay at its address until the continuation has run. Durable Objects do:
-/// wasm-bindgen never frees an exported object that JavaScript does not `free()`, and the
-/// generated entry never does (this is the same reasoning as workers-rs's own
-/// `#[durable_object]` handlers). Natively, `this` must be hosted by
-/// [`LocalStub`](crate::local::LocalStub), which is checked.
-pub fn then<S, Tr, T, E, F, Fut>(this: &S, transport: &Tr, call: Call<T, E>, k: F) -> CallHandle
+/// `this` must be bound: built by the generated JavaScript entry in a Worker, or hosted by
+/// [`LocalStub`](crate::local::LocalStub) natively. The pending call does not keep `this`
+/// alive; if `this` is reset or evicted before the result arrives, the continuation does
+/// not run and the call is logged (see [`home`](crate::home)).
+///
+/// # Panics
+/// When `this` is not bound.
+pub fn then<S, Tr, T, E, F, R>(this: &S, transport: &Tr, call: Call<T, E>, k: F) -> CallHandle
 where
     S: 'static,
     Tr: Transport + ?Sized,
     T: DeserializeOwned + 'static,
     E: DeserializeOwned + 'static,
-    F: FnOnce(&'static S, Result<T, CallError<E>>) -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: Report,
+    F: FnOnce(Result<T, CallError<E>>) -> R + 'static,
+    R: Resumption<S>,
 {
-    let this = extend_receiver(this);
+    let Some(home) = Home::of(this) else {
+        panic!(
+            "`then` continuations run on an object that call-core can reach later: a Durable \
+             Object built by the generated JavaScript entry (`cargo xtask build`), or natively \
+             an object hosted by `call_core::local::LocalStub`; `{}` at {:p} is neither",
+            std::any::type_name::<S>(),
+            this
+        )
+    };
     let state = Rc::new(CancelState::default());
     let future = send(transport, call).with_cancel(state.clone());
     let id = future.call_id();
-    rt::spawn(async move {
+    let home = Home::pending(home, id, &state);
+    runtime::spawn(async move {
         let result = future.await;
-        let run = std::pin::pin!(async move { k(this, result).await.report() });
-        if ContinuationPanic(run).await.is_err() {
-            log_error(&format!("call-core: the continuation of call {id} panicked"));
-        }
+        home.resume(k(result));
     });
     CallHandle { state, id }
 }
 
-fn extend_receiver<S: 'static>(this: &S) -> &'static S {
-    #[cfg(not(target_arch = "wasm32"))]
-    assert!(
-        crate::local::is_hosted(this as *const S as *const ()),
-        "`then` continuations need a receiver that stays put until the reply arrives: a \
-         Durable Object, or natively an object hosted by `call_core::local::LocalStub`"
-    );
-    // SAFETY: see `then`: the receiver is a Durable Object (never freed by wasm-bindgen
-    // while the isolate lives) or a `LocalStub`-hosted object (leaked on purpose, checked
-    // above).
-    unsafe { &*(this as *const S) }
+/// Runs `f` (a handler), logging its panic instead of unwinding.
+pub(crate) fn run_caught<T>(call: u64, handler: &str, f: impl FnOnce() -> T) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            log_error(&format!("call-core: call {call}: the continuation `{handler}` panicked"));
+            None
+        }
+    }
 }
 
-/// Runs a continuation, turning its panic into `Err` (the task must still end cleanly).
-struct ContinuationPanic<'a, F>(Pin<&'a mut F>);
+/// Awaits an async handler's future, logging its panic instead of unwinding.
+pub(crate) async fn await_caught(call: u64, handler: &str, future: LocalBoxFuture<'_, ()>) {
+    if (CaughtPanic(future).await).is_err() {
+        log_error(&format!("call-core: call {call}: the continuation `{handler}` panicked"));
+    }
+}
 
-impl<F: Future<Output = ()>> Future for ContinuationPanic<'_, F> {
+/// Polls a future, turning its panic into `Err` (the task must still end cleanly).
+struct CaughtPanic<'a>(LocalBoxFuture<'a, ()>);
+
+impl Future for CaughtPanic<'_> {
     type Output = Result<(), ()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

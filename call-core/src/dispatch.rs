@@ -2,6 +2,7 @@
 //! implementation, answer with a reply. Panics are caught and answered in-band; every
 //! malformed input gets a typed error and the target keeps serving.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -14,15 +15,41 @@ use crate::wire::{self, Limits};
 /// A future owned by one dispatch, borrowing the target.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
-/// Routes method ids to methods. Implemented by `#[continuation]` for the type of its
-/// `impl` block; only the methods of that block are reachable.
+/// A dispatch table: routes method ids to the methods of [`Dispatch::Object`].
+/// `#[continuation]` writes one per type, holding only its `#[callable]` methods:
+/// continuation handlers are not reachable through it (they run only through
+/// [`then`](crate::continuation::then)).
 pub trait Dispatch: 'static {
-    /// The ids of the methods this type answers (`Type::method#signature-hash`).
+    /// The Durable Object whose methods these are.
+    type Object: 'static;
+
+    /// The ids of the methods answered (`Type::method#signature-hash`).
     const METHODS: &'static [&'static str];
 
-    /// Runs `method` with `args` (a JSON array). Arguments are decoded before the returned
-    /// future is created, so it borrows only `self`.
-    fn dispatch<'a>(&'a self, method: &str, args: &str) -> Dispatched<'a>;
+    /// Whether `method` is an `async` method (unknown ids are not).
+    fn is_async(method: &str) -> bool;
+
+    /// Runs `method` of `object` with `args` (a JSON array). Arguments are decoded before
+    /// the returned future is created, so it borrows only `object`.
+    fn dispatch<'a>(object: &'a Self::Object, method: &str, args: &str) -> Dispatched<'a>;
+}
+
+/// A type with a `#[continuation]` impl, as a callee: its dispatch table.
+pub trait Callee: 'static {
+    /// The table `#[continuation]` generated.
+    type Table: Dispatch<Object = Self>;
+}
+
+impl<T: crate::__private::Continuation> Callee for T
+where
+    T::Calls: Dispatch<Object = T>,
+{
+    type Table = T::Calls;
+}
+
+/// The ids of `T`'s callable methods.
+pub fn methods<T: Callee>() -> &'static [&'static str] {
+    T::Table::METHODS
 }
 
 /// What a dispatch produced: an outcome now (a sync method, or a failure before the method
@@ -45,83 +72,128 @@ pub enum Outcome {
     Failed(RemoteError),
 }
 
-/// A reply now, or the future of one.
-pub enum Served<'a> {
-    /// The reply.
-    Ready(String),
-    /// The reply, once the plan's async methods finish.
-    Pending(LocalBoxFuture<'a, String>),
+/// Answers one envelope now, if its plan runs only sync methods: decode, check version,
+/// limits and deadline, run the steps, encode the reply. `None` when a step is an async
+/// method: nothing has run, and [`serve_async`] answers it (the generated entry then calls
+/// the async `__call_async`, whose future wasm-bindgen keeps the object alive for).
+/// `now_ms` is the callee's clock, for the deadline.
+pub fn serve_now<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> Option<String> {
+    let limits = Limits::DEFAULT;
+    let env = match accept(envelope, now_ms, &limits) {
+        Ok(env) => env,
+        Err(reply) => return Some(reply),
+    };
+    if env.p.iter().any(|step| T::Table::is_async(&step.method)) {
+        return None;
+    }
+    if let [step] = env.p.as_slice() {
+        if step.refs.is_empty() {
+            // The common case: one step, no references, no copies.
+            return Some(match dispatch_caught::<T>(target, &step.method, &step.args) {
+                Dispatched::Ready(outcome) => final_reply(outcome, &limits),
+                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
+            });
+        }
+    }
+    let mut run = Run::new(env.p.len());
+    for (i, step) in env.p.iter().enumerate() {
+        let outcome = match run.args(step) {
+            Ok(args) => match dispatch_caught::<T>(target, &step.method, &args) {
+                Dispatched::Ready(outcome) => outcome,
+                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
+            },
+            Err(e) => Outcome::Failed(e),
+        };
+        if let Some(reply) = run.record(i, &step.method, outcome, &limits) {
+            return Some(reply);
+        }
+    }
+    unreachable!("the last step always answers")
 }
 
-impl Served<'_> {
-    /// The reply, awaiting it if needed.
-    pub async fn reply(self) -> String {
-        match self {
-            Served::Ready(reply) => reply,
-            Served::Pending(reply) => reply.await,
+/// Answers one envelope, awaiting the plan's async methods.
+pub async fn serve_async<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String {
+    let limits = Limits::DEFAULT;
+    let env = match accept(envelope, now_ms, &limits) {
+        Ok(env) => env,
+        Err(reply) => return reply,
+    };
+    let mut run = Run::new(env.p.len());
+    for (i, step) in env.p.iter().enumerate() {
+        let outcome = match run.args(step) {
+            Ok(args) => match dispatch_caught::<T>(target, &step.method, &args) {
+                Dispatched::Ready(outcome) => outcome,
+                Dispatched::Pending(future) => future.await,
+            },
+            Err(e) => Outcome::Failed(e),
+        };
+        if let Some(reply) = run.record(i, &step.method, outcome, &limits) {
+            return reply;
         }
+    }
+    unreachable!("the last step always answers")
+}
+
+/// Answers one envelope: now when it can, else asynchronously (what the generated entry
+/// does, in one future; for in-process transports and tests).
+pub async fn serve<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String {
+    match serve_now(target, envelope, now_ms) {
+        Some(reply) => reply,
+        None => serve_async(target, envelope, now_ms).await,
     }
 }
 
-/// Answers one envelope: decode, check version, limits and deadline, run the plan, encode
-/// the reply. `now_ms` is the callee's clock, for the deadline.
-pub fn serve<'a, T: Dispatch>(target: &'a T, envelope: &str, now_ms: u64) -> Served<'a> {
-    let limits = Limits::DEFAULT;
-    let env = match wire::decode_envelope(envelope, &limits) {
-        Ok(env) => env,
-        Err(e) => return Served::Ready(wire::reply_remote(&e)),
-    };
+/// Decodes an envelope and checks its deadline, or answers the error.
+fn accept<'e>(envelope: &'e str, now_ms: u64, limits: &Limits) -> Result<wire::Envelope<'e>, String> {
+    let env = wire::decode_envelope(envelope, limits).map_err(|e| wire::reply_remote(&e))?;
     if let Some(deadline) = env.dl {
         if now_ms > deadline {
             let late = RemoteError::new(
                 RemoteErrorKind::DeadlineExceeded,
                 format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
             );
-            return Served::Ready(wire::reply_remote(&late));
+            return Err(wire::reply_remote(&late));
         }
     }
-    if let [step] = env.p.as_slice() {
-        if step.r.is_empty() {
-            // The common case: one step, no references, no copies.
-            return match dispatch_caught(target, &step.m, step.a.get()) {
-                Dispatched::Ready(outcome) => Served::Ready(final_reply(outcome, &limits)),
-                Dispatched::Pending(fut) => Served::Pending(Box::pin(async move { final_reply(fut.await, &limits) })),
-            };
-        }
-    }
-    let steps: Vec<Step> = env
-        .p
-        .iter()
-        .map(|s| Step { method: s.m.clone().into_owned().into(), args: s.a.get().to_owned(), refs: s.r.clone() })
-        .collect();
-    Served::Pending(Box::pin(run_steps(target, steps, limits)))
+    Ok(env)
 }
 
-async fn run_steps<T: Dispatch>(target: &T, steps: Vec<Step>, limits: Limits) -> String {
-    let last = steps.len() - 1;
-    let mut results: Vec<String> = Vec::with_capacity(steps.len());
-    for (i, Step { method, args, refs }) in steps.into_iter().enumerate() {
-        let args = match substitute(&args, &refs, &results) {
-            Ok(args) => args,
-            Err(e) => return wire::reply_remote(&e),
-        };
-        let outcome = match dispatch_caught(target, &method, &args) {
-            Dispatched::Ready(outcome) => outcome,
-            Dispatched::Pending(fut) => fut.await,
-        };
+/// The results of a plan's steps so far.
+struct Run {
+    results: Vec<String>,
+    last: usize,
+}
+
+impl Run {
+    fn new(steps: usize) -> Run {
+        Run { results: Vec::with_capacity(steps), last: steps.saturating_sub(1) }
+    }
+
+    /// The arguments of `step`, earlier results substituted.
+    fn args<'s>(&self, step: &'s Step<'_>) -> Result<Cow<'s, str>, RemoteError> {
+        if step.refs.is_empty() {
+            return Ok(Cow::Borrowed(&step.args));
+        }
+        substitute(&step.args, &step.refs, &self.results).map(Cow::Owned)
+    }
+
+    /// Records step `i`'s outcome; the reply when the plan ends here.
+    fn record(&mut self, i: usize, method: &str, outcome: Outcome, limits: &Limits) -> Option<String> {
         match outcome {
-            Outcome::Ok(value) if i < last => results.push(value),
-            Outcome::App(raw) if i < last => {
+            Outcome::Ok(value) if i < self.last => {
+                self.results.push(value);
+                None
+            }
+            Outcome::App(raw) if i < self.last => {
                 let e = RemoteError::new(
                     RemoteErrorKind::Exception,
                     format!("step {i} ({method}) returned an error: {}", wire::preview(&raw)),
                 );
-                return wire::reply_remote(&e);
+                Some(wire::reply_remote(&e))
             }
-            outcome => return final_reply(outcome, &limits),
+            outcome => Some(final_reply(outcome, limits)),
         }
     }
-    unreachable!("the loop returns at the last step")
 }
 
 /// Replaces the `null` placeholders of `args` with earlier results.
@@ -155,8 +227,8 @@ fn final_reply(outcome: Outcome, limits: &Limits) -> String {
 /// Dispatches with panics turned into [`RemoteErrorKind::Panic`], also inside async
 /// methods. (With a `panic=abort` std, a panic aborts instead; the generated JavaScript
 /// entry then answers in-band for it.)
-fn dispatch_caught<'a, T: Dispatch>(target: &'a T, method: &str, args: &str) -> Dispatched<'a> {
-    match catch_unwind(AssertUnwindSafe(|| target.dispatch(method, args))) {
+fn dispatch_caught<'a, T: Callee>(target: &'a T, method: &str, args: &str) -> Dispatched<'a> {
+    match catch_unwind(AssertUnwindSafe(|| T::Table::dispatch(target, method, args))) {
         Ok(Dispatched::Ready(outcome)) => Dispatched::Ready(outcome),
         Ok(Dispatched::Pending(fut)) => Dispatched::Pending(Box::pin(CatchUnwind(fut, method.to_owned()))),
         Err(payload) => Dispatched::Ready(panicked(method, &*payload)),
@@ -185,24 +257,19 @@ fn panicked(method: &str, payload: &(dyn std::any::Any + Send)) -> Outcome {
     Outcome::Failed(RemoteError::new(RemoteErrorKind::Panic, format!("{method} panicked: {message}")))
 }
 
-/// The outcome for a method id that `T` does not answer: [`RemoteErrorKind::VersionMismatch`]
-/// when `T` has a method of that name with another signature, else
-/// [`RemoteErrorKind::UnknownMethod`].
-pub fn unknown_method<T: Dispatch>(method: &str) -> Outcome {
+/// The outcome for a method id that table `D` does not answer:
+/// [`RemoteErrorKind::VersionMismatch`] when it has a method of that name with another
+/// signature, else [`RemoteErrorKind::UnknownMethod`].
+pub fn unknown_method<D: Dispatch>(method: &str) -> Outcome {
     let name = method.split('#').next().unwrap_or(method);
-    let known = T::METHODS.iter().find(|m| m.split('#').next() == Some(name));
+    let known = D::METHODS.iter().find(|m| m.split('#').next() == Some(name));
     let error = match known {
         Some(ours) => RemoteError::new(
             RemoteErrorKind::VersionMismatch,
             format!("`{method}` does not match this build's `{ours}`: the caller was built from another version"),
         ),
-        None => {
-            let names: Vec<&str> = T::METHODS.iter().map(|m| m.split('#').next().unwrap_or(m)).collect();
-            RemoteError::new(
-                RemoteErrorKind::UnknownMethod,
-                format!("no method `{name}` here; callable methods: {}", names.join(", ")),
-            )
-        }
+        // Callers do not learn what else is here.
+        None => RemoteError::new(RemoteErrorKind::UnknownMethod, format!("no callable method `{name}` here")),
     };
     Outcome::Failed(error)
 }

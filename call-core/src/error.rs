@@ -17,6 +17,25 @@ impl fmt::Display for Never {
     }
 }
 
+/// The application error of a method that returns `worker::Result<T>` (or another
+/// one-argument `Result<T>` alias, or `Result<T, worker::Error>`): the error's `Display`.
+///
+/// `worker::Error` is not data (it can hold JavaScript values), so its message travels:
+/// the caller gets `CallError::App(WorkerError { message })`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerError {
+    /// The error's `Display`.
+    pub message: String,
+}
+
+impl fmt::Display for WorkerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WorkerError {}
+
 /// Why a call did not produce the method's value.
 ///
 /// `E` is the callee method's own error type (for a method returning `Result<T, E>`);

@@ -11,11 +11,13 @@
 //!
 //! #[continuation]
 //! impl Remote {
+//!     #[callable]
 //!     pub async fn add(&self, a: i64, b: i64) -> Result<i64, MathError> { /* … */ }
 //! }
 //!
 //! #[continuation]
 //! impl Controller {
+//!     #[handler]
 //!     pub fn on_sum(&self, sum: Result<i64, CallError<MathError>>, op: u32) { /* … */ }
 //!
 //!     async fn work(&self) -> worker::Result<()> {
@@ -28,33 +30,37 @@
 //! ```
 //!
 //! Modules, in the order data flows: [`plan`] (the IR a call compiles to) → [`wire`]
-//! (envelope and reply) → [`executor`] (send, deadline, decode) → [`dispatch`] (the
-//! callee: method ids to methods) → [`continuation`](mod@continuation) (running the caller's method with the
-//! result). Transports: [`CallStub`] (Durable Object RPC) and [`local`] (in-process).
+//! (envelope and reply) → [`caller`] (send, deadline, decode) → [`dispatch`] (the callee:
+//! method ids to methods, through the generated [`entry`]) →
+//! [`continuation`](mod@continuation) (running the caller's handler with the result, on
+//! the object that [`home`] finds). Transports: [`stub`] (Durable Object RPC) and
+//! [`local`] (in-process). Underneath, a leaf: the runtime (clock, tasks, one timer per
+//! pending call).
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+pub mod caller;
 pub mod continuation;
 pub mod dispatch;
+pub mod entry;
 pub mod error;
-pub mod executor;
+pub mod home;
 pub mod local;
 pub mod plan;
-mod rt;
-mod timer;
+mod runtime;
+pub mod stub;
 pub mod transport;
 pub mod wire;
-mod workers;
 
 pub use call_macros::continuation;
+pub use caller::{CallFuture, DEFAULT_TIMEOUT};
 pub use continuation::{CallHandle, Report};
-pub use dispatch::Dispatch;
-pub use error::{CallError, Never, RemoteError, RemoteErrorKind};
-pub use executor::{CallFuture, DEFAULT_TIMEOUT};
+pub use dispatch::{Callee, Dispatch};
+pub use error::{CallError, Never, RemoteError, RemoteErrorKind, WorkerError};
 pub use plan::{Call, Plan, Step};
+pub use stub::{CallStub, RpcReply};
 pub use transport::Transport;
 pub use wire::{Limits, PROTOCOL_VERSION};
-pub use workers::{CallStub, RpcReply};
 
 /// Calls a `#[continuation]` method of another Durable Object.
 ///
@@ -83,6 +89,7 @@ pub use workers::{CallStub, RpcReply};
 ///
 /// #[continuation]
 /// impl Remote {
+///     #[callable]
 ///     pub async fn add(&self, a: i64, b: i64) -> Result<i64, String> {
 ///         a.checked_add(b).ok_or_else(|| "overflow".to_string())
 ///     }
@@ -95,10 +102,12 @@ pub use workers::{CallStub, RpcReply};
 ///
 /// #[continuation]
 /// impl Controller {
+///     #[handler]
 ///     pub fn on_sum(&self, sum: Result<i64, CallError<String>>, op: u32) {
 ///         self.sums.borrow_mut().push((op, sum));
 ///     }
 ///
+///     #[callable]
 ///     pub async fn start(&self) {
 ///         let remote = LocalStub::new(Remote);
 ///         assert_eq!(call!(remote, Remote::add(1, 2)).await, Ok(3));

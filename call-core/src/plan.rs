@@ -14,30 +14,41 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Never;
 
-/// One method invocation inside a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
+/// One method invocation inside a plan: the same type from `call!` (which builds it with
+/// `'static` ids and owned arguments) through the wire (the callee decodes it borrowing the
+/// envelope's text) to dispatch.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Step<'a> {
     /// The method id, `Type::method#signature-hash`, fixed at compile time (borrowed from
     /// the generated code: building a call allocates only its arguments).
-    pub method: Cow<'static, str>,
-    /// The arguments, encoded as a JSON array.
-    pub args: String,
+    #[serde(rename = "m", borrow)]
+    pub method: Cow<'a, str>,
+    /// The arguments, a JSON array as text (written and read raw, never re-parsed).
+    #[serde(rename = "a", borrow, deserialize_with = "raw_json")]
+    pub args: Cow<'a, str>,
     /// Arguments taken from earlier steps' results: `(argument index, step index)`.
+    #[serde(rename = "r", default)]
     pub refs: Vec<(u32, u32)>,
+}
+
+/// Reads a JSON value as its raw text, borrowed from the input.
+fn raw_json<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, str>, D::Error> {
+    let raw: &'de serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
+    Ok(Cow::Borrowed(raw.get()))
 }
 
 /// A serializable list of steps, run in order by the callee; the last step's result is
 /// the plan's result.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     /// The steps, in execution order.
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<'static>>,
 }
 
 impl Plan {
     /// A plan of a single step with literal arguments.
     pub fn single(method: &'static str, args: String) -> Plan {
-        Plan { steps: vec![Step { method: Cow::Borrowed(method), args, refs: Vec::new() }] }
+        Plan { steps: vec![Step { method: Cow::Borrowed(method), args: Cow::Owned(args), refs: Vec::new() }] }
     }
 
     /// The longest chain of results feeding into one another (1 for a single step).

@@ -15,10 +15,9 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use crate::error::{CallError, RemoteError, RemoteErrorKind};
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 
 /// The protocol version. A caller and callee of different versions refuse each other's
 /// plans with [`RemoteErrorKind::VersionMismatch`].
@@ -142,21 +141,7 @@ pub struct Envelope<'a> {
     pub dl: Option<u64>,
     /// The plan's steps.
     #[serde(borrow)]
-    pub p: Vec<WireStep<'a>>,
-}
-
-/// A decoded step.
-#[derive(Debug, Deserialize)]
-pub struct WireStep<'a> {
-    /// Method id.
-    #[serde(borrow)]
-    pub m: std::borrow::Cow<'a, str>,
-    /// Arguments: the raw JSON array.
-    #[serde(borrow)]
-    pub a: &'a RawValue,
-    /// References to earlier results.
-    #[serde(default)]
-    pub r: Vec<(u32, u32)>,
+    pub p: Vec<Step<'a>>,
 }
 
 /// Only the version, read first so that a future envelope shape is still answered with
@@ -187,7 +172,7 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
         return Err(RemoteError::new(RemoteErrorKind::Decode, "the envelope's plan has no steps"));
     }
     limits
-        .check_steps(envelope.p.iter().map(|s| s.r.as_slice()))
+        .check_steps(envelope.p.iter().map(|s| s.refs.as_slice()))
         .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
     Ok(envelope)
 }
@@ -266,7 +251,6 @@ pub(crate) fn preview(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Step;
 
     fn plan() -> Plan {
         Plan {
@@ -286,9 +270,10 @@ mod tests {
         );
         let env = decode_envelope(&text, &Limits::DEFAULT).unwrap();
         assert_eq!((env.v, env.id, env.dl), (1, 7, Some(1000)));
-        assert_eq!(env.p[1].m, "R::add#00ff");
-        assert_eq!(env.p[1].a.get(), "[null,3]");
-        assert_eq!(env.p[1].r, [(0, 0)]);
+        assert_eq!(env.p[1].method, "R::add#00ff");
+        assert_eq!(env.p[1].args, "[null,3]");
+        assert_eq!(env.p[1].refs, [(0, 0)]);
+        assert!(matches!(env.p[1].args, std::borrow::Cow::Borrowed(_)), "arguments are borrowed from the text");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use syn::{Error, Expr, FnArg, GenericParam, Type};
 
-use crate::model::{Impl, Method};
+use crate::model::{Form, Impl, Method, Role};
 use crate::parse::{Arg, CallInput};
 
 /// Collects errors.
@@ -23,78 +23,207 @@ impl Errors {
     }
 }
 
+/// What checking a `#[continuation]` impl found.
+pub(crate) struct Findings {
+    /// Errors that leave nothing to generate (not an inherent impl of a named type).
+    pub(crate) fatal: Option<Error>,
+    /// Errors of single methods: those methods are left out of the generated items (and
+    /// reported once, here), the others still work.
+    pub(crate) methods: Vec<Option<Error>>,
+}
+
+impl Findings {
+    /// Every error, for `compile_error!`.
+    pub(crate) fn all(&self) -> Option<Error> {
+        let mut errors = Errors::default();
+        for e in self.fatal.iter().chain(self.methods.iter().flatten()) {
+            errors.push(e.clone());
+        }
+        errors.finish().err()
+    }
+}
+
 /// Checks a `#[continuation]` impl.
-pub(crate) fn continuation(model: &Impl<'_>) -> Result<(), Error> {
-    let mut errors = Errors::default();
+pub(crate) fn continuation(model: &Impl<'_>) -> Findings {
+    let mut fatal = Errors::default();
     let item = model.original;
     if let Some((_, path, _)) = &item.trait_ {
-        errors.push(Error::new_spanned(
+        fatal.push(Error::new_spanned(
             path,
             "`#[continuation]` goes on an inherent `impl Type` block, not a trait impl",
         ));
     }
     if !item.generics.params.is_empty() {
-        errors.push(Error::new_spanned(&item.generics, "`#[continuation]` does not support generic impls"));
+        fatal.push(Error::new_spanned(&item.generics, "`#[continuation]` does not support generic impls"));
     }
     if let Some(unsafety) = &item.unsafety {
-        errors.push(Error::new_spanned(unsafety, "`#[continuation]` does not support `unsafe impl`"));
+        fatal.push(Error::new_spanned(unsafety, "`#[continuation]` does not support `unsafe impl`"));
     }
     if model.self_ident.is_none() {
-        errors.push(Error::new_spanned(&item.self_ty, "`#[continuation]` needs a named type: `impl MyDurableObject`"));
+        fatal.push(Error::new_spanned(&item.self_ty, "`#[continuation]` needs a named type: `impl MyDurableObject`"));
     }
-    // A trait impl's methods have no `pub`: saying so again would only repeat the error.
+    // A trait impl's methods are reported through the impl.
     if model.methods.is_empty() && item.trait_.is_none() {
-        errors.push(Error::new(
+        fatal.push(Error::new(
             item.impl_token.span,
-            "`#[continuation]` impl has no `pub` methods: only `pub` methods become callable",
+            "`#[continuation]` impl has no marked methods: mark the methods other objects may call \
+             `#[callable]`, and the continuation handlers of this object's calls `#[handler]`",
         ));
     }
-    for method in &model.methods {
-        check_method(method, &mut errors);
-    }
-    errors.finish()
+    let methods = model
+        .methods
+        .iter()
+        .map(|method| {
+            let mut errors = Errors::default();
+            check_method(method, &mut errors);
+            errors.finish().err()
+        })
+        .collect();
+    Findings { fatal: fatal.finish().err(), methods }
 }
 
 fn check_method(method: &Method<'_>, errors: &mut Errors) {
     let sig = &method.original.sig;
+    for extra in &method.extra_marks {
+        errors.push(Error::new_spanned(
+            extra,
+            "a method is either `#[callable]` (other objects call it) or a `#[handler]` (it continues this \
+             object's own calls), and is marked once",
+        ));
+    }
+    if let syn::Meta::List(list) = &method.mark.meta {
+        errors.push(Error::new_spanned(list, "the mark takes no arguments"));
+    }
+    let what = match method.role {
+        Role::Callable => "callable methods",
+        Role::Handler => "continuation handlers",
+    };
     match sig.inputs.first() {
         Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() => {}
         Some(FnArg::Receiver(r)) => {
-            errors.push(Error::new_spanned(r, "callable methods take `&self`: a Durable Object is shared"))
+            errors.push(Error::new_spanned(r, format!("{what} take `&self`: a Durable Object is shared")))
         }
         _ => errors.push(Error::new_spanned(
             &sig.ident,
-            "callable methods take `&self`; make this an associated function outside the `#[continuation]` impl",
+            format!("{what} take `&self`; make this an associated function without the mark"),
         )),
     }
     if let Some(param) = sig.generics.params.first() {
-        let what = match param {
+        let kind = match param {
             GenericParam::Lifetime(_) => "lifetime",
             GenericParam::Type(_) => "type",
             GenericParam::Const(_) => "const",
         };
         errors.push(Error::new_spanned(
             &sig.generics,
-            format!("callable methods cannot have {what} parameters: a call is data with one fixed type"),
+            format!("{what} cannot have {kind} parameters: a call is data with one fixed type"),
         ));
     }
     if let Some(unsafety) = &sig.unsafety {
-        errors.push(Error::new_spanned(unsafety, "callable methods cannot be `unsafe`"));
+        errors.push(Error::new_spanned(unsafety, format!("{what} cannot be `unsafe`")));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(Error::new_spanned(abi, "callable methods cannot have an `extern` ABI"));
+        errors.push(Error::new_spanned(abi, format!("{what} cannot have an `extern` ABI")));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push(Error::new_spanned(variadic, "callable methods cannot be variadic"));
+        errors.push(Error::new_spanned(variadic, format!("{what} cannot be variadic")));
     }
     for param in &method.params {
-        if contains_impl_trait_or_ref(param.ty) {
-            errors.push(Error::new_spanned(
+        if let Some(runtime) = runtime_type(param.ty) {
+            errors.push(cannot_travel(param.ty, &runtime));
+            continue;
+        }
+        match (&param.form, method.role) {
+            (Form::Unsupported(r), _) => errors.push(Error::new_spanned(
+                r,
+                "this parameter borrows in a way a call cannot supply: the callee decodes each argument into \
+                 an owned value and lends it, so take `&T`, `&str`, `&[T]`, `Option<&T>` or an owned type \
+                 (no `&mut`, no named lifetimes)",
+            )),
+            (Form::Owned, _) if contains_impl_trait_or_ref(param.ty) => errors.push(Error::new_spanned(
                 param.ty,
-                "parameters of callable methods are owned data: no references and no `impl Trait`",
-            ));
+                format!("parameters of {what} are data: no `impl Trait`, function pointers or trait objects"),
+            )),
+            (Form::Owned, _) | (_, Role::Callable) => {}
+            (_, Role::Handler) => errors.push(Error::new_spanned(
+                param.ty,
+                "parameters of continuation handlers are owned data: their arguments are captured when \
+                 `call!` runs and handed over when the result arrives",
+            )),
         }
     }
+    if let syn::ReturnType::Type(_, ty) = &sig.output {
+        if let Some(runtime) = runtime_type(ty) {
+            errors.push(cannot_travel(ty, &runtime));
+        }
+    }
+}
+
+/// A workers-rs runtime type named anywhere in `ty` (by its last path segment): a handle to
+/// something of the runtime, which cannot be encoded into a call.
+fn runtime_type(ty: &Type) -> Option<String> {
+    const RUNTIME: [&str; 14] = [
+        "Request",
+        "Response",
+        "WebSocket",
+        "WebSocketPair",
+        "Url",
+        "Headers",
+        "State",
+        "Storage",
+        "Env",
+        "Stub",
+        "ObjectNamespace",
+        "Fetcher",
+        "Context",
+        "DurableObjectState",
+    ];
+    let mut found = None;
+    let mut visit = |p: &syn::TypePath| {
+        if let Some(last) = p.path.segments.last() {
+            let name = last.ident.to_string();
+            if found.is_none() && RUNTIME.contains(&name.as_str()) {
+                found = Some(name);
+            }
+        }
+    };
+    walk_paths(ty, &mut visit);
+    found
+}
+
+fn walk_paths(ty: &Type, visit: &mut impl FnMut(&syn::TypePath)) {
+    match ty {
+        Type::Path(p) => {
+            visit(p);
+            for seg in &p.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
+                    for arg in &args.args {
+                        if let syn::GenericArgument::Type(t) = arg {
+                            walk_paths(t, visit);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Reference(r) => walk_paths(&r.elem, visit),
+        Type::Slice(s) => walk_paths(&s.elem, visit),
+        Type::Array(a) => walk_paths(&a.elem, visit),
+        Type::Paren(p) => walk_paths(&p.elem, visit),
+        Type::Group(g) => walk_paths(&g.elem, visit),
+        Type::Tuple(t) => t.elems.iter().for_each(|t| walk_paths(t, visit)),
+        _ => {}
+    }
+}
+
+fn cannot_travel(ty: &Type, name: &str) -> Error {
+    Error::new_spanned(
+        ty,
+        format!(
+            "`{name}` cannot travel in a call: it is a handle to the Workers runtime, not data. Keep this \
+             method unmarked and add a `#[callable]` adapter that takes and returns data and calls it \
+             (README: \"Adopting an existing Durable Object\")"
+        ),
+    )
 }
 
 fn contains_impl_trait_or_ref(ty: &Type) -> bool {
@@ -160,18 +289,28 @@ mod tests {
     fn collects_every_method_error() {
         let item: syn::ItemImpl = parse_quote! {
             impl<T> R {
-                pub fn a(self) {}
-                pub fn b<U>(&self) {}
-                pub fn c(&self, x: &str) {}
-                pub fn ok(&self, x: u32) -> u32 { x }
+                #[callable] pub fn a(self) {}
+                #[callable] pub fn b<U>(&self) {}
+                #[callable] pub fn c(&self, x: &mut str) {}
+                #[callable] pub fn ok(&self, x: &str, y: Option<&u8>) -> u32 { 0 }
+                #[handler] fn k(&self, r: Result<u8, CallError>, s: &str) {}
+                #[callable] #[handler] fn both(&self) {}
+                #[callable] fn page(&self, req: worker::Request) -> Result<Response> { todo!() }
             }
         };
-        let errors = messages(continuation(&Impl::from_syn(&item)));
-        assert_eq!(errors.len(), 4, "{errors:?}");
-        assert!(errors[0].contains("generic impls"));
-        assert!(errors[1].contains("take `&self`"));
-        assert!(errors[2].contains("type parameters"));
-        assert!(errors[3].contains("owned data"));
+        let model = Impl::from_syn(&item);
+        let findings = continuation(&model);
+        assert!(messages(findings.fatal.clone().map_or(Ok(()), Err))[0].contains("generic impls"));
+        let per_method: Vec<Vec<String>> =
+            findings.methods.iter().map(|e| messages(e.clone().map_or(Ok(()), Err))).collect();
+        assert!(per_method[0][0].contains("take `&self`"));
+        assert!(per_method[1][0].contains("type parameters"));
+        assert!(per_method[2][0].contains("borrows in a way"));
+        assert!(per_method[3].is_empty(), "{:?}", per_method[3]);
+        assert!(per_method[4][0].contains("handlers are owned data"));
+        assert!(per_method[5][0].contains("marked once"));
+        assert_eq!(per_method[6].len(), 2, "{:?}", per_method[6]);
+        assert!(per_method[6][0].contains("`Request` cannot travel") && per_method[6][1].contains("`Response`"));
     }
 
     #[test]

@@ -2,36 +2,46 @@
 //! (tests/tests/fuzz_corpus.rs includes this file).
 
 use call_core::local::block_on;
-use call_core::{continuation, dispatch, wire, CallError};
+use call_core::{continuation, dispatch, wire, CallError, RemoteErrorKind};
 
 pub struct Target;
 
 #[continuation]
 impl Target {
+    #[callable]
     pub fn echo(&self, i: u32) -> u32 {
         i.wrapping_mul(2).wrapping_add(1)
     }
 
+    #[callable]
     pub fn text(&self, s: String, values: Vec<i64>) -> usize {
         s.len() + values.len()
     }
 
+    #[callable]
     pub async fn add(&self, a: i64, b: i64) -> Result<i64, String> {
         a.checked_add(b).ok_or_else(|| "overflow".to_string())
     }
 
+    #[callable]
     pub fn nested(&self, value: serde_json::Value) -> serde_json::Value {
         value
     }
 
+    #[callable]
     pub fn nothing(&self) {}
 }
 
 /// Serves `envelope` as the `__call` entry does and checks that the reply is a reply of the
-/// protocol: a value, an application error or a typed remote error. Panics otherwise.
+/// protocol: a value, an application error or a typed remote error other than a panic (none
+/// of the target's methods panics, so a `Panic` reply is a panic of call-core's own code).
+/// Panics otherwise.
 pub fn check(envelope: &str) {
-    let reply = block_on(dispatch::serve(&Target, envelope, 1_000).reply());
+    let reply = block_on(dispatch::serve(&Target, envelope, 1_000));
     match wire::decode_reply::<serde_json::Value, serde_json::Value>(&reply) {
+        Err(CallError::Remote(e)) if e.kind == RemoteErrorKind::Panic => {
+            panic!("call-core panicked serving {envelope:?}: {e}")
+        }
         Ok(_) | Err(CallError::App(_)) | Err(CallError::Remote(_)) => {}
         Err(other) => panic!("the reply {reply:?} to {envelope:?} is not a protocol reply: {other:?}"),
     }

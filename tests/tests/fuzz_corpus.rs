@@ -56,7 +56,7 @@ fn seeds_match_this_build() {
 
 fn seeds() -> Vec<String> {
     use call_core::Dispatch;
-    let ids = <target::Target as Dispatch>::METHODS;
+    let ids = call_core::dispatch::methods::<target::Target>();
     let find = |name: &str| ids.iter().find(|id| id.starts_with(&format!("Target::{name}#"))).unwrap();
     let (echo, text, add, nested, nothing) = (find("echo"), find("text"), find("add"), find("nested"), find("nothing"));
     vec![

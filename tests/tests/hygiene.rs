@@ -50,26 +50,32 @@ mod shadowed {
 
     #[continuation]
     impl Remote {
+        #[callable]
         pub fn add(&self, a: i64, b: i64) -> i64 {
             a + b
         }
 
+        #[callable]
         pub async fn checked(&self, a: i64) -> ::core::result::Result<i64, ::std::string::String> {
             a.checked_mul(2).ok_or_else(|| ::std::string::String::from("overflow"))
         }
 
+        #[callable]
         pub fn ping(&self) {}
 
         // Callable methods named like the expansions' own items and the prelude's.
+        #[callable]
         pub fn get(&self) -> u8 {
             1
         }
 
         #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
+        #[callable]
         pub fn new(&self) -> u8 {
             2
         }
 
+        #[callable]
         pub fn into(&self) -> u8 {
             3
         }
@@ -82,6 +88,7 @@ mod shadowed {
 
     #[continuation]
     impl Controller {
+        #[handler]
         pub fn on_sum(&self, tag: u8, sum: Outcome, flag: u8) {
             self.seen.borrow_mut().push((sum.unwrap_or(-1), tag, flag));
         }
@@ -128,10 +135,12 @@ mod no_prelude {
 
     #[::call_core::continuation]
     impl Remote {
+        #[callable]
         pub fn add(&self, a: i64, b: i64) -> i64 {
             a + b
         }
 
+        #[callable]
         pub async fn halve(&self, n: u32) -> ::core::result::Result<u32, ::std::string::String> {
             if n.is_multiple_of(2) {
                 ::core::result::Result::Ok(n / 2)
@@ -140,6 +149,7 @@ mod no_prelude {
             }
         }
 
+        #[callable]
         pub fn ping(&self) {}
     }
 
@@ -149,6 +159,7 @@ mod no_prelude {
 
     #[::call_core::continuation]
     impl Controller {
+        #[handler]
         pub async fn on_sum(
             &self,
             sum: ::core::result::Result<i64, ::call_core::CallError<::call_core::Never>>,
@@ -200,6 +211,7 @@ mod renamed {
 
     #[renamed_call::continuation(crate = ::renamed_call)]
     impl Remote {
+        #[callable]
         pub fn echo(&self, s: String) -> String {
             s
         }
@@ -212,6 +224,7 @@ mod renamed {
 
     #[renamed_call::continuation(crate = ::renamed_call)]
     impl Controller {
+        #[handler]
         pub fn on_echo(&self, echoed: Result<String, CallError<Never>>) {
             *self.got.borrow_mut() = echoed.ok();
         }

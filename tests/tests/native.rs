@@ -20,24 +20,29 @@ pub struct Remote {
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn echo(&self, s: String) -> String {
         *self.calls.borrow_mut() += 1;
         s
     }
 
+    #[callable]
     pub async fn add(&self, a: i64, b: i64) -> Result<i64, MathError> {
         a.checked_add(b).ok_or(MathError::Overflow)
     }
 
+    #[callable]
     pub fn boom(&self, why: String) -> u32 {
         panic!("boom: {why}")
     }
 
+    #[callable]
     pub async fn slow(&self, ms: u64) -> u64 {
         local::sleep(Duration::from_millis(ms)).await;
         ms
     }
 
+    #[callable]
     pub fn nothing(&self) {}
 }
 
@@ -50,10 +55,12 @@ pub struct Controller {
 
 #[continuation]
 impl Controller {
+    #[handler]
     pub fn on_sum(&self, sum: Sum, op: u32) {
         self.seen.borrow_mut().push((op, sum));
     }
 
+    #[callable]
     pub async fn start(&self, a: i64, b: i64, op: u32) {
         let remote = REMOTE.with(Clone::clone);
         call!(remote, Remote::add(a, b), then self.on_sum($result, op));
@@ -61,6 +68,7 @@ impl Controller {
 
     /// Starts a call whose reply never comes, cancels it, and reports what `cancel` said
     /// the first and the second time.
+    #[callable]
     pub async fn start_and_cancel(&self, op: u32) -> (bool, bool) {
         let remote = LocalStub::new(Remote::default());
         remote.inject(Some(Fault::Drop));
@@ -69,6 +77,7 @@ impl Controller {
     }
 
     /// Starts a call whose reply never comes, with a short timeout.
+    #[callable]
     pub async fn start_dropped(&self, op: u32) {
         let remote = LocalStub::new(Remote::default());
         remote.inject(Some(Fault::Drop));
@@ -150,13 +159,13 @@ fn plans_over_the_step_and_depth_limits_are_refused() {
     use call_core::{Call, Plan, Step};
     let remote = LocalStub::new(Remote::default());
     remote.inject(Some(Fault::Transport("must not be reached".into())));
-    let echo = <Remote as call_core::Dispatch>::METHODS.iter().find(|m| m.starts_with("Remote::echo#")).unwrap();
+    let echo = call_core::dispatch::methods::<Remote>().iter().find(|m| m.starts_with("Remote::echo#")).unwrap();
     let step = |refs: Vec<(u32, u32)>| Step { method: (*echo).into(), args: "[\"x\"]".into(), refs };
     let wide = Plan { steps: (0..65).map(|_| step(vec![])).collect() };
     let deep = Plan { steps: (0..17).map(|i| step(if i == 0 { vec![] } else { vec![(0, i - 1)] })).collect() };
     local::block_on(async {
         for (plan, what) in [(wide, "65 steps"), (deep, "depth of 17")] {
-            match call_core::executor::send(&remote, Call::<String>::from_plan(plan)).await {
+            match call_core::caller::send(&remote, Call::<String>::from_plan(plan)).await {
                 Err(CallError::Limit(message)) => assert!(message.contains(what), "{message}"),
                 other => panic!("expected a Limit error, got {other:?}"),
             }
@@ -168,7 +177,7 @@ fn plans_over_the_step_and_depth_limits_are_refused() {
 fn a_multi_step_plan_feeds_results_forward_in_one_round_trip() {
     use call_core::{Call, Plan, Step};
     let remote = LocalStub::new(Remote::default());
-    let add = <Remote as call_core::Dispatch>::METHODS.iter().find(|m| m.starts_with("Remote::add#")).unwrap();
+    let add = call_core::dispatch::methods::<Remote>().iter().find(|m| m.starts_with("Remote::add#")).unwrap();
     // add(add(1, 2), 3): the second step takes the first step's result as its argument 0.
     let plan = Plan {
         steps: vec![
@@ -176,7 +185,7 @@ fn a_multi_step_plan_feeds_results_forward_in_one_round_trip() {
             Step { method: (*add).into(), args: "[null,3]".into(), refs: vec![(0, 0)] },
         ],
     };
-    let sum = local::block_on(call_core::executor::send(&remote, Call::<i64, MathError>::from_plan(plan)));
+    let sum = local::block_on(call_core::caller::send(&remote, Call::<i64, MathError>::from_plan(plan)));
     assert_eq!(sum, Ok(6));
     assert_eq!(*remote.target().calls.borrow(), 0, "echo was not called");
 }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn add(&self, a: i64, b: i64) -> i64 {
         a + b
     }

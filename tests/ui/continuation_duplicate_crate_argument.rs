@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation(crate = ::call_core, crate = ::call_core)]
 impl Remote {
+    #[callable]
     pub fn ping(&self) {}
 }
 

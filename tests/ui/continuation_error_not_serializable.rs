@@ -6,6 +6,7 @@ pub struct Failure;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn risky(&self) -> Result<u32, Failure> {
         Err(Failure)
     }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn echo<T>(&self, value: T) -> T {
         value
     }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn first<'a>(&'a self, s: String) -> String {
         s
     }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn bump(&mut self) -> u32 {
         0
     }

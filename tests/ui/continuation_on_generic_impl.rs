@@ -4,6 +4,7 @@ pub struct Wrapper<T>(T);
 
 #[continuation]
 impl<T> Wrapper<T> {
+    #[callable]
     pub fn get(&self) -> u32 {
         0
     }

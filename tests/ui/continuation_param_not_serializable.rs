@@ -6,6 +6,7 @@ pub struct Token(u32);
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn spend(&self, token: Token) -> u32 {
         token.0
     }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn len(&self, s: &str) -> usize {
         s.len()
     }

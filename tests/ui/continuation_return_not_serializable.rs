@@ -6,6 +6,7 @@ pub struct Token(u32);
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn mint(&self) -> Token {
         Token(0)
     }

@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation(retries = 3)]
 impl Remote {
+    #[callable]
     pub fn ping(&self) {}
 }
 

@@ -5,6 +5,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn add(&self, a: i64, b: i64) -> i64 {
         a + b
     }
@@ -16,6 +17,7 @@ pub struct Controller {
 
 #[continuation]
 impl Controller {
+    #[callable]
     pub fn start(&self) {
         call!(self.remote, Remote::add(1, 2), then self.on_sum($result));
     }

@@ -5,6 +5,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn add(&self, a: i64, b: i64) -> i64 {
         a + b
     }
@@ -16,10 +17,12 @@ pub struct Controller {
 
 #[continuation]
 impl Controller {
+    #[handler]
     pub fn on_sum(&self, sum: Result<i64, CallError<Never>>) {
         let _ = sum;
     }
 
+    #[callable]
     pub fn start(&self) {
         call!(self.remote, Remote::add(1, 2), then self.on_total($result));
     }

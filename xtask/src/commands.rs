@@ -140,7 +140,7 @@ fn wrangler_dry_run() -> Result<()> {
             bail!("wrangler's bundle does not export `{class}` (exports: {exported:?})");
         }
     }
-    if !bundle.contains("this.#live().__call(envelope)") {
+    if !bundle.contains("inner.__call(envelope)") {
         bail!("wrangler's bundle lacks the generated `__call` forwarding: is `main` the generated entry?");
     }
     Ok(())

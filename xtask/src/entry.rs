@@ -26,8 +26,11 @@ pub struct WasmExports {
 /// Worker handlers that the default export forwards when the wasm exports them.
 const HANDLERS: [&str; 3] = ["fetch", "scheduled", "queue"];
 
-/// Methods of a wasm-bindgen class that are not the Durable Object's own.
-const NOT_FORWARDED: [&str; 2] = ["free", "constructor"];
+/// Methods of a wasm-bindgen class that are not RPC methods of the Durable Object: the
+/// class's own, and call-core's internal entries (only `__call` is reachable from outside;
+/// a continuation handler never is).
+const NOT_FORWARDED: [&str; 6] =
+    ["free", "constructor", "__call_async", "__call_core_bind", "__call_core_resume", "__call_core_resume_async"];
 
 /// Reads the exports from wasm-bindgen's `index.d.ts` (classes) and `index.js` (functions).
 pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
@@ -47,7 +50,7 @@ pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
             if let Some(rest) = line.strip_prefix("    ") {
                 let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
                 let is_method = !name.is_empty() && rest[name.len()..].starts_with('(');
-                if is_method && !NOT_FORWARDED.contains(&name.as_str()) {
+                if is_method && !["free", "constructor"].contains(&name.as_str()) {
                     methods.push(name);
                 }
             }
@@ -150,19 +153,31 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
              \x20 }}\n\
              \x20 #live() {{\n\
              \x20   if (this.#instanceId !== initState.instanceId) {{\n\
-             \x20     this.#inner = new wasm.{class}(this.ctx, this.env);\n\
-             \x20     this.#instanceId = initState.instanceId;\n\
+             \x20     const inner = new wasm.{class}(this.ctx, this.env);\n\
+             \x20     this.#inner = inner;\n\
+             \x20     this.#instanceId = initState.instanceId;\n{bind}\
              \x20   }}\n\
              \x20   return this.#inner;\n\
-             \x20 }}\n"
+             \x20 }}\n",
+            bind = if methods.iter().any(|m| m == "__call_core_bind") {
+                "      // call-core reaches this object later (continuations) through a weak\n\
+                 \x20     // reference to `inner`, never by a pointer.\n\
+                 \x20     inner.__call_core_bind(inner, this.ctx.id.toString());\n"
+            } else {
+                ""
+            }
         );
-        for method in methods.iter() {
+        for method in methods.iter().filter(|m| !NOT_FORWARDED.contains(&m.as_str())) {
             if method == "__call" {
+                // A plan of sync methods is answered within the call; one with async
+                // methods answers `undefined` and runs in `__call_async`, whose future
+                // holds the object.
                 out.push_str(
                     "  __call(envelope) {\n\
                      \x20   try {\n\
-                     \x20     const reply = this.#live().__call(envelope);\n\
-                     \x20     return typeof reply === \"string\" ? reply : Promise.resolve(reply).then(undefined, callFault);\n\
+                     \x20     const inner = this.#live();\n\
+                     \x20     const reply = inner.__call(envelope);\n\
+                     \x20     return reply !== undefined ? reply : inner.__call_async(envelope).then(undefined, callFault);\n\
                      \x20   } catch (e) {\n\
                      \x20     return callFault(e);\n\
                      \x20   }\n\
@@ -191,6 +206,7 @@ mod tests {
 
     const DTS: &str = "export class Remote {\n    free(): void;\n    [Symbol.dispose](): void;\n    \
         alarm(): Promise<any>;\n    constructor(state: any, env: any);\n    __call(envelope: any): any;\n    \
+        __call_async(envelope: any): Promise<any>;\n    __call_core_bind(wrapper: any, object: string): void;\n    \
         rpcEcho(i: number): number;\n    get size(): number;\n    static make(): Remote;\n}\n\
         declare class Hidden {\n    poke(): void;\n}\n";
     const JS: &str = "export function fetch(req, env, ctx) {\nexport function __worker_init_state() {\n";
@@ -210,7 +226,7 @@ mod tests {
     fn scans_exported_classes_methods_and_functions() {
         let exports = scan_wasm_bindgen(DTS, JS);
         assert_eq!(exports.classes.len(), 1, "declared (non-exported) classes are skipped");
-        assert_eq!(exports.classes["Remote"], ["alarm", "__call", "rpcEcho"]);
+        assert_eq!(exports.classes["Remote"], ["alarm", "__call", "__call_async", "__call_core_bind", "rpcEcho"]);
         assert_eq!(exports.functions, ["fetch"]);
     }
 
@@ -220,7 +236,9 @@ mod tests {
         let entry = generate(&config(&["Remote", "JsRemote"]), &scan_wasm_bindgen(DTS, JS), &[js]).unwrap();
         assert!(entry.contains("export class Remote extends DurableObject {"));
         assert!(entry.contains("rpcEcho(...args) {\n    return this.#live().rpcEcho(...args);"));
-        assert!(entry.contains("const reply = this.#live().__call(envelope);"));
+        assert!(entry.contains("const reply = inner.__call(envelope);"));
+        assert!(entry.contains("inner.__call_core_bind(inner, this.ctx.id.toString());"));
+        assert!(!entry.contains("__call_async(...args)") && !entry.contains("__call_core_bind(...args)"), "{entry}");
         assert!(entry.contains("export { JsRemote } from \"./js/ref.mjs\";"));
         assert!(entry.contains("fetch(arg, env, ctx) {\n    return wasm.fetch(arg, env, ctx);"));
         assert!(!entry.contains("free("));

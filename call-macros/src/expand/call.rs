@@ -30,18 +30,15 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 
     // The continuation is built in two steps, so that rustc checks each argument against
     // its parameter where the user wrote it: `bind` takes the captured arguments (its
-    // parameter types are inferred from the call of the continuation inside it), and it
-    // is called with the user's expressions, now and in order; the closure it returns
-    // takes the object and the result. The result's type is pinned to the call's before
-    // the continuation sees it, so a mismatch is reported at `$result`.
+    // parameter types are inferred from the call of the handler's invoker inside it), and
+    // it is called with the user's expressions, now and in order; the closure it returns
+    // takes the result and makes the resumption that `then` runs on `self` later. The
+    // result's type is pinned to the call's first, so a mismatch is reported at `$result`.
     let call_var = Ident::new("__call", Span::mixed_site());
     let typed_var = Ident::new("__typed", Span::mixed_site());
     let bind_var = Ident::new("__bind", at(then.method.span()));
     let continuation_var = Ident::new("__continuation", Span::mixed_site());
-    let this_var = Ident::new("__this", Span::mixed_site());
     let result_var = Ident::new("__result", Span::mixed_site());
-    let future_var = Ident::new("__future", at(then.method.span()));
-    let report_var = Ident::new("__report", Span::mixed_site());
     let method_span = then.method.span();
     let mut captured = Vec::new();
     let mut captures = Vec::new();
@@ -49,7 +46,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     for (i, arg) in then.args.iter().enumerate() {
         match arg {
             Arg::Expr(expr) => {
-                // rustc's "closure parameter defined here" note points at the continuation.
+                // rustc's "closure parameter defined here" note points at the handler.
                 let var = format_ident!("__k{}", i, span = at(method_span));
                 captured.push(var.clone());
                 captures.push(expr);
@@ -62,11 +59,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let receiver = &then.receiver;
     let method = &then.method;
     let self_ty = quote_spanned!(receiver.span()=> Self);
-    let bound = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Callable>::THEN)(#this_var));
+    let handlers = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Continuation>::HANDLERS));
     let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
-    let invoke = quote_spanned!(method.span()=> #bound.#method #args);
-    let borrow = quote_spanned!(at(method.span())=> &#future_var);
-    let reporter = call_at(quote!(#krate::__private::reporter), borrow, method.span());
+    let invoke = quote_spanned!(method.span()=> #handlers.#method #args);
     let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
     let then_call =
         call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #continuation_var), stub_span);
@@ -75,11 +70,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             let #call_var = #call;
             let #typed_var = #krate::__private::result_of(&#call_var);
             let #bind_var = move |#(#captured),*| {
-                move |#this_var, #result_var| {
+                move |#result_var| {
                     #krate::__private::is(#typed_var, &#result_var);
-                    let #future_var = #invoke;
-                    let #report_var = #reporter;
-                    async move { #report_var(#future_var.await) }
+                    #invoke
                 }
             };
             let #continuation_var = #bind_var #capture_args;
@@ -88,7 +81,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-/// `<Type as Callable>::CALLS.method(args…)`, spanned so that an unmarked type is
+/// `<Type as Continuation>::CALLS.method(args…)`, spanned so that an unmarked type is
 /// reported at the type, an unknown method at the method, a bad argument at the argument.
 fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
     let ty = &target.ty;
@@ -97,7 +90,7 @@ fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
         Arg::Expr(e) => quote!(#e),
         Arg::Result(_) | Arg::NestedResult(_) => unreachable!("rejected by check::call"),
     });
-    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Callable>::CALLS);
+    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Continuation>::CALLS);
     let args = group(Delimiter::Parenthesis, quote!(#(#args),*), target.paren_span);
     quote_spanned!(method.span()=> #calls.#method #args)
 }

@@ -1,14 +1,16 @@
-//! `#[continuation]`: the impl block, `Dispatch`, the builders and invokers, the RPC entry.
+//! `#[continuation]`: the impl block (marks removed), the builders of calls to its
+//! `#[callable]` methods, the invokers of its `#[handler]`s, their dispatch table, and the
+//! wasm-bindgen methods the generated JavaScript entry calls.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{ItemImpl, Pat};
+use syn::{ImplItem, ItemImpl, Pat};
 
 use crate::attr::Args;
 use crate::check;
 use crate::fallback;
-use crate::model::{Impl, Method, Output};
+use crate::model::{self, fnv1a, Form, Impl, Method, Output, Role};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemImpl = match syn::parse2(input.clone()) {
@@ -18,33 +20,60 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             return fallback::item_with_errors(input, e);
         }
     };
+    let unmarked = without_marks(&item);
     let args: Args = match syn::parse2(args) {
         Ok(args) => args,
-        Err(e) => return fallback::item_with_errors(input, e),
+        Err(e) => return fallback::item_with_errors(unmarked.into_token_stream(), e),
     };
     let model = Impl::from_syn(&item);
-    if let Err(e) = check::continuation(&model) {
-        return fallback::item_with_errors(input, e);
+    let findings = check::continuation(&model);
+    if findings.fatal.is_some() {
+        let all = findings.all().expect("a fatal error is an error");
+        return fallback::item_with_errors(unmarked.into_token_stream(), all);
     }
-    Generator { model: &model, krate: &args.krate }.generate()
+    let block = fnv1a(item.to_token_stream().to_string().as_bytes()) & 0xff_ffff;
+    let generated =
+        Generator { model: &model, broken: &findings.methods, krate: &args.krate, block: format!("{block:06x}") }
+            .generate();
+    let errors = findings.all().map(|e| e.to_compile_error());
+    quote! {
+        #unmarked
+        #generated
+        #errors
+    }
+}
+
+/// The impl as the user wrote it, without the `#[callable]` and `#[handler]` marks (they
+/// are read here, not attributes of their own).
+fn without_marks(item: &ItemImpl) -> ItemImpl {
+    let mut item = item.clone();
+    for member in &mut item.items {
+        if let ImplItem::Fn(f) = member {
+            f.attrs.retain(|a| model::mark_of(a).is_none());
+        }
+    }
+    item
 }
 
 /// Emits one item per function.
 struct Generator<'a> {
     model: &'a Impl<'a>,
+    /// Per method: the errors that leave it out of the generated items.
+    broken: &'a [Option<syn::Error>],
     krate: &'a TokenStream,
+    /// A hash of the block, so that a second `#[continuation]` block of the type conflicts
+    /// only in the one impl that says so.
+    block: String,
 }
 
 impl Generator<'_> {
     fn generate(&self) -> TokenStream {
-        let original = self.model.original;
         let structs = self.structs();
         let builders = self.builders();
         let invokers = self.invokers();
         let traits = self.traits();
-        let entry = self.rpc_entry();
+        let entry = self.wasm_entry();
         quote! {
-            #original
             #structs
             #builders
             #invokers
@@ -58,31 +87,34 @@ impl Generator<'_> {
     }
 
     fn calls_struct(&self) -> Ident {
-        format_ident!("__{}_callable_methods", self.type_ident())
+        format_ident!("__{}_callable_methods_{}", self.type_ident(), self.block)
     }
 
-    fn then_struct(&self) -> Ident {
-        format_ident!("__{}_continuation_methods", self.type_ident())
+    fn handlers_struct(&self) -> Ident {
+        format_ident!("__{}_handlers_{}", self.type_ident(), self.block)
+    }
+
+    /// The methods that passed their checks, with a role.
+    fn good(&self, role: Role) -> impl Iterator<Item = &Method<'_>> {
+        self.model.methods.iter().zip(self.broken).filter(move |(m, e)| m.role == role && e.is_none()).map(|(m, _)| m)
     }
 
     fn structs(&self) -> TokenStream {
         let calls = self.calls_struct();
-        let then = self.then_struct();
-        let krate = self.krate;
-        let self_ty = &self.model.original.self_ty;
+        let handlers = self.handlers_struct();
         let ty = self.type_ident().to_string();
-        let calls_doc = format!("Builders of calls to the `#[continuation]` methods of [`{ty}`] (used by `call!`).");
-        let then_doc = format!("Invokers of the `#[continuation]` methods of [`{ty}`] (used by `call!(…, then …)`).");
+        let calls_doc = format!("Builders of calls to the `#[callable]` methods of [`{ty}`] (used by `call!`).");
+        let handlers_doc = format!("Invokers of the `#[handler]`s of [`{ty}`] (used by `call!(…, then …)`).");
         quote! {
             #[doc = #calls_doc]
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
             pub struct #calls { _private: () }
 
-            #[doc = #then_doc]
+            #[doc = #handlers_doc]
             #[doc(hidden)]
-            #[allow(non_camel_case_types, dead_code)]
-            pub struct #then { this: #krate::__private::Bound<#self_ty> }
+            #[allow(non_camel_case_types)]
+            pub struct #handlers { _private: () }
         }
     }
 
@@ -96,8 +128,7 @@ impl Generator<'_> {
     /// assumed, and every caller still has to prove it.
     ///
     /// A type with a lifetime other than `'static` (`Cow<'_, str>`) gets no bound: a
-    /// where-clause cannot use `'_`. (Nor can it elide one: a type whose lifetime is
-    /// hidden, `Name` for `Name<'a>`, must be written `Name<'static>`.)
+    /// where-clause cannot use `'_`.
     fn data_bounds<'t>(&self, types: impl IntoIterator<Item = &'t syn::Type>) -> TokenStream {
         let krate = self.krate;
         let bounds = types
@@ -107,14 +138,14 @@ impl Generator<'_> {
         quote!(where #(#bounds,)*)
     }
 
-    /// The types of `method` that travel: its parameters, its value and its error.
+    /// The types of `method` that travel: its parameters' owned forms, its value and error.
     fn data_types<'m>(method: &'m Method<'m>) -> Vec<&'m syn::Type> {
         let outputs: Vec<&syn::Type> = match method.output {
             Output::Unit => vec![],
-            Output::Value(t) => vec![t],
+            Output::Value(t) | Output::Message { ok: t } => vec![t],
             Output::Result { ok, err } => vec![ok, err],
         };
-        method.params.iter().map(|p| p.ty).chain(outputs).collect()
+        method.params.iter().filter_map(|p| p.data_type()).chain(outputs).collect()
     }
 
     /// Parameter names for generated functions: the user's identifiers where they are
@@ -139,6 +170,28 @@ impl Generator<'_> {
             Output::Unit => (quote!(()), quote!(#krate::__private::Never)),
             Output::Value(t) => (quote!(#t), quote!(#krate::__private::Never)),
             Output::Result { ok, err } => (quote!(#ok), quote!(#err)),
+            Output::Message { ok } => (quote!(#ok), quote!(#krate::__private::WorkerError)),
+        }
+    }
+
+    /// A method with `method`'s name and parameters whose use is an error saying `why`
+    /// (a trait bound that never holds, with its own message): what `call!` finds for a
+    /// method that has the other role, or errors of its own.
+    fn refusal(&self, method: &Method<'_>, why: &str, output: TokenStream) -> TokenStream {
+        let krate = self.krate;
+        let name = method.name();
+        let names = Self::param_names(method);
+        let types = method.params.iter().map(|p| p.ty);
+        let why = Ident::new(why, Span::call_site());
+        quote_spanned! {name.span()=>
+            #[doc(hidden)]
+            pub fn #name(self, #(#names: #types),*) -> #output
+            where
+                for<'__call_core> &'__call_core (): #krate::__private::#why,
+            {
+                #(let _ = #names;)*
+                ::core::unreachable!()
+            }
         }
     }
 
@@ -148,13 +201,20 @@ impl Generator<'_> {
     fn builders(&self) -> TokenStream {
         let krate = self.krate;
         let calls = self.calls_struct();
-        let fns = self.model.methods.iter().map(|method| {
+        let never = quote!(#krate::__private::Call<#krate::__private::Never, #krate::__private::Never>);
+        let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
+            if broken.is_some() {
+                return self.refusal(method, "MethodHasErrors", never.clone());
+            }
+            if method.role == Role::Handler {
+                return self.refusal(method, "HandlerIsNotCallable", never.clone());
+            }
             let name = method.name();
             let id = method.id(self.type_ident());
             let names = Self::param_names(method);
             let types = method.params.iter().map(|p| p.ty);
             let (value, error) = self.value_and_error(method);
-            let bounds = self.data_bounds(method.params.iter().map(|p| p.ty));
+            let bounds = self.data_bounds(method.params.iter().filter_map(|p| p.data_type()));
             let args = if names.is_empty() { quote!(&[(); 0]) } else { quote!(&(#(#names,)*)) };
             let doc = format!("Builds a call of [`{}::{name}`] (method id `{id}`).", self.type_ident());
             quote_spanned! {name.span()=>
@@ -165,47 +225,78 @@ impl Generator<'_> {
             }
         });
         quote! {
-            // `dead_code`: a method that is never called, or never a continuation, leaves
-            // its builder or invoker unused, and rustc would report it at the method's name.
-            // The clippy lints: these mirror the user's methods, whose names and argument
-            // counts are theirs to choose (and lint), and take a handle `self` by value.
-            #[allow(unused_qualifications, non_snake_case, dead_code)]
+            // `dead_code`: a method that is never called leaves its builder unused, and rustc
+            // would report it at the method's name. The clippy lints: these mirror the user's
+            // methods, whose names and argument counts are theirs to choose (and lint), and
+            // take a handle `self` by value.
+            #[allow(unused_qualifications, non_snake_case, dead_code, unreachable_code, clippy::needless_lifetimes)]
             #[allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::new_ret_no_self)]
-            #[allow(clippy::should_implement_trait)]
+            #[allow(clippy::should_implement_trait, clippy::extra_unused_lifetimes)]
             impl #calls {
                 #(#fns)*
             }
         }
     }
 
-    /// One method per callable method: runs it on the bound object, as a future.
+    /// One method per handler: binds its arguments (all but the result, which `call!`
+    /// passes later) into a resumption that runs it on the object.
     fn invokers(&self) -> TokenStream {
-        let then = self.then_struct();
-        let fns = self.model.methods.iter().map(|method| {
+        let krate = self.krate;
+        let handlers = self.handlers_struct();
+        let self_ty = &self.model.original.self_ty;
+        let never = quote!(#krate::__private::Resume<#self_ty, fn(&#self_ty)>);
+        let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
+            if broken.is_some() {
+                return self.refusal(method, "MethodHasErrors", never.clone());
+            }
+            if method.role == Role::Callable {
+                return self.refusal(method, "CallableIsNotAHandler", never.clone());
+            }
             let name = method.name();
+            let label = name.to_string();
             let names = Self::param_names(method);
-            let types = method.params.iter().map(|p| p.ty);
+            let types: Vec<_> = method.params.iter().map(|p| p.ty).collect();
+            let this = Ident::new("__this", Span::mixed_site());
             let output = match &method.original.sig.output {
                 syn::ReturnType::Default => quote!(()),
                 syn::ReturnType::Type(_, t) => quote!(#t),
             };
-            let body = if method.is_async() {
-                quote!(self.this.get().#name(#(#names),*))
+            // `report::<R>` at the return type: a handler returning a value is reported
+            // there, once.
+            let report = quote_spanned!(method.output_span()=> #krate::__private::report::<#output>);
+            if method.is_async() {
+                quote_spanned! {name.span()=>
+                    #[doc(hidden)]
+                    pub fn #name(self, #(#names: #types),*) -> #krate::__private::ResumeAsync<
+                        #self_ty,
+                        impl for<'__a> ::core::ops::FnOnce(&'__a #self_ty) -> #krate::__private::LocalBoxFuture<'__a, ()> + 'static,
+                    > {
+                        #krate::__private::resume_async(#label, move |#this: &#self_ty| -> #krate::__private::LocalBoxFuture<'_, ()> {
+                            ::std::boxed::Box::pin(async move {
+                                #report(#this.#name(#(#names),*).await)
+                            })
+                        })
+                    }
+                }
             } else {
-                quote!(::core::future::ready(self.this.get().#name(#(#names),*)))
-            };
-            quote_spanned! {name.span()=>
-                #[doc(hidden)]
-                pub fn #name(self, #(#names: #types),*) -> impl ::core::future::Future<Output = #output> + 'static {
-                    #body
+                quote_spanned! {name.span()=>
+                    #[doc(hidden)]
+                    pub fn #name(self, #(#names: #types),*) -> #krate::__private::Resume<
+                        #self_ty,
+                        impl ::core::ops::FnOnce(&#self_ty) + 'static,
+                    > {
+                        #krate::__private::resume(#label, move |#this: &#self_ty| {
+                            #report(#this.#name(#(#names),*))
+                        })
+                    }
                 }
             }
         });
         quote! {
-            #[allow(unused_qualifications, non_snake_case, dead_code)]
+            #[allow(unused_qualifications, non_snake_case, dead_code, unreachable_code)]
             #[allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::new_ret_no_self)]
-            #[allow(clippy::should_implement_trait)]
-            impl #then {
+            #[allow(clippy::should_implement_trait, clippy::unit_arg)]
+            impl #handlers {
                 #(#fns)*
             }
         }
@@ -215,28 +306,38 @@ impl Generator<'_> {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
         let calls = self.calls_struct();
-        let then = self.then_struct();
-        let ids: Vec<String> = self.model.methods.iter().map(|m| m.id(self.type_ident())).collect();
+        let handlers = self.handlers_struct();
+        let callables: Vec<&Method<'_>> = self.good(Role::Callable).collect();
+        let ids: Vec<String> = callables.iter().map(|m| m.id(self.type_ident())).collect();
+        let async_ids: Vec<&String> =
+            callables.iter().zip(&ids).filter(|(m, _)| m.is_async()).map(|(_, id)| id).collect();
         let this_var = Ident::new("__this", Span::mixed_site());
         let method_var = Ident::new("__method", Span::mixed_site());
         let args_var = Ident::new("__args", Span::mixed_site());
-        let arms = self.model.methods.iter().zip(&ids).map(|(method, id)| {
+        let arms = callables.iter().zip(&ids).map(|(method, id)| {
             let name = method.name();
             let vars: Vec<Ident> =
                 (0..method.params.len()).map(|i| format_ident!("__a{}", i, span = Span::mixed_site())).collect();
-            let types: Vec<_> = method.params.iter().map(|p| p.ty).collect();
-            let tuple = if types.is_empty() { quote!([(); 0]) } else { quote!((#(#types,)*)) };
+            let owned: Vec<TokenStream> = method.params.iter().map(|p| p.owned()).collect();
+            let tuple = if owned.is_empty() { quote!([(); 0]) } else { quote!((#(#owned,)*)) };
             let pattern = if vars.is_empty() { quote!(_) } else { quote!((#(#vars,)*)) };
+            let passed = method.params.iter().zip(&vars).map(|(p, v)| match p.form {
+                Form::Owned | Form::Unsupported(_) => quote!(#v),
+                Form::Str | Form::Slice(_) | Form::Ref(_) => quote!(&#v),
+                Form::OptionStr => quote!(#v.as_deref()),
+                Form::OptionRef(_) => quote!(#v.as_ref()),
+            });
             let encode = match method.output {
                 Output::Result { .. } => quote!(#krate::__private::result),
+                Output::Message { .. } => quote!(#krate::__private::message_result),
                 _ => quote!(#krate::__private::ok),
             };
             let run = if method.is_async() {
                 quote! {
-                    #krate::__private::pending(async move { #encode(&self.#name(#(#vars),*).await) })
+                    #krate::__private::pending(async move { #encode(&#this_var.#name(#(#passed),*).await) })
                 }
             } else {
-                quote!(#krate::__private::Dispatched::Ready(#encode(&self.#name(#(#vars),*))))
+                quote!(#krate::__private::Dispatched::Ready(#encode(&#this_var.#name(#(#passed),*))))
             };
             quote! {
                 #id => {
@@ -248,33 +349,41 @@ impl Generator<'_> {
                 }
             }
         });
-        let data_checks = self.model.methods.iter().flat_map(|method| {
+        let good: Vec<&Method<'_>> =
+            self.model.methods.iter().zip(self.broken).filter(|(_, e)| e.is_none()).map(|(m, _)| m).collect();
+        let data_checks = good.iter().flat_map(|method| {
             Self::data_types(method)
                 .into_iter()
                 .map(|ty| quote_spanned!(ty.span()=> #krate::__private::assert_data::<#ty>();))
         });
-        let dispatch_bounds = self.data_bounds(self.model.methods.iter().flat_map(Self::data_types));
+        let dispatch_bounds = self.data_bounds(callables.iter().flat_map(|m| Self::data_types(m)));
+        let async_match =
+            if async_ids.is_empty() { quote!(false) } else { quote!(::core::matches!(#method_var, #(#async_ids)|*)) };
         quote! {
             #[allow(unused_qualifications)]
             const _: () = {
                 #(#data_checks)*
 
-                // No `#[diagnostic::do_not_recommend]` (which would keep rustc from listing
-                // this type when another one lacks `#[continuation]`): tool attributes do not
-                // resolve under `#![no_implicit_prelude]`.
+                // The one impl per type: a second `#[continuation]` block of the type
+                // conflicts here, and only here.
                 #[automatically_derived]
-                impl #krate::__private::Callable for #self_ty {
+                impl #krate::__private::Continuation for #self_ty {
                     type Calls = #calls;
-                    type Then = #then;
+                    type Handlers = #handlers;
                     const CALLS: #calls = #calls { _private: () };
-                    const THEN: fn(&'static Self) -> #then = |#this_var| #then { this: #krate::__private::Bound::new(#this_var) };
+                    const HANDLERS: #handlers = #handlers { _private: () };
                 }
 
                 #[automatically_derived]
-                impl #krate::__private::Dispatch for #self_ty #dispatch_bounds {
+                impl #krate::__private::Dispatch for #calls #dispatch_bounds {
+                    type Object = #self_ty;
                     const METHODS: &'static [&'static str] = &[#(#ids),*];
 
-                    fn dispatch<'__a>(&'__a self, #method_var: &str, #args_var: &str) -> #krate::__private::Dispatched<'__a> {
+                    fn is_async(#method_var: &str) -> bool {
+                        #async_match
+                    }
+
+                    fn dispatch<'__a>(#this_var: &'__a #self_ty, #method_var: &str, #args_var: &str) -> #krate::__private::Dispatched<'__a> {
                         match #method_var {
                             #(#arms)*
                             _ => #krate::__private::Dispatched::Ready(#krate::__private::unknown_method::<Self>(#method_var)),
@@ -285,31 +394,74 @@ impl Generator<'_> {
         }
     }
 
-    /// The `__call` RPC entry, on wasm32 only: it is a `#[wasm_bindgen]` method, which
-    /// requires the type to be exported by wasm-bindgen, as `#[durable_object]` does.
-    ///
-    /// Under panic=unwind, wasm-bindgen requires `RefUnwindSafe` of every exported type with
-    /// `&self` methods. Dispatch catches a method's panic, answers it as a typed error and
-    /// keeps the object serving (what a JavaScript exception does), so the type is declared
-    /// unwind-safe here rather than by every user.
-    fn rpc_entry(&self) -> TokenStream {
+    /// The wasm-bindgen methods the generated JavaScript entry calls, on wasm32 only (they
+    /// need the type to be exported by wasm-bindgen, as `#[durable_object]` does): `__call`
+    /// and `__call_async` when the type has callable methods, `__call_core_bind` and the
+    /// resume methods when it has handlers. Their Rust names carry the block's hash, so
+    /// that a second block conflicts only in the `Continuation` impl.
+    fn wasm_entry(&self) -> TokenStream {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
-        quote! {
-            #[cfg(all(target_arch = "wasm32", panic = "unwind"))]
-            #[automatically_derived]
-            impl ::core::panic::RefUnwindSafe for #self_ty {}
+        let block = &self.block;
+        let mut methods = TokenStream::new();
+        if self.good(Role::Callable).next().is_some() {
+            let entry = format_ident!("__call_core_entry_{}", block);
+            let entry_async = format_ident!("__call_core_entry_async_{}", block);
+            methods.extend(quote! {
+                /// The RPC entry of `#[continuation]`: answers an envelope now, or `undefined`
+                /// when its plan needs `__call_async`.
+                #[wasm_bindgen(js_name = "__call")]
+                pub fn #entry(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
+                    #krate::__private::serve_now(self, envelope)
+                }
 
+                /// Answers an envelope whose plan runs async methods.
+                #[wasm_bindgen(js_name = "__call_async")]
+                pub async fn #entry_async(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
+                    // Panics in the plan are caught and answered by dispatch; the wrapper only
+                    // meets the `UnwindSafe` bound wasm-bindgen puts on futures under unwind.
+                    ::core::panic::AssertUnwindSafe(#krate::__private::serve_later(self, envelope)).await
+                }
+            });
+        }
+        if self.good(Role::Handler).next().is_some() {
+            let bind = format_ident!("__call_core_bind_{}", block);
+            let resume = format_ident!("__call_core_resume_{}", block);
+            let resume_async = format_ident!("__call_core_resume_async_{}", block);
+            methods.extend(quote! {
+                /// Called by the generated entry on every object it builds.
+                #[wasm_bindgen(js_name = "__call_core_bind")]
+                pub fn #bind(&self, wrapper: #krate::__private::JsValue, object: ::core::option::Option<::std::string::String>) {
+                    #krate::__private::bind(self, wrapper, object)
+                }
+
+                /// Runs a sync continuation handler of this object.
+                #[wasm_bindgen(js_name = "__call_core_resume")]
+                pub fn #resume(&self, id: f64) {
+                    #krate::__private::resume_now(self, id)
+                }
+
+                /// Runs an async continuation handler of this object.
+                #[wasm_bindgen(js_name = "__call_core_resume_async")]
+                pub async fn #resume_async(&self, id: f64) {
+                    // A handler's panic is caught and logged by `resume_later`.
+                    ::core::panic::AssertUnwindSafe(#krate::__private::resume_later(self, id)).await
+                }
+            });
+        }
+        if methods.is_empty() {
+            return methods;
+        }
+        quote! {
             #[cfg(target_arch = "wasm32")]
             #[allow(unused_qualifications)]
             const _: () = {
-                #[#krate::__private::wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen = #krate::__private::wasm_bindgen)]
+                #[#krate::__private::wasm_bindgen::prelude::wasm_bindgen(
+                    wasm_bindgen = #krate::__private::wasm_bindgen,
+                    wasm_bindgen_futures = #krate::__private::wasm_bindgen_futures
+                )]
                 impl #self_ty {
-                    /// The RPC entry of `#[continuation]`: answers an envelope with a reply.
-                    #[wasm_bindgen(js_name = "__call")]
-                    pub fn __call_core_entry(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
-                        #krate::__private::serve_js(self, envelope)
-                    }
+                    #methods
                 }
             };
         }

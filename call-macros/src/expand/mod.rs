@@ -21,7 +21,9 @@ mod tests {
     fn a_renamed_crate_is_the_only_path_used() {
         let item = quote! {
             impl Remote {
+                #[callable]
                 pub async fn add(&self, a: i64) -> Result<i64, String> { Ok(a) }
+                #[handler]
                 pub fn on_sum(&self, sum: Result<i64, CallError<Never>>, op: u32) {}
             }
         };

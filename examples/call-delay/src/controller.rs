@@ -26,6 +26,14 @@ pub struct CallDelayController {
     probes: RefCell<HashMap<String, Vec<serde_json::Value>>>,
 }
 
+// Built with `panic = "unwind"` (the Debian toolchain that `cargo xtask setup` installs),
+// wasm-bindgen requires every exported type with `&self` methods (workers-rs's `fetch` as
+// much as call-core's `__call`) to be `RefUnwindSafe`, and `RefCell` is not. A panic in a
+// method is caught and answered as an error, like a JavaScript exception: the object may
+// see its state as the panic left it, which is what this declares acceptable.
+#[cfg(panic = "unwind")]
+impl std::panic::RefUnwindSafe for CallDelayController {}
+
 #[derive(Default)]
 struct Batch {
     n: u32,
@@ -118,6 +126,7 @@ impl CallDelayController {
 #[continuation]
 impl CallDelayController {
     /// Records one result of a `mode=continuation` batch.
+    #[handler]
     pub fn on_echo(&self, result: std::result::Result<u32, CallError>, i: u32, batch: u64) {
         let mut batches = self.batches.borrow_mut();
         let Some(b) = batches.get_mut(&batch) else { return };
@@ -133,11 +142,13 @@ impl CallDelayController {
     }
 
     /// Answers `i` (for `/probe/cost`, which times the wasm side of a call without RPC).
+    #[callable]
     pub fn ping(&self, i: u32) -> u32 {
         i
     }
 
     /// Records what the continuation of a probe received.
+    #[handler]
     pub fn on_probe(&self, result: std::result::Result<u32, CallError>, tag: String) {
         self.probes.borrow_mut().entry(tag).or_default().push(crate::probes::record(&result));
     }

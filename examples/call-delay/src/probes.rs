@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use call_core::{call, CallError, CallStub, Dispatch};
+use call_core::{call, CallError, CallStub};
 use worker::*;
 
 use crate::controller::CallDelayController;
@@ -23,7 +23,7 @@ impl CallDelayController {
             "cancel" => self.probe_cancel().await,
             "callee-js-throws" => self.probe_js_callee_throws().await,
             "no-entry" => self.probe_no_entry().await,
-            "methods" => Response::from_json(&<RemoteDo as Dispatch>::METHODS),
+            "methods" => Response::from_json(&call_core::dispatch::methods::<RemoteDo>()),
             "memory" => {
                 let n = param("n").and_then(|n| n.parse().ok()).unwrap_or(10_000);
                 self.probe_memory(n, param("mode").as_deref() == Some("continuation")).await
@@ -114,6 +114,7 @@ impl CallDelayController {
         wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await.ok();
         let after = memory::live_bytes();
         let timers = call_core::__private::pending_timers();
+        let groups = call_core::__private::timer_groups();
         let results = all.await;
         let ok = results.iter().filter(|r| r.is_ok()).count();
         while continuation && self.probe_results(&tag).len() < n as usize {
@@ -125,6 +126,7 @@ impl CallDelayController {
             "n": n, "continuation": continuation, "bytes_before": before, "bytes_after": after,
             "bytes_per_pending_call": per_call, "ok": if continuation { continued_ok } else { ok },
             "timers_after_issue": timers, "timers_now": call_core::__private::pending_timers(),
+            "timer_groups_after_issue": groups, "timer_groups_now": call_core::__private::timer_groups(),
         }))
     }
 
@@ -133,7 +135,7 @@ impl CallDelayController {
     /// the envelope, hand it to the `__call` entry as a JavaScript string (callee side:
     /// decode, dispatch, encode the reply), take the reply back, decode it.
     fn probe_cost(&self, k: u32) -> Reply {
-        let id = <CallDelayController as Dispatch>::METHODS
+        let id = call_core::dispatch::methods::<CallDelayController>()
             .iter()
             .find(|m| m.starts_with("CallDelayController::ping#"))
             .copied()
@@ -145,10 +147,7 @@ impl CallDelayController {
             let envelope = call_core::wire::encode_envelope(plan, u64::from(i), u64::MAX);
             // The string crossings of the `__call` entry, then its work.
             let envelope = wasm_bindgen::JsValue::from_str(&envelope).as_string().unwrap_or_default();
-            let reply = match call_core::dispatch::serve(self, &envelope, u64::from(i)) {
-                call_core::dispatch::Served::Ready(reply) => reply,
-                call_core::dispatch::Served::Pending(_) => continue,
-            };
+            let Some(reply) = call_core::dispatch::serve_now(self, &envelope, u64::from(i)) else { continue };
             let reply = wasm_bindgen::JsValue::from_str(&reply).as_string().unwrap_or_default();
             if call_core::wire::decode_reply::<u32, call_core::Never>(&reply) == Ok(i) {
                 ok += 1;

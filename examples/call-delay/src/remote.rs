@@ -34,11 +34,13 @@ pub enum MathError {
 #[continuation]
 impl RemoteDo {
     /// The experiment's method: the same answer as `rpcEcho`.
+    #[callable]
     pub fn echo(&self, i: u32) -> u32 {
         crate::expected(i)
     }
 
     /// Fails with a typed application error on `b == 0`.
+    #[callable]
     pub async fn divide(&self, a: i64, b: i64) -> std::result::Result<i64, MathError> {
         if b == 0 {
             return Err(MathError::DivideByZero);
@@ -48,11 +50,13 @@ impl RemoteDo {
 
     /// Panics: the caller gets `CallError::Remote` of kind `Panic`, and this object keeps
     /// serving.
+    #[callable]
     pub fn boom(&self, why: String) -> u32 {
         panic!("boom: {why}")
     }
 
     /// Answers after `ms` milliseconds.
+    #[callable]
     pub async fn slow(&self, ms: u32) -> u32 {
         Delay::from(Duration::from_millis(u64::from(ms))).await;
         ms

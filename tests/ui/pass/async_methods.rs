@@ -8,6 +8,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub async fn slow_double(&self, n: u32) -> u32 {
         local::sleep(Duration::from_millis(1)).await;
         n * 2
@@ -21,6 +22,7 @@ pub struct Controller {
 
 #[continuation]
 impl Controller {
+    #[handler]
     pub async fn on_double(&self, n: Result<u32, CallError<Never>>) {
         local::sleep(Duration::from_millis(1)).await;
         self.got.set(n.ok());

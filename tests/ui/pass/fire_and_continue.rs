@@ -8,6 +8,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn add(&self, a: i64, b: i64) -> i64 {
         a + b
     }
@@ -20,6 +21,7 @@ pub struct Controller {
 
 #[continuation]
 impl Controller {
+    #[handler]
     pub fn record(&self, label: String, sum: Result<i64, CallError<Never>>, tag: u8, list: Vec<u32>) {
         self.seen.borrow_mut().push((label, sum.unwrap_or(-1), tag, list));
     }

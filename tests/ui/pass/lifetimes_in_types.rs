@@ -7,6 +7,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn greet(&self, name: Cow<'_, str>) -> Cow<'static, str> {
         Cow::Owned(format!("hello {name}"))
     }

@@ -11,14 +11,17 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn checked_add(&self, a: i64, b: i64) -> Result<i64, MathError> {
         a.checked_add(b).ok_or(MathError::Overflow)
     }
 
+    #[callable]
     pub fn echo(&self, s: String) -> String {
         s
     }
 
+    #[callable]
     pub fn alias(&self, n: u8) -> std::result::Result<u8, String> {
         Ok(n)
     }

@@ -7,6 +7,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub async fn slow(&self, ms: u64) -> u64 {
         local::sleep(Duration::from_millis(ms)).await;
         ms

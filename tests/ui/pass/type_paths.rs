@@ -6,6 +6,7 @@ mod remote {
 
     #[call_core::continuation]
     impl Remote {
+        #[callable]
         pub fn add(&self, a: i64, b: i64) -> i64 {
             a + b
         }
@@ -16,6 +17,7 @@ pub struct Local;
 
 #[continuation]
 impl self::Local {
+    #[callable]
     pub fn id(&self, n: u8) -> u8 {
         n
     }

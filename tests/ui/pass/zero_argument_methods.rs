@@ -5,8 +5,10 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub fn ping(&self) {}
 
+    #[callable]
     pub fn answer(&self) -> u32 {
         42
     }

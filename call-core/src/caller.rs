@@ -13,8 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
 use crate::plan::Call;
-use crate::rt;
-use crate::timer::Sleep;
+use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
 use crate::wire::{self, Limits};
 
@@ -64,7 +63,7 @@ impl CancelState {
 pub struct CallFuture<T, E, R> {
     reply: Option<R>,
     early: Option<CallError<E>>,
-    sleep: Sleep,
+    deadline: Deadline,
     cancel: Option<Rc<CancelState>>,
     id: u64,
     done: bool,
@@ -98,12 +97,12 @@ where
     Tr: Transport + ?Sized,
 {
     let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let deadline = rt::now_ms().saturating_add(timeout.as_millis() as u64);
+    let deadline = runtime::now_ms().saturating_add(timeout.as_millis() as u64);
     let id = next_call_id();
     let mut future = CallFuture {
         reply: None,
         early: None,
-        sleep: Sleep::until(deadline),
+        deadline: Deadline::at(deadline),
         cancel: None,
         id,
         done: false,
@@ -144,6 +143,8 @@ where
         let finish = |this: &mut Self, result| {
             this.done = true;
             this.reply = None;
+            // The call has ended: its timer goes now, not when the future is dropped.
+            this.deadline = Deadline::at(0);
             if let Some(cancel) = &this.cancel {
                 cancel.finished.set(true);
             }
@@ -164,7 +165,7 @@ where
                 return finish(this, result);
             }
         }
-        if Pin::new(&mut this.sleep).poll(cx).is_ready() {
+        if Pin::new(&mut this.deadline).poll(cx).is_ready() {
             return finish(this, Err(CallError::Timeout));
         }
         if let Some(cancel) = &this.cancel {

@@ -1,0 +1,359 @@
+//! Deadlines of pending calls, and the platform timers that fire them in the right context.
+//!
+//! A [`Deadline`] registers when it is first polled, that is in the I/O context of the task
+//! that awaits it (the Durable Object whose call it is). Deadlines registered during one
+//! JavaScript turn (one event and its microtasks, which all run in one context) form a
+//! *group* with one platform timer, armed from that turn for the group's earliest deadline;
+//! the timer fires in that context and wakes only that group's due calls, then re-arms for
+//! the group's next deadline. A batch of N calls issued together costs one `setTimeout`,
+//! and no object's timer ever wakes another object's task.
+//!
+//! When a call ends, its deadline is dropped: its entry leaves the table and its group, and
+//! the group's timer is cleared with the group's last entry. Timer memory is bounded by
+//! the number of pending calls, and a finished call leaves nothing behind.
+//!
+//! An earlier design kept one heap per isolate with a single platform timer; the timer ran
+//! in the context of whichever object had armed it and woke every object's tasks there,
+//! which broke as soon as two objects of one isolate used timeouts (tests/facts, F2). A
+//! timer per call is not possible either: workerd allows 10,000 active timeouts per
+//! context ("QuotaExceededError: You have exceeded the number of active timeouts you may
+//! set. max active timeouts: 10000", seen in the end-to-end load test).
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use super::now_ms;
+
+struct Entry {
+    at: u64,
+    group: u64,
+    waker: Option<Waker>,
+    fired: bool,
+}
+
+/// The deadlines registered in one turn, and their platform timer.
+#[derive(Default)]
+struct Group {
+    /// `(deadline, key)` of the members that have not fired, earliest first.
+    pending: BTreeSet<(u64, u64)>,
+    /// Members that have not been released.
+    members: usize,
+    /// The deadline the platform timer is armed for, and its handle.
+    #[cfg(target_arch = "wasm32")]
+    timer: Option<(u64, wasm_bindgen::JsValue)>,
+}
+
+#[derive(Default)]
+struct Timers {
+    entries: HashMap<u64, Entry>,
+    groups: HashMap<u64, Group>,
+    /// The group of the current turn (wasm), or the only group (natively).
+    current: Option<u64>,
+    next_key: u64,
+    next_group: u64,
+}
+
+thread_local! {
+    static TIMERS: RefCell<Timers> = RefCell::default();
+}
+
+impl Timers {
+    /// Registers a deadline; the platform timer to (re-)arm, if any.
+    fn register(&mut self, at: u64, waker: Waker) -> (u64, Option<Arm>) {
+        let key = self.next_key;
+        self.next_key += 1;
+        let (group, new) = match self.current {
+            Some(group) if self.groups.contains_key(&group) => (group, false),
+            _ => {
+                let group = self.next_group;
+                self.next_group += 1;
+                self.groups.insert(group, Group::default());
+                self.current = Some(group);
+                (group, true)
+            }
+        };
+        let g = self.groups.get_mut(&group).expect("just found or made");
+        g.pending.insert((at, key));
+        g.members += 1;
+        self.entries.insert(key, Entry { at, group, waker: Some(waker), fired: false });
+        let arm = Arm::needed(g, group, at, new);
+        (key, arm)
+    }
+
+    /// Removes a deadline; the platform timer to clear when its group is now empty.
+    fn release(&mut self, key: u64) -> Option<Group> {
+        let entry = self.entries.remove(&key)?;
+        // Give memory back after a burst: the table is bounded by the pending calls.
+        if self.entries.capacity() > 64 && self.entries.len() * 4 < self.entries.capacity() {
+            self.entries.shrink_to(self.entries.len() * 2);
+        }
+        let group = self.groups.get_mut(&entry.group)?;
+        group.pending.remove(&(entry.at, key));
+        group.members -= 1;
+        if group.members > 0 {
+            return None;
+        }
+        if self.current == Some(entry.group) {
+            self.current = None;
+        }
+        self.groups.remove(&entry.group)
+    }
+
+    /// Fires the due deadlines of `group`: their wakers, and the timer to arm for the next.
+    fn fire(&mut self, group: u64, now: u64) -> (Vec<Waker>, Option<Arm>) {
+        let Some(g) = self.groups.get_mut(&group) else { return (Vec::new(), None) };
+        #[cfg(target_arch = "wasm32")]
+        {
+            g.timer = None;
+        }
+        let mut wakers = Vec::new();
+        while let Some(&(at, key)) = g.pending.first() {
+            if at > now {
+                break;
+            }
+            g.pending.pop_first();
+            if let Some(entry) = self.entries.get_mut(&key) {
+                entry.fired = true;
+                wakers.extend(entry.waker.take());
+            }
+        }
+        let arm = g.pending.first().map(|&(at, _)| Arm { group, at });
+        (wakers, arm)
+    }
+}
+
+/// A platform timer to arm: for `group`, at `at`.
+struct Arm {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    group: u64,
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    at: u64,
+}
+
+impl Arm {
+    /// Whether registering a deadline at `at` in `g` needs its timer (re-)armed.
+    fn needed(g: &Group, group: u64, at: u64, new: bool) -> Option<Arm> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = new;
+            match &g.timer {
+                Some((armed, _)) if *armed <= at => None,
+                _ => Some(Arm { group, at }),
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Natively the executor's idle loop looks at every group.
+            let _ = (g, group, at, new);
+            None
+        }
+    }
+}
+
+/// A future that is ready at `at` (milliseconds since the Unix epoch).
+#[derive(Debug)]
+pub(crate) struct Deadline {
+    at: u64,
+    key: Option<u64>,
+    done: bool,
+}
+
+impl Deadline {
+    pub(crate) fn at(at: u64) -> Deadline {
+        Deadline { at, key: None, done: false }
+    }
+
+    fn finish(&mut self) -> Poll<()> {
+        self.release();
+        self.done = true;
+        Poll::Ready(())
+    }
+
+    /// Leaves the table (and clears the group's timer with its last member).
+    fn release(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let emptied = TIMERS.try_with(|t| t.borrow_mut().release(key)).ok().flatten();
+        #[cfg(target_arch = "wasm32")]
+        if let Some((_, handle)) = emptied.and_then(|g| g.timer) {
+            platform::clear(&handle);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        drop(emptied);
+    }
+}
+
+impl Future for Deadline {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let now = now_ms();
+        if now >= self.at {
+            return self.finish();
+        }
+        let Some(key) = self.key else {
+            let at = self.at;
+            let (key, arm) = TIMERS.with(|t| t.borrow_mut().register(at, cx.waker().clone()));
+            self.key = Some(key);
+            if let Some(arm) = arm {
+                platform::arm(arm, now);
+            }
+            return Poll::Pending;
+        };
+        let fired = TIMERS.with(|t| {
+            let mut t = t.borrow_mut();
+            match t.entries.get_mut(&key) {
+                Some(entry) if !entry.fired => {
+                    match &mut entry.waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        slot => *slot = Some(cx.waker().clone()),
+                    }
+                    false
+                }
+                _ => true,
+            }
+        });
+        if fired {
+            return self.finish();
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// How many deadlines are registered in this isolate (for tests and memory figures): one
+/// per pending call that has been polled.
+#[doc(hidden)]
+pub fn pending_timers() -> usize {
+    TIMERS.with(|t| t.borrow().entries.len())
+}
+
+/// How many groups of deadlines (each with at most one platform timer) exist.
+#[doc(hidden)]
+pub fn timer_groups() -> usize {
+    TIMERS.with(|t| t.borrow().groups.len())
+}
+
+#[cfg(target_arch = "wasm32")]
+mod platform {
+    use std::cell::{Cell, OnceCell};
+
+    use wasm_bindgen::prelude::*;
+
+    use super::{Arm, TIMERS};
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_name = setTimeout)]
+        fn set_timeout(callback: &js_sys::Function, ms: f64, group: f64) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(js_name = clearTimeout)]
+        fn clear_timeout(handle: &JsValue);
+
+        #[wasm_bindgen(js_name = queueMicrotask)]
+        fn queue_microtask(callback: &js_sys::Function);
+    }
+
+    thread_local! {
+        // One callback of each kind for the whole isolate: the timer passes the group.
+        static FIRE: OnceCell<Closure<dyn FnMut(f64)>> = const { OnceCell::new() };
+        static CLOSE: OnceCell<Closure<dyn FnMut()>> = const { OnceCell::new() };
+        static WARNED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Arms (or re-arms earlier) the timer of `arm.group`, from the current context. When
+    /// the group is new, also ends it at the end of this turn.
+    pub(super) fn arm(arm: Arm, now: u64) {
+        let previous = TIMERS.with(|t| {
+            let mut t = t.borrow_mut();
+            let g = t.groups.get_mut(&arm.group)?;
+            g.timer.take().map(|(_, handle)| handle)
+        });
+        match previous {
+            Some(handle) => clear_timeout(&handle),
+            None => end_turn_later(),
+        }
+        let delay = arm.at.saturating_sub(now) as f64;
+        let handle = FIRE.with(|cell| {
+            let fire = cell.get_or_init(|| Closure::<dyn FnMut(f64)>::new(fire));
+            set_timeout(fire.as_ref().unchecked_ref(), delay, arm.group as f64)
+        });
+        match handle {
+            Ok(handle) => TIMERS.with(|t| {
+                if let Some(g) = t.borrow_mut().groups.get_mut(&arm.group) {
+                    g.timer = Some((arm.at, handle));
+                }
+            }),
+            Err(e) => {
+                if !WARNED.with(|w| w.replace(true)) {
+                    crate::continuation::log_error(&format!(
+                        "call-core: cannot arm a timer for pending calls, which will wait for their replies \
+                         without a timeout: {e:?}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Ends the current turn's group after this turn's microtasks: a later turn may run in
+    /// another object's context.
+    fn end_turn_later() {
+        CLOSE.with(|cell| {
+            let close =
+                cell.get_or_init(|| Closure::<dyn FnMut()>::new(|| TIMERS.with(|t| t.borrow_mut().current = None)));
+            queue_microtask(close.as_ref().unchecked_ref());
+        });
+    }
+
+    pub(super) fn clear(handle: &JsValue) {
+        clear_timeout(handle);
+    }
+
+    fn fire(group: f64) {
+        let now = super::now_ms();
+        let (wakers, next) = TIMERS.with(|t| t.borrow_mut().fire(group as u64, now));
+        if let Some(next) = next {
+            // In the timer's callback: the group's own context.
+            arm(next, now);
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod platform {
+    /// Natively the executor's idle loop fires deadlines ([`super::fire_due`]).
+    pub(super) fn arm(_: super::Arm, _: u64) {}
+}
+
+/// The earliest registered deadline (for the native executor's idle loop).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn next_deadline() -> Option<u64> {
+    TIMERS.with(|t| t.borrow().groups.values().filter_map(|g| g.pending.first()).map(|&(at, _)| at).min())
+}
+
+/// Fires every deadline that has passed (for the native executor's idle loop).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn fire_due() {
+    let now = now_ms();
+    let wakers: Vec<Waker> = TIMERS.with(|t| {
+        let mut t = t.borrow_mut();
+        let groups: Vec<u64> = t.groups.keys().copied().collect();
+        groups.into_iter().flat_map(|g| t.fire(g, now).0).collect()
+    });
+    for waker in wakers {
+        waker.wake();
+    }
+}
