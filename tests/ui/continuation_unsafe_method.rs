@@ -4,6 +4,7 @@ pub struct Remote;
 
 #[continuation]
 impl Remote {
+    #[callable]
     pub unsafe fn raw(&self) -> u32 {
         0
     }

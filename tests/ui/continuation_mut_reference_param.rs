@@ -5,7 +5,8 @@ pub struct Remote;
 #[continuation]
 impl Remote {
     #[callable]
-    pub fn len(&self, s: &str) -> usize {
+    pub fn push(&self, s: &mut String) -> usize {
+        s.push('!');
         s.len()
     }
 }
