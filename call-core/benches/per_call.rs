@@ -15,9 +15,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use call_core::dispatch::{serve, Served};
+use call_core::dispatch::serve_now;
 use call_core::local::{self, LocalStub};
-use call_core::{call, continuation, wire, Call, CallError, Dispatch, Never};
+use call_core::{call, continuation, wire, Call, CallError, Never};
 
 /// Operations per timed sample.
 const OPS: u32 = 10_000;
@@ -113,11 +113,8 @@ fn stats(ns: &[f64]) -> (f64, f64, f64) {
     (median, sorted[0], sorted[sorted.len() - 1])
 }
 
-fn served(served: Served<'_>) -> String {
-    match served {
-        Served::Ready(reply) => reply,
-        Served::Pending(_) => panic!("Echo::echo is synchronous: its reply is ready at once"),
-    }
+fn served(reply: Option<String>) -> String {
+    reply.expect("Echo::echo is synchronous: its reply is ready at once")
 }
 
 fn main() {
@@ -130,7 +127,7 @@ fn main() {
     let call: Call<u32> = Call::new(method, &(7u32,));
     let plan = call.plan().expect("encodable").clone();
     let envelope = wire::encode_envelope(&plan, 1, deadline);
-    let reply = served(serve(&target, &envelope, now));
+    let reply = served(serve_now(&target, &envelope, now));
     assert_eq!(wire::decode_reply::<u32, Never>(&reply), Ok(expected(7)), "the pieces fit together");
 
     let mut figures = vec![
@@ -146,7 +143,7 @@ fn main() {
         }),
         measure("serve", "dispatch::serve: decode envelope + dispatch + encode reply", || {
             for _ in 0..OPS {
-                black_box(served(serve(black_box(&target), black_box(&envelope), now)));
+                black_box(served(serve_now(black_box(&target), black_box(&envelope), now)));
             }
         }),
         measure("decode", "wire::decode_reply (reply text → Result<u32, CallError>)", || {
@@ -158,7 +155,7 @@ fn main() {
             for i in 0..OPS {
                 let call = Call::<u32>::new(black_box(method), &(black_box(i),));
                 let envelope = wire::encode_envelope(call.plan().expect("encodable"), u64::from(i), deadline);
-                let reply = served(serve(black_box(&target), &envelope, now));
+                let reply = served(serve_now(black_box(&target), &envelope, now));
                 let value = wire::decode_reply::<u32, Never>(&reply);
                 assert!(value == Ok(expected(i)));
             }
@@ -180,7 +177,8 @@ fn main() {
         assert_eq!(ok, OPS, "every awaited result validated");
     }));
 
-    let caller = LocalStub::new(Caller::default()).target();
+    let caller = LocalStub::new(Caller::default());
+    let caller = caller.target();
     figures.push(measure(
         "local_then",
         "round trip: call! then continuation via LocalStub + block_on, batches of 100",

@@ -49,6 +49,9 @@ pub trait Continuation: 'static {
     const CALLS: Self::Calls;
     /// The invokers.
     const HANDLERS: Self::Handlers;
+    /// The ids of the handlers (`Type::method#signature-hash`, as for callable methods):
+    /// they name a stored continuation; no entry answers them.
+    const HANDLER_IDS: &'static [&'static str];
 }
 
 /// The bound of a `call!` of a `#[handler]`: never holds.

@@ -189,6 +189,12 @@ where
     CallHandle { state, id }
 }
 
+/// The ids of `T`'s continuation handlers (`Type::method#signature-hash`). No entry answers
+/// them: an envelope naming one gets `UnknownMethod`.
+pub fn handler_ids<T: crate::__private::Continuation>() -> &'static [&'static str] {
+    T::HANDLER_IDS
+}
+
 /// Runs `f` (a handler), logging its panic instead of unwinding.
 pub(crate) fn run_caught<T>(call: u64, handler: &str, f: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(f)) {

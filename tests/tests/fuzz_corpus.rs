@@ -55,7 +55,6 @@ fn seeds_match_this_build() {
 }
 
 fn seeds() -> Vec<String> {
-    use call_core::Dispatch;
     let ids = call_core::dispatch::methods::<target::Target>();
     let find = |name: &str| ids.iter().find(|id| id.starts_with(&format!("Target::{name}#"))).unwrap();
     let (echo, text, add, nested, nothing) = (find("echo"), find("text"), find("add"), find("nested"), find("nothing"));

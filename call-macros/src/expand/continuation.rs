@@ -349,6 +349,7 @@ impl Generator<'_> {
                 }
             }
         });
+        let handler_ids: Vec<String> = self.good(Role::Handler).map(|m| m.id(self.type_ident())).collect();
         let good: Vec<&Method<'_>> =
             self.model.methods.iter().zip(self.broken).filter(|(_, e)| e.is_none()).map(|(m, _)| m).collect();
         let data_checks = good.iter().flat_map(|method| {
@@ -372,6 +373,7 @@ impl Generator<'_> {
                     type Handlers = #handlers;
                     const CALLS: #calls = #calls { _private: () };
                     const HANDLERS: #handlers = #handlers { _private: () };
+                    const HANDLER_IDS: &'static [&'static str] = &[#(#handler_ids),*];
                 }
 
                 #[automatically_derived]

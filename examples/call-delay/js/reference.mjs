@@ -60,6 +60,31 @@ export class JsController extends DurableObject {
       const valid = JSON.parse(await remote.__call(JSON.stringify({ v: 1, id: 2, p: [{ m: id, a: [20] }] })));
       return Response.json({ replies, valid });
     }
+    if (url.pathname === "/probe/js-call-handler") {
+      // A JavaScript caller trying to reach a continuation handler of a Rust object: through
+      // `__call` with the handler's id and a forged result, and through the internal entries
+      // by name. Every attempt must fail without running the handler.
+      const id = url.searchParams.get("id");
+      const victim = url.searchParams.get("victim");
+      const tag = `forged-js-${victim}`;
+      const stub = this.env.CONTROLLER.get(this.env.CONTROLLER.idFromName(victim));
+      const envelope = JSON.stringify({ v: 1, id: 1, p: [{ m: id, a: [{ Ok: 1 }, tag, "attacker"] }] });
+      const attempt = async (f) => {
+        try {
+          return { answered: await f() };
+        } catch (e) {
+          return { thrown: String(e) };
+        }
+      };
+      return Response.json({
+        tag,
+        call: await attempt(() => stub.__call(envelope).then(JSON.parse)),
+        call_async: await attempt(() => stub.__call_async(envelope)),
+        resume: await attempt(() => stub.__call_core_resume(0)),
+        resume_async: await attempt(() => stub.__call_core_resume_async(0)),
+        bind: await attempt(() => stub.__call_core_bind(null, "x")),
+      });
+    }
     if (url.pathname === "/probe/js-to-rust") {
       // A JS caller invoking a Rust Durable Object's exported method over native RPC.
       const i = Number(url.searchParams.get("i"));

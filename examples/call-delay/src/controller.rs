@@ -18,7 +18,11 @@ use crate::{expected, MODES};
 /// The controller Durable Object: runs one batch per `/batch` request.
 #[durable_object]
 pub struct CallDelayController {
+    pub(crate) state: State,
     pub(crate) env: Env,
+    /// This object's name (the `c` of the requests that reach it), for the records of the
+    /// probes that run many objects at once.
+    pub(crate) name: RefCell<String>,
     /// Batches of `mode=continuation` still collecting results, by batch id.
     batches: RefCell<HashMap<u64, Batch>>,
     next_batch: RefCell<u64>,
@@ -43,13 +47,21 @@ struct Batch {
 }
 
 impl DurableObject for CallDelayController {
-    fn new(_state: State, env: Env) -> Self {
-        Self { env, batches: RefCell::default(), next_batch: RefCell::new(0), probes: RefCell::default() }
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            name: RefCell::default(),
+            batches: RefCell::default(),
+            next_batch: RefCell::new(0),
+            probes: RefCell::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let url = req.url()?;
         let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        *self.name.borrow_mut() = param("c").unwrap_or_else(|| "controller".into());
         match url.path() {
             "/batch" => {
                 let mode = param("mode").unwrap_or_default();
@@ -77,7 +89,7 @@ impl DurableObject for CallDelayController {
                 let answer = serde_json::json!({ "mode": mode, "n": n, "rounds": rounds, "ok": ok, "ms": ms });
                 Response::from_json(&answer)
             }
-            path if path.starts_with("/probe/") => self.probe(&path["/probe/".len()..], param).await,
+            path if path.starts_with("/probe/") => self.probe(&path["/probe/".len()..], &param).await,
             _ => Response::error("not found", 404),
         }
     }
@@ -151,6 +163,17 @@ impl CallDelayController {
     #[handler]
     pub fn on_probe(&self, result: std::result::Result<u32, CallError>, tag: String) {
         self.probes.borrow_mut().entry(tag).or_default().push(crate::probes::record(&result));
+    }
+
+    /// Records what the continuation of a many-objects probe received, and in which object
+    /// it ran (`owner` is the object that made the call); counts the run isolate-wide.
+    #[handler]
+    fn on_owned(&self, result: std::result::Result<u32, CallError>, tag: String, owner: String) {
+        crate::lifetimes::count_run(&tag);
+        let record = serde_json::json!({
+            "result": crate::probes::record(&result), "owner": owner, "ran_in": *self.name.borrow(),
+        });
+        self.probes.borrow_mut().entry(tag).or_default().push(record);
     }
 }
 

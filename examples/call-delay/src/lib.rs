@@ -19,6 +19,7 @@ use worker::*;
 
 mod ablations;
 mod controller;
+mod lifetimes;
 mod memory;
 mod probes;
 mod remote;
@@ -36,27 +37,37 @@ pub fn expected(i: u32) -> u32 {
     i * 2 + 1
 }
 
+fn param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// The controller object a request goes to: `?c=NAME`, or the one named `controller`. Many
+/// objects of one class share an isolate; the tests use many at once.
+fn controller(url: &Url) -> String {
+    param(url, "c").unwrap_or_else(|| "controller".into())
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let url = req.url()?;
     match url.path() {
         "/modes" => Response::from_json(&MODES),
         "/batch" => {
-            let mode = url.query_pairs().find(|(k, _)| k == "mode").map(|(_, v)| v.into_owned());
+            let mode = param(&url, "mode");
             let binding = match mode.as_deref() {
                 Some("js") => "JS_CONTROLLER",
                 Some(m) if MODES.contains(&m) => "CONTROLLER",
                 _ => return Response::error(format!("mode must be one of {MODES:?}"), 400),
             };
-            env.durable_object(binding)?.get_by_name("controller")?.fetch_with_request(req).await
+            env.durable_object(binding)?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
         // Probes for the end-to-end tests: `/probe/js-*` run in the JavaScript controller,
         // the others in the Rust one (see probes.rs).
         path if path.starts_with("/probe/js-") => {
-            env.durable_object("JS_CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
+            env.durable_object("JS_CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
         path if path.starts_with("/probe/") => {
-            env.durable_object("CONTROLLER")?.get_by_name("controller")?.fetch_with_request(req).await
+            env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),

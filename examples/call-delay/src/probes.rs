@@ -15,8 +15,10 @@ type Reply = Result<Response>;
 
 impl CallDelayController {
     /// Serves `/probe/<name>`.
-    pub(crate) async fn probe(&self, name: &str, param: impl Fn(&str) -> Option<String>) -> Reply {
+    pub(crate) async fn probe(&self, name: &str, param: &dyn Fn(&str) -> Option<String>) -> Reply {
         match name {
+            "mixed" | "owned-results" | "reset-setup" | "abort" | "handler-runs" | "finished" | "handler-ids"
+            | "call-handler" => self.lifetime_probe(name, param).await,
             "app-error" => self.probe_app_error().await,
             "panic" => self.probe_panic().await,
             "timeout" => self.probe_timeout().await,

@@ -6,6 +6,7 @@ mod errors;
 mod faults;
 mod harness;
 mod interop;
+mod lifetimes;
 mod load;
 
 fn main() -> std::process::ExitCode {
@@ -24,6 +25,12 @@ fn main() -> std::process::ExitCode {
         ("faults_js_callee_throws", faults::js_callee_throws),
         ("faults_class_without_call_entry", faults::no_entry),
         ("faults_bad_input_from_js_gets_typed_errors", faults::bad_input),
+        ("lifetimes_timeouts_in_20_objects", lifetimes::timeouts_in_20_objects),
+        ("lifetimes_mixed_calls_in_20_objects", lifetimes::mixed_calls_in_20_objects),
+        ("lifetimes_reset_object_with_pending_continuations", lifetimes::reset_object_with_pending_continuations),
+        ("lifetimes_finished_calls_leave_no_timers", lifetimes::finished_calls_leave_no_timers),
+        ("lifetimes_handler_unreachable_from_rust", lifetimes::handler_unreachable_from_rust),
+        ("lifetimes_handler_unreachable_from_js", lifetimes::handler_unreachable_from_js),
         ("load_call_10k", load::call_10k),
         ("load_continuation_10k", load::continuation_10k),
         ("load_memory_per_pending_call", load::memory_per_pending_call),
