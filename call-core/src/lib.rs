@@ -1,9 +1,10 @@
 //! Typed continuations for Cloudflare Durable Objects.
 //!
 //! One Durable Object calls another and continues with the result; rustc checks the whole
-//! thing. [`#[continuation]`](macro@continuation) marks the methods of a Durable Object as
-//! callable; [`call!`] compiles a call into a [`Plan`] whose method ids, argument
-//! encoders and result type are fixed at compile time; the executor runs it with one
+//! thing. [`#[continuation]`](macro@continuation) on a Durable Object's `impl` reads two
+//! marks: `#[callable]` methods other objects may call, and `#[handler]`s that continue
+//! this object's own calls; [`call!`] compiles a call into a [`Plan`] whose method ids,
+//! argument encoders and result type are fixed at compile time; the caller runs it with one
 //! native RPC — no storage, no queue, no `blockConcurrencyWhile`.
 //!
 //! ```text
@@ -35,7 +36,7 @@
 //! [`continuation`](mod@continuation) (running the caller's handler with the result, on
 //! the object that [`home`] finds). Transports: [`stub`] (Durable Object RPC) and
 //! [`local`] (in-process). Underneath, a leaf: the runtime (clock, tasks, one timer per
-//! pending call).
+//! group of deadlines).
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
@@ -52,7 +53,7 @@ pub mod stub;
 pub mod transport;
 pub mod wire;
 
-pub use call_macros::continuation;
+pub use call_macros::{callable, continuation, handler};
 pub use caller::{CallFuture, DEFAULT_TIMEOUT};
 pub use continuation::{CallHandle, Report};
 pub use dispatch::{Callee, Dispatch};
@@ -62,7 +63,8 @@ pub use stub::{CallStub, RpcReply};
 pub use transport::Transport;
 pub use wire::{Limits, PROTOCOL_VERSION};
 
-/// Calls a `#[continuation]` method of another Durable Object.
+/// Calls a `#[callable]` method of another Durable Object, awaited or continued by a
+/// `#[handler]`.
 ///
 /// # Forms
 /// ```text
@@ -130,11 +132,13 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 /// * `stub`: a [`Transport`]: a [`CallStub`] (`CallStub::from(worker_stub)` or
 ///   [`CallStub::by_name`]) in a Worker, a [`local::LocalStub`] in native code; by value
 ///   or by reference, it is only borrowed.
-/// * `Type::method(args…)`: a `pub` method of a `#[continuation]` impl of `Type`; the
-///   arguments are checked against its parameter types and encoded now.
-/// * `then self.k(…, $result, …)`: a method of the caller's own `#[continuation]` impl;
-///   `$result` marks where the result goes (exactly once); the other arguments must be
-///   `Serialize + DeserializeOwned + 'static`, since a continuation is data.
+/// * `Type::method(args…)`: a `#[callable]` method of a `#[continuation]` impl of `Type`;
+///   the arguments are checked against its parameter types and encoded now.
+/// * `then self.k(…, $result, …)`: a `#[handler]` of the caller's own `#[continuation]`
+///   impl; `$result` marks where the result goes (exactly once); the other arguments must
+///   be `Serialize + DeserializeOwned + 'static`, since a continuation is data. The handler
+///   runs on `self` when the result arrives, unless `self` has been reset or evicted by
+///   then (see [`home`]).
 /// * `timeout = expr`: a [`std::time::Duration`].
 ///
 /// # What it expands to
@@ -144,13 +148,11 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 ///
 /// // call!(stub, Remote::add(1, 2), then self.on_sum($result, 7))
 /// {
-///     let call = <Remote as Callable>::CALLS.add(1, 2);
+///     let call = <Remote as Continuation>::CALLS.add(1, 2);
 ///     let typed = result_of(&call);                 // the type of $result
-///     let bind = move |k1| move |this, result| {
+///     let bind = move |k1| move |result| {
 ///         is(typed, &result);                       // a mismatch is reported at $result
-///         let future = (<Self as Callable>::THEN)(this).on_sum(result, k1);
-///         let report = reporter(&future);           // a continuation returns () or a Result
-///         async move { report(future.await) }
+///         <Self as Continuation>::HANDLERS.on_sum(result, k1)
 ///     };
 ///     let continuation = bind(7);                   // captured now, checked where written
 ///     then(self, &(stub), call, continuation)
@@ -158,9 +160,9 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 /// ```
 /// (all paths under `call_core::__private`). `CALLS.add` is a generated builder with exactly
 /// `add`'s parameter types, returning `Call<i64, MathError>`, so rustc reports a wrong
-/// argument at that argument; `THEN` binds the generated invokers of the caller's own
-/// `#[continuation]` methods to `self`. The RPC is sent when `call!` runs, like a JavaScript
-/// promise.
+/// argument at that argument; `HANDLERS.on_sum` is the generated invoker of the handler,
+/// which binds its arguments into a resumption that `then` runs on `self` later, through
+/// the object's own entry. The RPC is sent when `call!` runs, like a JavaScript promise.
 #[macro_export]
 macro_rules! call {
     ($($input:tt)*) => {

@@ -16,3 +16,14 @@ pub(crate) fn expr_with_errors(error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     quote!({ #errors })
 }
+
+/// A `#[callable]` or `#[handler]` mark that no `#[continuation]` read: the item, and an
+/// error at it.
+pub(crate) fn mark_outside_continuation(mark: &str, item: TokenStream) -> TokenStream {
+    let message = format!(
+        "`#[{mark}]` marks a method inside a `#[continuation]` impl block; put `#[continuation]` on the `impl`"
+    );
+    // An attribute macro's call site is the attribute: the error points at the mark.
+    let error = syn::Error::new(proc_macro2::Span::call_site(), message).to_compile_error();
+    quote!(#item #error)
+}

@@ -15,7 +15,9 @@ mod fallback;
 mod model;
 mod parse;
 
-/// Makes the `pub` methods of a Durable Object's `impl` block callable through `call!`.
+/// Makes the marked methods of a Durable Object's `impl` block reachable: `#[callable]`
+/// methods by other objects through `call!`, `#[handler]`s by this object's own calls, as
+/// their continuations.
 ///
 /// # Example
 /// ```text
@@ -23,35 +25,61 @@ mod parse;
 ///
 /// #[continuation]
 /// impl Remote {
-///     pub async fn add(&self, a: i64, b: i64) -> Result<i64, MathError> {
+///     #[callable]
+///     async fn add(&self, a: i64, b: i64) -> Result<i64, MathError> {
 ///         a.checked_add(b).ok_or(MathError::Overflow)
 ///     }
-///     pub fn echo(&self, s: String) -> String {
-///         s
-///     }
+///
+///     #[callable]
+///     pub async fn balance(&self, account: &str) -> worker::Result<i64> { /* … */ }
+///
+///     fn helper(&self) {}          // unmarked: not reachable
+/// }
+///
+/// #[continuation]
+/// impl Controller {
+///     #[handler]
+///     fn on_sum(&self, sum: Result<i64, CallError<MathError>>, op: u32) { /* … */ }
 /// }
 /// ```
 ///
+/// # Two roles, two marks
+/// * `#[callable]`: other objects may call the method with `call!`; the generated `__call`
+///   entry answers its method id. Visibility does not matter: a private method can be
+///   callable without being `pub`.
+/// * `#[handler]`: a continuation handler, named by `call!(…, then self.handler(…))` in this
+///   object's own code. Nothing outside the object can run it: no entry answers its id, and
+///   `call!` on it is a compile error (as is `then` on a `#[callable]` method).
+/// * Unmarked methods are left alone. One `#[continuation]` block per type (a second one is
+///   a conflicting implementation of `Continuation`: merge the blocks).
+///
 /// # Methods
-/// Every `pub` method of the block becomes callable. It takes `&self`, may be `async`, has
-/// no generics, and returns `T` or `Result<T, E>` (written with a path ending in `Result`
-/// and two type arguments; any other type is a plain `T`). Parameters, `T` and `E` must be
-/// `Serialize + DeserializeOwned + 'static`. Private methods are left alone. One
-/// `#[continuation]` block per type.
+/// A marked method takes `&self`, may be `async`, and has no generics.
+/// * Callable methods return `T`, `Result<T, E>` (any path ending in `Result` with two type
+///   arguments), or `worker::Result<T>` (any one-argument `Result<T>` alias, and
+///   `Result<T, worker::Error>`), whose error travels as `WorkerError { message }`.
+///   Parameters are data, or borrow it: `&str`, `&[T]`, `&T`, `Option<&str>` and
+///   `Option<&T>` are decoded into the owned form on the callee and lent to the method, and
+///   the caller passes what the signature takes. `&mut`, named lifetimes and workers-rs
+///   runtime types (`Request`, `Response`, `WebSocket`, `Env`, …) are refused at the type.
+/// * Handlers return `()` or a `Result` (its error is logged); their parameters are owned
+///   data (captured when `call!` runs), one of which receives `$result`.
+/// * Every parameter, value and error type must be `Serialize + DeserializeOwned + 'static`.
 ///
 /// # What it generates
-/// * the block itself, unchanged;
-/// * `Dispatch` for the type: a `match` from each method's id (`Type::method#hash`, the
-///   hash of its signature, fixed at compile time) to the method, decoding the arguments
-///   and encoding the result;
-/// * two hidden structs, `__Type_callable_methods` (one builder method per callable
-///   method, with its parameter types, returning `Call<T, E>`: what `call!` uses) and
-///   `__Type_continuation_methods` (bound to an object, one invoker method per callable
-///   method: what `then` uses), reached through the hidden `Callable` trait's constants;
-/// * a check that every parameter, value and error type is `Serialize + DeserializeOwned +
-///   'static`, reported once at the type (the items above and `Dispatch` assume it);
-/// * on wasm32, a `#[wasm_bindgen]` method `__call(envelope)`: the one RPC entry that the
-///   generated JavaScript entry exposes to other Durable Objects.
+/// * the block itself, without the marks;
+/// * two hidden structs: the builders of calls to the callable methods (what `call!` uses;
+///   also the dispatch table, a `Dispatch` from each method id, `Type::method#hash` with the
+///   hash of its signature, to the method) and the invokers of the handlers (what `then`
+///   uses), reached through the hidden `Continuation` trait's constants;
+/// * a check that every type that travels is data, reported once at the type;
+/// * on wasm32, the wasm-bindgen methods the generated JavaScript entry calls: `__call` and
+///   `__call_async` (the RPC entry) when there are callable methods, `__call_core_bind`
+///   and `__call_core_resume(_async)` (how a continuation reaches its object) when there are
+///   handlers. Only `__call` is an RPC method of the Durable Object.
+///
+/// A method with an error is reported at its definition and left out; the others still
+/// work.
 ///
 /// # Arguments
 /// * `crate = path`: where call-core is, when it is renamed in Cargo.toml
@@ -59,6 +87,22 @@ mod parse;
 #[proc_macro_attribute]
 pub fn continuation(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::continuation::expand(args.into(), input.into()).into()
+}
+
+/// Marks a method of a `#[continuation]` impl that other objects may call with `call!`
+/// (read by `#[continuation]`, which removes it; on its own it is an error).
+#[proc_macro_attribute]
+pub fn callable(_args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::mark_outside_continuation("callable", input.into()).into()
+}
+
+/// Marks a continuation handler of a `#[continuation]` impl: a method this object's own
+/// calls continue with (`call!(…, then self.handler(…, $result, …))`), which nothing outside
+/// the object can run (read by `#[continuation]`, which removes it; on its own it is an
+/// error).
+#[proc_macro_attribute]
+pub fn handler(_args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::mark_outside_continuation("handler", input.into()).into()
 }
 
 /// The implementation of `call_core::call!`, which passes `$crate;` first. Use `call!`.

@@ -19,6 +19,7 @@ use worker::*;
 
 mod ablations;
 mod controller;
+mod ledger;
 mod lifetimes;
 mod memory;
 mod probes;
@@ -26,6 +27,7 @@ mod remote;
 mod rpc;
 
 pub use controller::CallDelayController;
+pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them.

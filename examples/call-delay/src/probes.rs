@@ -8,6 +8,7 @@ use call_core::{call, CallError, CallStub};
 use worker::*;
 
 use crate::controller::CallDelayController;
+use crate::ledger::Ledger;
 use crate::memory;
 use crate::remote::RemoteDo;
 
@@ -20,6 +21,7 @@ impl CallDelayController {
             "mixed" | "owned-results" | "reset-setup" | "abort" | "handler-runs" | "finished" | "handler-ids"
             | "call-handler" => self.lifetime_probe(name, param).await,
             "app-error" => self.probe_app_error().await,
+            "ledger" => self.probe_ledger(&param("account").unwrap_or_else(|| "alice".into())).await,
             "panic" => self.probe_panic().await,
             "timeout" => self.probe_timeout().await,
             "cancel" => self.probe_cancel().await,
@@ -41,6 +43,20 @@ impl CallDelayController {
         let divided = call!(remote, RemoteDo::divide(7, 0)).await;
         let fine = call!(remote, RemoteDo::divide(7, 2)).await;
         Response::from_json(&serde_json::json!({ "divided": divided, "fine": fine }))
+    }
+
+    /// `Ledger`, a Durable Object adopted without changing its methods: `&str` and
+    /// `Option<&str>` arguments, `worker::Result` answers (its error arrives as
+    /// `CallError::App(WorkerError { message })`), storage behind it.
+    async fn probe_ledger(&self, account: &str) -> Reply {
+        let ledger = CallStub::by_name(&self.env, "LEDGER", "ledger")?;
+        let deposited = call!(ledger, Ledger::deposit(account, 100)).await;
+        let refused = call!(ledger, Ledger::withdraw(account, 1_000_000, Some("rent"))).await;
+        let withdrawn = call!(ledger, Ledger::withdraw(account, 30, None)).await;
+        let balance = call!(ledger, Ledger::balance(account)).await;
+        Response::from_json(&serde_json::json!({
+            "deposited": deposited, "refused": refused, "withdrawn": withdrawn, "balance": balance,
+        }))
     }
 
     async fn probe_panic(&self) -> Reply {

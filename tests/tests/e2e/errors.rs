@@ -21,3 +21,16 @@ pub fn panic(ctx: &Ctx) {
         assert_eq!(answer["after"], serde_json::json!({ "Ok": 11 }), "{answer}");
     }
 }
+
+/// `Ledger` was adopted without changing its methods: `&str`/`Option<&str>` parameters and
+/// `worker::Result` answers work over RPC, with its storage; the `worker::Error` arrives as
+/// `WorkerError { message }`.
+pub fn adopted_durable_object(ctx: &Ctx) {
+    let account = format!("acct-{}", std::process::id());
+    let answer = ctx.json(&format!("/probe/ledger?account={account}"));
+    assert_eq!(answer["deposited"], serde_json::json!({ "Ok": 100 }), "{answer}");
+    let message = format!("insufficient funds in {account}: 100 < 1000000 (rent)");
+    assert_eq!(answer["refused"], serde_json::json!({ "Err": { "App": { "message": message } } }), "{answer}");
+    assert_eq!(answer["withdrawn"], serde_json::json!({ "Ok": 70 }), "{answer}");
+    assert_eq!(answer["balance"], serde_json::json!({ "Ok": 70 }), "{answer}");
+}

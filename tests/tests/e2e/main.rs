@@ -20,6 +20,7 @@ fn main() -> std::process::ExitCode {
         ("interop_rust_caller_to_js_do", interop::rust_to_js),
         ("errors_app_error_arrives_typed", errors::app_error),
         ("errors_panic_is_typed_and_callee_keeps_serving", errors::panic),
+        ("errors_adopted_durable_object_worker_result_and_str", errors::adopted_durable_object),
         ("faults_timeout_once_late_reply_dropped", faults::timeout),
         ("faults_cancel_runs_continuation_once", faults::cancel),
         ("faults_js_callee_throws", faults::js_callee_throws),
