@@ -165,6 +165,12 @@ pub fn request(workerd: &Workerd, mode: &str, n: u32, rounds: u32, run: usize) -
     Ok(Sample { mode: mode.into(), n, rounds, run, ms, client_ms, ok: expected })
 }
 
+/// The modes the example's `/batch` endpoint offers, as it reports them (`GET /modes`).
+pub fn modes(workerd: &Workerd) -> Result<Vec<String>> {
+    let answer = http::get(workerd.addr, "/modes", Duration::from_secs(30))?;
+    serde_json::from_str(&answer.body).context(|| format!("/modes answered {:?}", answer.body))
+}
+
 /// Warms up, then measures every (mode, N) `runs` times: run by run, N by N, the modes in
 /// forward order on even-indexed runs and reversed on odd-indexed ones.
 pub fn measure(workerd: &Workerd, modes: &[String], sizes: &[u32], runs: usize) -> Result<Vec<Sample>> {

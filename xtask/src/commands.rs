@@ -1,13 +1,13 @@
 //! The commands of `cargo xtask`.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use xtask::build::{self, Built};
 use xtask::setup::{self, Toolchain};
 use xtask::util::{run, say, workspace_root};
 use xtask::workerd::{self, Workerd};
-use xtask::{bail, http, Result};
+use xtask::{bail, Result};
 
 /// Batch sizes of the demo table.
 const DEMO_SIZES: [u32; 3] = [10, 50, 500];
@@ -32,7 +32,7 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
         None => 8787,
     };
     let (tc, built) = setup_and_build(None)?;
-    let mut workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), storage: None })?;
+    let mut workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), ..Default::default() })?;
     say(format!(
         "serving the example at {} (pid {}); try {}/batch?mode=call&n=50 — Ctrl-C stops it",
         workerd.url(),
@@ -44,19 +44,11 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
     bail!("workerd exited ({status}):\n{}", workerd.log())
 }
 
-/// The modes the example's `/batch` endpoint offers, as it reports them.
-pub(crate) fn modes(workerd: &Workerd) -> Result<Vec<String>> {
-    let answer = http::get(workerd.addr, "/modes", Duration::from_secs(30))?;
-    let modes: Vec<String> = serde_json::from_str(&answer.body)
-        .map_err(|e| xtask::Error(format!("/modes answered {:?}: {e}", answer.body)))?;
-    Ok(modes)
-}
-
 pub(crate) fn demo(_args: &[String]) -> Result<()> {
     let (tc, built) = setup_and_build(None)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let modes = modes(&workerd)?;
+    let modes = xtask::bench::modes(&workerd)?;
     for mode in &modes {
         xtask::bench::request(&workerd, mode, 10, 1, 0)?; // warm-up: first instantiation and JIT
     }
@@ -168,7 +160,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let native = if opts.native { xtask::per_call::native()? } else { Vec::new() };
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let listed = modes(&workerd)?;
+    let listed = xtask::bench::modes(&workerd)?;
     let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
     if let Some(unknown) = modes.iter().find(|m| !listed.contains(m)) {
         bail!("--modes: the example has no mode `{unknown}`; /modes lists {listed:?}");
@@ -200,6 +192,19 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     write("bench.svg", xtask::plot::bench(&rows, &modes))?;
     say(format!("wrote bench.md, bench.json and bench.svg in {}", opts.out.display()));
     Ok(())
+}
+
+pub(crate) fn profile(args: &[String]) -> Result<()> {
+    use xtask::profile::{self, Options};
+    let opts = Options::parse(args)?;
+    if opts.help {
+        print!("{}", profile::HELP);
+        return Ok(());
+    }
+    if let Some(from) = &opts.from {
+        return profile::summarize(from, opts.top);
+    }
+    profile::run(&setup::ensure()?, &opts)
 }
 
 pub(crate) fn fuzz(args: &[String]) -> Result<()> {

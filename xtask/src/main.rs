@@ -17,6 +17,9 @@ cargo xtask <command>
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)
+  profile [options]      V8's CPU profile of one /batch mode in workerd: writes
+                         results/profile-<mode>-n<N>.cpuprofile, prints the top functions
+                         (see `profile --help`)
   fuzz [--seconds S]     fuzz envelope decoding and dispatch (cargo-fuzz on nightly)
 ";
 
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         "demo" => commands::demo(rest),
         "test" => commands::test(rest),
         "bench" => commands::bench(rest),
+        "profile" => commands::profile(rest),
         "fuzz" => commands::fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
