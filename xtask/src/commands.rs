@@ -144,6 +144,13 @@ fn built_classes() -> Result<Vec<String>> {
     Ok(xtask::entry::scan_js_classes(&entry))
 }
 
+/// The work tree's state for the bench's record (README changes confined to its
+/// generated sections do not count).
+fn tree_state() -> Result<xtask::git::Tree> {
+    use xtask::readme::strip_generated;
+    xtask::git::tree(&workspace_root(), |head, now| strip_generated(head) == strip_generated(now))
+}
+
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     use xtask::bench::{self, Options};
     let opts = Options::parse(args)?;
@@ -156,11 +163,27 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         return Ok(());
     }
     let started = Instant::now();
+    let tree = tree_state()?;
+    if tree.is_dirty() {
+        if !opts.allow_dirty {
+            bail!(
+                "the work tree has uncommitted changes ({}): results must name the code that ran. Commit \
+                 (or stash) them, or pass --allow-dirty to measure anyway, recorded as dirty",
+                tree.dirty.join(", ")
+            );
+        }
+        eprintln!(
+            "\n*** bench: WARNING: the work tree has UNCOMMITTED CHANGES ({}); measuring anyway \
+             (--allow-dirty). The results will say so and record the hash of `git diff HEAD`: {}. ***\n",
+            tree.dirty.join(", "),
+            tree.diff_hash.as_deref().unwrap_or("?")
+        );
+    }
     let (tc, built) = setup_and_build(None)?;
     let native = if opts.native { xtask::per_call::native()? } else { Vec::new() };
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let listed = xtask::bench::modes(&workerd)?;
+    let listed = bench::modes(&workerd)?;
     let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
     if let Some(unknown) = modes.iter().find(|m| !listed.contains(m)) {
         bail!("--modes: the example has no mode `{unknown}`; /modes lists {listed:?}");
@@ -180,17 +203,44 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
          row: `/probe/cost` in workerd, timed from the client (see xtask/src/bench.rs `wasm_cost`).\n",
     );
     println!("{tables}");
-    let header = bench::header(&tc.npm_bin("workerd"), &opts);
+    let now = tree_state()?;
+    if now != tree {
+        bail!(
+            "the work tree changed while the bench ran (commit {} → {}, changed paths {:?} → {:?}): the \
+             results above cannot name the code that ran, so nothing was written",
+            tree.commit,
+            now.commit,
+            tree.dirty,
+            now.dirty
+        );
+    }
+    let header = bench::header(&tc.npm_bin("workerd"), &opts, &tree);
     let wasm = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
     std::fs::create_dir_all(&opts.out)?;
     let write = |name: &str, text: String| -> Result<()> {
         let path = opts.out.join(name);
         std::fs::write(&path, text).map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))
     };
+    let mut json = bench::to_json(&rows, &native);
+    if let Some(all) = json.as_array_mut() {
+        all.insert(0, bench::meta(&opts, &modes, &tree));
+    }
     write("bench.md", format!("{header}{wasm}{tables}"))?;
-    write("bench.json", format!("{:#}\n", bench::to_json(&rows, &native)))?;
+    write("bench.json", format!("{json:#}\n"))?;
     write("bench.svg", xtask::plot::bench(&rows, &modes))?;
     say(format!("wrote bench.md, bench.json and bench.svg in {}", opts.out.display()));
+    let results = workspace_root().join("results");
+    if opts.out.canonicalize().ok() == results.canonicalize().ok() {
+        let changed = xtask::readme::update(&workspace_root())?;
+        say(if changed { "README.md: generated sections rewritten" } else { "README.md: already up to date" });
+    }
+    if tree.is_dirty() {
+        eprintln!(
+            "\n*** bench: WARNING: these results come from a DIRTY work tree (diff hash {}); bench.md says so. ***",
+            tree.diff_hash.as_deref().unwrap_or("?")
+        );
+    }
+    say(format!("bench took {:.0?}", started.elapsed()));
     Ok(())
 }
 
