@@ -331,12 +331,16 @@ fn seed_paragraph(r: &Results) -> String {
         .filter(|m| is_call_core(m))
         .map(|m| {
             let rows = r.of(m);
-            format!(
-                "`{m}` {} ms/op ({} `rpc`, {} `js`)",
-                range(rows.iter().map(|x| x.ms_per_op), ms, ""),
-                ratio_range(rows.iter().filter_map(|x| x.ratio_to_rpc)),
-                ratio_range(rows.iter().filter_map(|x| x.ratio_to_js))
-            )
+            let ratios: Vec<String> = [
+                ("rpc", rows.iter().filter_map(|x| x.ratio_to_rpc).collect::<Vec<_>>()),
+                ("js", rows.iter().filter_map(|x| x.ratio_to_js).collect()),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(base, v)| format!("{} `{base}`", ratio_range(v)))
+            .collect();
+            let ratios = if ratios.is_empty() { String::new() } else { format!(" ({})", ratios.join(", ")) };
+            format!("`{m}` {} ms/op{ratios}", range(rows.iter().map(|x| x.ms_per_op), ms, ""))
         })
         .collect();
     let ours = if ours.is_empty() { "no call-core mode was measured".to_string() } else { ours.join("; ") };
@@ -549,7 +553,11 @@ mod tests {
         assert!(!table.contains("rpc-string"), "ablations have their own table");
         let ablations = section("bench-ablations", &r).unwrap();
         assert!(ablations.contains("| `rpc-string` | – | 0.120 | 1.20x | 1.20x | 1.50x |"), "{ablations}");
-        assert!(section("bench-seed", &r).unwrap().contains("`pipeline` 0.200 ms/op"));
+        assert!(section("bench-seed", &r).unwrap().contains("`pipeline` 0.200 ms/op (2.00x `rpc`, 2.50x `js`)"));
+        let mut no_js = r.clone();
+        no_js.rows.retain(|x| x.mode != "js");
+        no_js.rows.iter_mut().for_each(|x| x.ratio_to_js = None);
+        assert!(section("bench-seed", &no_js).unwrap().contains("`call` 0.110–0.125 ms/op (1.10–1.25x `rpc`);"));
     }
 
     #[test]
