@@ -191,9 +191,23 @@ pub fn modes(workerd: &Workerd) -> Result<Vec<String>> {
 /// Warms up, then measures every (mode, N) `runs` times: run by run, N by N, the modes in
 /// forward order on even-indexed runs and reversed on odd-indexed ones.
 pub fn measure(workerd: &Workerd, modes: &[String], sizes: &[u32], runs: usize) -> Result<Vec<Sample>> {
+    measure_with(workerd, modes, sizes, runs, rounds_for, true)
+}
+
+/// [`measure`] with `rounds(n)` rounds per request, progress on stderr when `verbose`.
+pub fn measure_with(
+    workerd: &Workerd,
+    modes: &[String],
+    sizes: &[u32],
+    runs: usize,
+    rounds: impl Fn(u32) -> u32,
+    verbose: bool,
+) -> Result<Vec<Sample>> {
     for mode in modes {
         for &n in sizes {
-            eprintln!("bench: warm-up {mode} N={n} R=1 …");
+            if verbose {
+                eprintln!("bench: warm-up {mode} N={n} R=1 …");
+            }
             request(workerd, mode, n, 1, 0)?;
         }
     }
@@ -205,15 +219,17 @@ pub fn measure(workerd: &Workerd, modes: &[String], sizes: &[u32], runs: usize) 
         }
         for &n in sizes {
             for mode in &order {
-                let rounds = rounds_for(n);
+                let rounds = rounds(n);
                 let sample = request(workerd, mode, n, rounds, run)?;
-                eprintln!(
-                    "bench: run {}/{runs} {mode} N={n} R={rounds}: {} ms in the DO, {:.4} ms/op, {:.0} ms client",
-                    run + 1,
-                    sample.ms,
-                    sample.ms_per_op(),
-                    sample.client_ms
-                );
+                if verbose {
+                    eprintln!(
+                        "bench: run {}/{runs} {mode} N={n} R={rounds}: {} ms in the DO, {:.4} ms/op, {:.0} ms client",
+                        run + 1,
+                        sample.ms,
+                        sample.ms_per_op(),
+                        sample.client_ms
+                    );
+                }
                 samples.push(sample);
             }
         }
