@@ -40,8 +40,9 @@ and changes under results/ do not count). With --allow-dirty it runs anyway and 
 hash of `git diff HEAD` (and of the untracked files), marked in bench.md, bench.json and on
 stderr.
 
-About 4-5 minutes with the defaults and the example's 8 modes on a 2-core machine (plus the
-first build of the example and of the native micro-benchmark).
+With the defaults and the example's 8 modes: 7-15 s per measured run on a 2-core VM, so
+about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark and
+the wasm cost probe (and the first builds); it prints the time to go after every run.
 
   --modes a,b     only these modes (default: all that /modes lists)
   --n 10,50       batch sizes (default: 10,50,500,5000)
@@ -212,7 +213,16 @@ pub fn measure_with(
         }
     }
     let mut samples = Vec::new();
+    let started = Instant::now();
     for run in 0..runs {
+        if verbose && run > 0 {
+            let per_run = started.elapsed().as_secs_f64() / run as f64;
+            eprintln!(
+                "bench: {run}/{runs} runs in {:.0} s, about {:.0} s to go",
+                started.elapsed().as_secs_f64(),
+                per_run * (runs - run) as f64
+            );
+        }
         let mut order: Vec<&String> = modes.iter().collect();
         if run % 2 == 1 {
             order.reverse();
