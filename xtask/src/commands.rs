@@ -17,7 +17,7 @@ const DEMO_RUNS: usize = 5;
 /// fastest mode, so that every row lasts well over [`DEMO_MIN_MS`] of the in-DO clock,
 /// whose step is 1 ms.
 const DEMO_TARGET_MS: f64 = 160.0;
-/// A row shorter than this (in-DO ms, fastest run) is flagged as clock-limited.
+/// A row whose median run is shorter than this (in-DO ms) is flagged as clock-limited.
 const DEMO_MIN_MS: f64 = 100.0;
 
 /// Rounds per request at each N such that the fastest mode takes about [`DEMO_TARGET_MS`]:
