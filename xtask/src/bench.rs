@@ -15,8 +15,9 @@ use crate::{bail, http, Result};
 
 /// Batch sizes measured by default.
 pub const SIZES: [u32; 4] = [10, 50, 500, 5000];
-/// Measured runs per (mode, N) by default.
-pub const RUNS: usize = 5;
+/// Measured runs per (mode, N) by default: only medians of at least 15 interleaved runs
+/// separate a 10 % difference from this machine's noise.
+pub const RUNS: usize = 15;
 /// Each request makes at least this many calls: `rounds = ceil(MIN_CALLS / N)`.
 pub const MIN_CALLS: u32 = 2000;
 
@@ -29,12 +30,25 @@ request per (mode, N), then K measured runs, the modes in forward order on odd r
 reverse on even runs. Each request runs R = ceil(2000 / N) rounds of N concurrent calls;
 every result is validated (ok must equal N*R, or the command fails). Also runs the native
 per-call micro-benchmark (cargo bench -p call-core --bench per_call). Writes bench.md,
-bench.json and bench.svg to the output directory and prints the tables.
+bench.json and bench.svg to the output directory, prints the tables and, when the output
+directory is results/, rewrites the README's generated sections from them.
+
+The results record the full commit hash. The bench refuses to run (and, should the tree
+change while it runs, to write) unless the work tree is clean: no tracked change and no
+untracked file outside target/ and results/ (README changes inside its generated sections
+and changes under results/ do not count). With --allow-dirty it runs anyway and records the
+hash of `git diff HEAD` (and of the untracked files), marked in bench.md, bench.json and on
+stderr.
+
+With the defaults and the example's 8 modes: 7-15 s per measured run on a 2-core VM, so
+about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark and
+the wasm cost probe (and the first builds); it prints the time to go after every run.
 
   --modes a,b     only these modes (default: all that /modes lists)
   --n 10,50       batch sizes (default: 10,50,500,5000)
-  --runs K        measured runs per (mode, N) (default: 5)
+  --runs K        measured runs per (mode, N) (default: 15)
   --out DIR       output directory (default: results/)
+  --allow-dirty   measure an uncommitted work tree, recording its diff's hash
   --native        only the native micro-benchmark (prints its table, writes nothing)
   --no-native     skip the native micro-benchmark
   --help          this text
@@ -65,6 +79,8 @@ pub struct Options {
     pub workerd: bool,
     /// Run the native micro-benchmark.
     pub native: bool,
+    /// Measure a work tree with uncommitted changes (recorded as such).
+    pub allow_dirty: bool,
     /// Print the help and stop.
     pub help: bool,
 }
@@ -79,6 +95,7 @@ impl Options {
             out: workspace_root().join("results"),
             workerd: true,
             native: true,
+            allow_dirty: false,
             help: false,
         };
         let mut args = args.iter();
@@ -103,6 +120,7 @@ impl Options {
                 "--out" => o.out = PathBuf::from(value()?),
                 "--native" => o.workerd = false,
                 "--no-native" => o.native = false,
+                "--allow-dirty" => o.allow_dirty = true,
                 "--help" | "-h" => o.help = true,
                 other => bail!("unknown bench option `{other}`\n\n{HELP}"),
             }
@@ -165,32 +183,63 @@ pub fn request(workerd: &Workerd, mode: &str, n: u32, rounds: u32, run: usize) -
     Ok(Sample { mode: mode.into(), n, rounds, run, ms, client_ms, ok: expected })
 }
 
+/// The modes the example's `/batch` endpoint offers, as it reports them (`GET /modes`).
+pub fn modes(workerd: &Workerd) -> Result<Vec<String>> {
+    let answer = http::get(workerd.addr, "/modes", Duration::from_secs(30))?;
+    serde_json::from_str(&answer.body).context(|| format!("/modes answered {:?}", answer.body))
+}
+
 /// Warms up, then measures every (mode, N) `runs` times: run by run, N by N, the modes in
 /// forward order on even-indexed runs and reversed on odd-indexed ones.
 pub fn measure(workerd: &Workerd, modes: &[String], sizes: &[u32], runs: usize) -> Result<Vec<Sample>> {
+    measure_with(workerd, modes, sizes, runs, rounds_for, true)
+}
+
+/// [`measure`] with `rounds(n)` rounds per request, progress on stderr when `verbose`.
+pub fn measure_with(
+    workerd: &Workerd,
+    modes: &[String],
+    sizes: &[u32],
+    runs: usize,
+    rounds: impl Fn(u32) -> u32,
+    verbose: bool,
+) -> Result<Vec<Sample>> {
     for mode in modes {
         for &n in sizes {
-            eprintln!("bench: warm-up {mode} N={n} R=1 …");
+            if verbose {
+                eprintln!("bench: warm-up {mode} N={n} R=1 …");
+            }
             request(workerd, mode, n, 1, 0)?;
         }
     }
     let mut samples = Vec::new();
+    let started = Instant::now();
     for run in 0..runs {
+        if verbose && run > 0 {
+            let per_run = started.elapsed().as_secs_f64() / run as f64;
+            eprintln!(
+                "bench: {run}/{runs} runs in {:.0} s, about {:.0} s to go",
+                started.elapsed().as_secs_f64(),
+                per_run * (runs - run) as f64
+            );
+        }
         let mut order: Vec<&String> = modes.iter().collect();
         if run % 2 == 1 {
             order.reverse();
         }
         for &n in sizes {
             for mode in &order {
-                let rounds = rounds_for(n);
+                let rounds = rounds(n);
                 let sample = request(workerd, mode, n, rounds, run)?;
-                eprintln!(
-                    "bench: run {}/{runs} {mode} N={n} R={rounds}: {} ms in the DO, {:.4} ms/op, {:.0} ms client",
-                    run + 1,
-                    sample.ms,
-                    sample.ms_per_op(),
-                    sample.client_ms
-                );
+                if verbose {
+                    eprintln!(
+                        "bench: run {}/{runs} {mode} N={n} R={rounds}: {} ms in the DO, {:.4} ms/op, {:.0} ms client",
+                        run + 1,
+                        sample.ms,
+                        sample.ms_per_op(),
+                        sample.client_ms
+                    );
+                }
                 samples.push(sample);
             }
         }
@@ -325,25 +374,31 @@ pub fn to_json(rows: &[Row], native: &[Value]) -> Value {
     Value::from(all)
 }
 
-/// The header of `bench.md`: date, machine, workerd, commit, runs, rounds, timing.
-pub fn header(workerd_bin: &std::path::Path, opts: &Options) -> String {
+/// The header of `bench.md`: date, machine, workerd, commit (with the work tree's state),
+/// runs, rounds, timing. A dirty tree is announced first, in bold.
+pub fn header(workerd_bin: &std::path::Path, opts: &Options, tree: &crate::git::Tree) -> String {
     let sh = |cmd: &mut Command| output(cmd).map(|s| s.trim().to_owned()).unwrap_or_else(|| "?".into());
     let date = sh(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M:%S UTC"]));
     let nproc = std::thread::available_parallelism().map_or_else(|_| "?".into(), |n| n.to_string());
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1));
-    let root = workspace_root();
-    let commit = sh(Command::new("git").current_dir(&root).args(["rev-parse", "--short", "HEAD"]));
-    let dirty = output(Command::new("git").current_dir(&root).args(["status", "--porcelain", "--untracked-files=no"]))
-        .is_some_and(|s| !s.trim().is_empty());
     let rounds: Vec<String> = opts.sizes.iter().map(|&n| format!("N={n}: R={}", rounds_for(n))).collect();
+    let warning = if tree.is_dirty() {
+        format!(
+            "**WARNING: measured on a work tree with uncommitted changes (`--allow-dirty`): the commit \
+             below is not the code that ran; `git diff HEAD` hash {}.**\n\n",
+            tree.diff_hash.as_deref().unwrap_or("?")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "# cargo xtask bench\n\n\
+        "# cargo xtask bench\n\n{warning}\
          - date: {date}\n\
          - machine: {nproc} cores, `{}`, CPU: {}\n\
          - load average when written (1/5/15 min; the bench itself adds about 1): {}\n\
          - workerd: {}\n\
-         - commit: {commit}{}\n\
+         - commit: {}\n\
          - runs: {} measured runs per (mode, N) after one warm-up request each\n\
          - rounds: {}\n\
          - timing: {TIMING}\n",
@@ -352,10 +407,25 @@ pub fn header(workerd_bin: &std::path::Path, opts: &Options) -> String {
         std::fs::read_to_string("/proc/loadavg")
             .map_or_else(|_| "?".into(), |l| l.split(' ').take(3).collect::<Vec<_>>().join(" ")),
         sh(Command::new(workerd_bin).arg("--version")),
-        if dirty { " (with uncommitted changes in the work tree)" } else { "" },
+        tree.describe(),
         opts.runs,
         rounds.join(", "),
     )
+}
+
+/// The first object of `bench.json`: what was measured, and on which tree.
+pub fn meta(opts: &Options, modes: &[String], tree: &crate::git::Tree) -> Value {
+    json!({
+        "kind": "meta",
+        "commit": tree.commit,
+        "dirty": tree.is_dirty(),
+        "diff_hash": tree.diff_hash,
+        "dirty_paths": tree.dirty,
+        "runs": opts.runs,
+        "sizes": opts.sizes,
+        "rounds": opts.sizes.iter().map(|&n| rounds_for(n)).collect::<Vec<_>>(),
+        "modes": modes,
+    })
 }
 
 #[cfg(test)]
@@ -374,7 +444,10 @@ mod tests {
     #[test]
     fn options_parse() {
         let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let o = Options::parse(&args("--modes rpc,call --n 10,50 --runs 7 --out /tmp/x --no-native")).unwrap();
+        let o = Options::parse(&args("--modes rpc,call --n 10,50 --runs 7 --out /tmp/x --no-native --allow-dirty"))
+            .unwrap();
+        assert!(o.allow_dirty && !Options::parse(&[]).unwrap().allow_dirty);
+        assert_eq!(Options::parse(&[]).unwrap().runs, 15);
         assert_eq!(o.modes, Some(vec!["rpc".into(), "call".into()]));
         assert_eq!((o.sizes, o.runs, o.out, o.native, o.workerd), (vec![10, 50], 7, "/tmp/x".into(), false, true));
         assert!(!Options::parse(&args("--native")).unwrap().workerd);

@@ -42,17 +42,47 @@ pub fn crate_dir(arg: Option<&str>) -> Result<PathBuf> {
     bail!("no crate with a wrangler.toml at `{arg}`")
 }
 
-/// Builds the crate at `crate_dir` (release profile).
+/// Which build: the normal one, or the profiling one with its own directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Variant {
+    /// The release build into `<crate>/build`, cargo's target dir `target/wasm32`: what the
+    /// demo, the tests, the bench and wrangler run.
+    #[default]
+    Release,
+    /// The same release profile (LTO, opt-level 3), built for `cargo xtask profile`, with the
+    /// wasm `name` section guaranteed (`CARGO_PROFILE_RELEASE_STRIP=none`: rustc passes
+    /// `--strip-all` to wasm-ld for `strip = "symbols"`, which drops it), into
+    /// `target/profiling/<crate>`, cargo's target dir `target/wasm32-profiling`, so that the
+    /// normal build's artifacts and incremental state stay untouched.
+    Profiling,
+}
+
+/// Builds the crate at `crate_dir` (release profile) into `<crate>/build`.
 pub fn build(tc: &Toolchain, crate_dir: &Path) -> Result<Built> {
+    build_variant(tc, crate_dir, Variant::Release)
+}
+
+/// Builds the crate at `crate_dir` as `variant`.
+pub fn build_variant(tc: &Toolchain, crate_dir: &Path, variant: Variant) -> Result<Built> {
     let root = workspace_root();
     let info = CrateInfo::read(crate_dir)?;
     let wrangler = Wrangler::read(crate_dir)?;
-    let out = crate_dir.join("build");
+    let (out, target_dir) = match variant {
+        Variant::Release => (crate_dir.join("build"), root.join("target/wasm32")),
+        Variant::Profiling => (root.join("target/profiling").join(&info.name), root.join("target/wasm32-profiling")),
+    };
     std::fs::create_dir_all(&out)?;
 
-    say(format!("building {} for wasm32", info.name));
-    let target_dir = root.join("target/wasm32");
-    run(tc.wasm_cargo().current_dir(&root).env("CARGO_TARGET_DIR", &target_dir).args([
+    say(format!(
+        "building {} for wasm32{}",
+        info.name,
+        if variant == Variant::Profiling { " (profiling)" } else { "" }
+    ));
+    let mut cargo = tc.wasm_cargo();
+    if variant == Variant::Profiling {
+        cargo.env("CARGO_PROFILE_RELEASE_STRIP", "none");
+    }
+    run(cargo.current_dir(&root).env("CARGO_TARGET_DIR", &target_dir).args([
         "build",
         "--release",
         "--target",
@@ -70,6 +100,9 @@ pub fn build(tc: &Toolchain, crate_dir: &Path) -> Result<Built> {
     if snippets.exists() {
         std::fs::remove_dir_all(&snippets)?;
     }
+    // wasm-bindgen keeps the `name` section (demangling the names in it; `--no-demangle`
+    // would not) and drops DWARF unless `--keep-debug`: V8 names wasm frames from the
+    // `name` section only, so the profiling build needs nothing more here.
     run(Command::new(&tc.wasm_bindgen)
         .arg(&wasm)
         .args(["--target", "web", "--out-name", "index", "--out-dir"])

@@ -1,5 +1,6 @@
 //! Project tasks behind `cargo xtask`: toolchain setup, the wasm build with its generated
-//! JavaScript entry, a local workerd runner, and the demo, test, bench and fuzz commands.
+//! JavaScript entry, a local workerd runner, and the demo, test, bench, profile and fuzz
+//! commands.
 //!
 //! The end-to-end tests (`tests/`) use this crate as a library, so the build and the
 //! workerd process management exist once.
@@ -10,9 +11,12 @@ pub mod bench;
 pub mod build;
 pub mod entry;
 pub mod fuzz;
+pub mod git;
 pub mod http;
 pub mod per_call;
 pub mod plot;
+pub mod profile;
+pub mod readme;
 pub mod rust_version;
 pub mod setup;
 pub mod util;

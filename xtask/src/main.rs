@@ -13,10 +13,16 @@ cargo xtask <command>
   setup                  install the wasm toolchain, wasm-bindgen-cli and workerd (idempotent)
   build [crate]          build a Worker crate (default: examples/call-delay) into <crate>/build
   serve [--port P]       run the example in local workerd on 127.0.0.1 until stopped
-  demo                   build the example and print the /batch table for every mode
+  demo                   build the example, run every /batch mode in workerd (about 30 s) and
+                         print ms/op with the ratios to rpc and js, beside the seed's figures
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)
+  readme [--check]       rewrite the README's generated figures from results/ (--check: only
+                         compare)
+  profile [options]      V8's CPU profile of one /batch mode in workerd: writes
+                         results/profile-<mode>-n<N>.cpuprofile, prints the top functions
+                         (see `profile --help`)
   fuzz [--seconds S]     fuzz envelope decoding and dispatch (cargo-fuzz on nightly)
 ";
 
@@ -33,6 +39,8 @@ fn main() -> ExitCode {
         "demo" => commands::demo(rest),
         "test" => commands::test(rest),
         "bench" => commands::bench(rest),
+        "profile" => commands::profile(rest),
+        "readme" => xtask::readme::command(rest),
         "fuzz" => commands::fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

@@ -62,6 +62,8 @@ pub struct Options {
     /// Durable Object storage directory, kept after stop; a fresh temporary one (removed
     /// on stop) when `None`.
     pub storage: Option<PathBuf>,
+    /// Port on 127.0.0.1 for V8's inspector (the DevTools protocol); none when `None`.
+    pub inspector: Option<u16>,
 }
 
 /// A running workerd.
@@ -101,6 +103,7 @@ impl Workerd {
             .arg(&built.workerd_config)
             .arg(format!("--socket-addr=http={addr}"))
             .arg(format!("--directory-path=do-storage={}", storage.display()))
+            .args(options.inspector.map(|p| format!("--inspector-addr=127.0.0.1:{p}")))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

@@ -1,0 +1,602 @@
+//! `cargo xtask readme`: the README's figures, generated from `results/`.
+//!
+//! Every figure of the README's Performance section that comes from a bench run lives
+//! between marker comments,
+//!
+//! ```text
+//! <!-- generated:bench-table -->
+//! …
+//! <!-- /generated -->
+//! ```
+//!
+//! and is rewritten from `results/bench.json` (the rows) and `results/bench.md` (the run's
+//! header: date, machine, workerd, commit). The tables are generic over the modes present:
+//! a mode added to the example gets its rows by itself (`rpc-…` modes are ablations, `rpc`
+//! and `js` the baselines, every other mode goes through call-core). The unit test
+//! `the_readme_matches_results` fails when a generated section differs from what
+//! `results/` produces, so a hand-edited figure cannot land.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::util::{workspace_root, Context};
+use crate::{bail, Result};
+
+/// Opens a generated section; the name follows, then ` -->`.
+pub const OPEN: &str = "<!-- generated:";
+/// Closes a generated section.
+pub const CLOSE: &str = "<!-- /generated -->";
+
+/// The seed's figures (the TypeScript predecessor, measured before this project; quoted).
+pub const SEED: &str = "the TypeScript library `@lumenize/call` took 2.8–4.0 ms/op where plain Workers RPC took \
+                        0.10–0.12 ms/op at N = 10 and 50 (27–33x slower)";
+
+/// One (mode, N) of `bench.json` (`"kind": "workerd"`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Measured {
+    /// The mode.
+    pub mode: String,
+    /// Concurrent calls per round.
+    pub n: u32,
+    /// Rounds per request.
+    pub rounds: u32,
+    /// Measured runs.
+    pub runs: usize,
+    /// Median ms/op.
+    pub ms_per_op: f64,
+    /// Fastest run.
+    pub min: f64,
+    /// Slowest run.
+    pub max: f64,
+    /// Median of per-run ratios to `rpc`.
+    pub ratio_to_rpc: Option<f64>,
+    /// Median of per-run ratios to `js`.
+    pub ratio_to_js: Option<f64>,
+}
+
+/// A bench run as `results/` holds it.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// `bench.md`'s header lines (`- key: value`), in order.
+    pub header: Vec<(String, String)>,
+    /// The workerd rows, in the bench's order.
+    pub rows: Vec<Measured>,
+    /// The native and wasm per-call figures.
+    pub per_call: Vec<Value>,
+}
+
+impl Results {
+    /// Reads `dir/bench.json` and `dir/bench.md`.
+    pub fn read(dir: &Path) -> Result<Results> {
+        let json_path = dir.join("bench.json");
+        let text = std::fs::read_to_string(&json_path).context(|| format!("cannot read {}", json_path.display()))?;
+        let all: Vec<Value> = serde_json::from_str(&text).context(|| json_path.display().to_string())?;
+        let md_path = dir.join("bench.md");
+        let md = std::fs::read_to_string(&md_path).context(|| format!("cannot read {}", md_path.display()))?;
+        Results::parse(&all, &md)
+    }
+
+    /// Builds from `bench.json`'s array and `bench.md`'s text.
+    pub fn parse(all: &[Value], md: &str) -> Result<Results> {
+        let mut rows = Vec::new();
+        let mut per_call = Vec::new();
+        for item in all {
+            match item["kind"].as_str() {
+                Some("workerd") => rows.push(serde_json::from_value(item.clone()).context(|| format!("row {item}"))?),
+                Some("native" | "wasm") => per_call.push(item.clone()),
+                _ => {}
+            }
+        }
+        let header = md
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(Results { header, rows, per_call })
+    }
+
+    fn field(&self, key: &str) -> &str {
+        self.header.iter().find(|(k, _)| k == key).map_or("?", |(_, v)| v.as_str())
+    }
+
+    /// The modes, in the bench's order.
+    pub fn modes(&self) -> Vec<&str> {
+        let mut seen = BTreeSet::new();
+        self.rows.iter().map(|r| r.mode.as_str()).filter(|m| seen.insert(*m)).collect()
+    }
+
+    /// The batch sizes, ascending.
+    pub fn sizes(&self) -> Vec<u32> {
+        self.rows.iter().map(|r| r.n).collect::<BTreeSet<_>>().into_iter().collect()
+    }
+
+    fn row(&self, mode: &str, n: u32) -> Option<&Measured> {
+        self.rows.iter().find(|r| r.mode == mode && r.n == n)
+    }
+
+    fn of(&self, mode: &str) -> Vec<&Measured> {
+        self.rows.iter().filter(|r| r.mode == mode).collect()
+    }
+
+    /// Measured runs per (mode, N): one number, or a range when rows differ.
+    pub fn runs(&self) -> String {
+        let runs: BTreeSet<usize> = self.rows.iter().map(|r| r.runs).collect();
+        match (runs.first(), runs.last()) {
+            (Some(a), Some(b)) if a == b => a.to_string(),
+            (Some(a), Some(b)) => format!("{a}–{b}"),
+            _ => "no".into(),
+        }
+    }
+
+    fn native(&self, name: &str) -> Option<f64> {
+        self.per_call.iter().find(|f| f["name"] == name).and_then(|f| f["ns_per_op"].as_f64())
+    }
+}
+
+/// `rpc` and `js`: what the other modes are compared with.
+pub fn is_baseline(mode: &str) -> bool {
+    mode == "rpc" || mode == "js"
+}
+
+/// `rpc-…`: raw RPC carrying part of what a call carries.
+pub fn is_ablation(mode: &str) -> bool {
+    mode.starts_with("rpc-")
+}
+
+/// Modes that go through call-core.
+pub fn is_call_core(mode: &str) -> bool {
+    !is_baseline(mode) && !is_ablation(mode)
+}
+
+/// Rewrites every generated section of `readme` from `results`.
+pub fn render(readme: &str, results: &Results) -> Result<String> {
+    let mut out = String::with_capacity(readme.len());
+    let mut rest = readme;
+    while let Some(start) = rest.find(OPEN) {
+        let after_open = &rest[start + OPEN.len()..];
+        let Some(name_end) = after_open.find(" -->") else { bail!("README: unterminated `{OPEN}` marker") };
+        let name = &after_open[..name_end];
+        let body_start = start + OPEN.len() + name_end + " -->".len();
+        let Some(close) = rest[body_start..].find(CLOSE) else { bail!("README: section `{name}` has no `{CLOSE}`") };
+        out.push_str(&rest[..body_start]);
+        out.push('\n');
+        out.push_str(&section(name, results)?);
+        out.push_str(CLOSE);
+        rest = &rest[body_start + close + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `text` with the bodies of its generated sections removed: two READMEs that differ
+/// only in generated figures are equal after this.
+pub fn strip_generated(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let Some(close) = rest[start..].find(CLOSE) else { break };
+        let Some(name_end) = rest[start..].find(" -->") else { break };
+        out.push_str(&rest[..start + name_end + 4]);
+        rest = &rest[start + close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The body of one generated section (ends with a newline).
+pub fn section(name: &str, r: &Results) -> Result<String> {
+    if r.rows.is_empty() {
+        bail!("results/bench.json has no workerd rows: run `cargo xtask bench`");
+    }
+    Ok(match name {
+        "bench-run" => run_paragraph(r),
+        "bench-table" => {
+            let modes: Vec<&str> = r.modes().into_iter().filter(|m| !is_ablation(m)).collect();
+            let mut s = mode_table(r, &modes, false);
+            let _ = writeln!(
+                s,
+                "\nms per call: median of {} runs; a ratio range runs over N, each the median of the per-run \
+                 ratios at that N. ![ms/op against N](results/bench.svg)",
+                r.runs()
+            );
+            s
+        }
+        "bench-ablations" => {
+            let modes: Vec<&str> = r.modes().into_iter().filter(|m| is_ablation(m)).collect();
+            if modes.is_empty() {
+                "(No ablation mode in the latest run.)\n".into()
+            } else {
+                mode_table(r, &modes, true)
+            }
+        }
+        "bench-seed" => seed_paragraph(r),
+        "bench-targets" => targets(r),
+        "bench-per-call" => per_call(r),
+        other => bail!("README: unknown generated section `{other}`"),
+    })
+}
+
+fn ms(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+/// `a–bx` over the values (`ax` when equal), or `–` when there are none.
+fn ratio_range(values: impl IntoIterator<Item = f64>) -> String {
+    range(values, |x| format!("{x:.2}"), "x")
+}
+
+fn range(values: impl IntoIterator<Item = f64>, fmt: impl Fn(f64) -> String, unit: &str) -> String {
+    let v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return "–".into();
+    }
+    let (lo, hi) = (
+        fmt(v.iter().copied().fold(f64::INFINITY, f64::min)),
+        fmt(v.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+    );
+    if lo == hi {
+        format!("{lo}{unit}")
+    } else {
+        format!("{lo}–{hi}{unit}")
+    }
+}
+
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn run_paragraph(r: &Results) -> String {
+    let rounds: Vec<String> =
+        r.sizes().iter().filter_map(|&n| r.rows.iter().find(|x| x.n == n)).map(|x| x.rounds.to_string()).collect();
+    let sizes: Vec<String> = r.sizes().iter().map(u32::to_string).collect();
+    let spreads: Vec<f64> = r.rows.iter().filter(|x| x.min > 0.0).map(|x| x.max / x.min).collect();
+    format!(
+        "The figures below are from the latest `cargo xtask bench` ([results/bench.md](results/bench.md)): \
+         commit {}, {}; **{} measured runs** per (mode, N) after one warm-up request each; R = {} rounds at \
+         N = {}; both Durable Objects in one local workerd ({}), on {}. In this run the slowest of a (mode, N)'s \
+         runs took {:.2}x the fastest (median over the rows of max/min).{}\n",
+        r.field("commit"),
+        r.field("date"),
+        r.runs(),
+        rounds.join(", "),
+        sizes.join(", "),
+        r.field("workerd"),
+        r.field("machine"),
+        crate::bench::median(&spreads),
+        if r.rows.iter().any(|x| x.runs < crate::bench::RUNS) {
+            format!(
+                " With fewer than {} runs per (mode, N), differences of 10-20 % are not established.",
+                crate::bench::RUNS
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn mode_table(r: &Results, modes: &[&str], with_median: bool) -> String {
+    let sizes = r.sizes();
+    let mut s = String::from("| mode |");
+    for n in &sizes {
+        let _ = write!(s, " N={n} |");
+    }
+    s.push_str(" ratio to `rpc` |");
+    if with_median {
+        s.push_str(" median over N |");
+    }
+    s.push_str(" ratio to `js` |\n|---|");
+    s.push_str(&"---:|".repeat(sizes.len() + 2 + usize::from(with_median)));
+    s.push('\n');
+    for mode in modes {
+        let _ = write!(s, "| `{mode}` |");
+        for &n in &sizes {
+            let _ = write!(s, " {} |", r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op)));
+        }
+        let rows = r.of(mode);
+        let to = |base: &str, get: fn(&Measured) -> Option<f64>| {
+            if *mode == base {
+                "1".to_string()
+            } else {
+                ratio_range(rows.iter().filter_map(|x| get(x)))
+            }
+        };
+        let _ = write!(s, " {} |", to("rpc", |x| x.ratio_to_rpc));
+        if with_median {
+            let ratios: Vec<f64> = rows.iter().filter_map(|x| x.ratio_to_rpc).collect();
+            let _ = write!(
+                s,
+                " {} |",
+                if ratios.is_empty() { "–".into() } else { format!("{:.2}x", crate::bench::median(&ratios)) }
+            );
+        }
+        let _ = writeln!(s, " {} |", to("js", |x| x.ratio_to_js));
+    }
+    s
+}
+
+fn seed_paragraph(r: &Results) -> String {
+    let sizes: Vec<String> = r.sizes().iter().map(u32::to_string).collect();
+    let ours: Vec<String> = r
+        .modes()
+        .into_iter()
+        .filter(|m| is_call_core(m))
+        .map(|m| {
+            let rows = r.of(m);
+            let ratios: Vec<String> = [
+                ("rpc", rows.iter().filter_map(|x| x.ratio_to_rpc).collect::<Vec<_>>()),
+                ("js", rows.iter().filter_map(|x| x.ratio_to_js).collect()),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(base, v)| format!("{} `{base}`", ratio_range(v)))
+            .collect();
+            let ratios = if ratios.is_empty() { String::new() } else { format!(" ({})", ratios.join(", ")) };
+            format!("`{m}` {} ms/op{ratios}", range(rows.iter().map(|x| x.ms_per_op), ms, ""))
+        })
+        .collect();
+    let ours = if ours.is_empty() { "no call-core mode was measured".to_string() } else { ours.join("; ") };
+    format!(
+        "Against the seed: {SEED}, and hung at 45 of 50 concurrent calls in production. Here, at N = {}: {ours}.\n",
+        list(&sizes)
+    )
+}
+
+/// A performance target of the project, checked against the latest results.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// `mode` ≤ `max` × `base` at every N.
+    Ratio { mode: &'static str, base: &'static str, max: f64 },
+    /// ms/op at N = `to` ≤ `max` × ms/op at N = `from`, for every call-core mode.
+    Scaling { from: u32, to: u32, max: f64 },
+    /// The native per-call figures named here ≤ `max_ns`.
+    Native { figures: &'static [(&'static str, &'static str)], max_ns: f64 },
+}
+
+const TARGETS: [Target; 6] = [
+    Target::Ratio { mode: "call", base: "rpc", max: 1.10 },
+    Target::Ratio { mode: "continuation", base: "rpc", max: 1.15 },
+    Target::Ratio { mode: "call", base: "js", max: 1.25 },
+    Target::Ratio { mode: "continuation", base: "js", max: 1.25 },
+    Target::Scaling { from: 50, to: 5000, max: 1.5 },
+    Target::Native {
+        figures: &[
+            ("pieces", "build + envelope + serve + decode"),
+            ("local_call", "awaited round trip through `LocalStub`"),
+        ],
+        max_ns: 2000.0,
+    },
+];
+
+fn targets(r: &Results) -> String {
+    let mut s = String::from("| target | measured | |\n|---|---|---|\n");
+    for target in TARGETS {
+        let (what, measured, verdict) = match target {
+            Target::Ratio { mode, base, max } => {
+                let what = format!("`{mode}` ≤ {max:.2}x `{base}` at every N");
+                let get = |x: &Measured| if base == "rpc" { x.ratio_to_rpc } else { x.ratio_to_js };
+                let rows: Vec<(u32, f64)> = r.of(mode).into_iter().filter_map(|x| Some((x.n, get(x)?))).collect();
+                if rows.is_empty() {
+                    (what, "not measured".into(), String::new())
+                } else {
+                    let mut measured = ratio_range(rows.iter().map(|x| x.1));
+                    if base == "js" && !r.of("rpc").is_empty() {
+                        let rpc = ratio_range(r.of("rpc").iter().filter_map(|x| x.ratio_to_js));
+                        let _ = write!(measured, " (`rpc` itself: {rpc})");
+                    }
+                    let over: Vec<String> = rows.iter().filter(|x| x.1 > max).map(|x| x.0.to_string()).collect();
+                    (what, measured, verdict(over.len(), rows.len(), &over))
+                }
+            }
+            Target::Scaling { from, to, max } => {
+                let what = format!("ms/op at N = {to} ≤ {max}x N = {from}");
+                let per_mode: Vec<(String, f64)> = r
+                    .modes()
+                    .into_iter()
+                    .filter(|m| is_call_core(m))
+                    .filter_map(|m| Some((m.to_string(), r.row(m, to)?.ms_per_op / r.row(m, from)?.ms_per_op)))
+                    .collect();
+                if per_mode.is_empty() {
+                    (what, "not measured".into(), String::new())
+                } else {
+                    let measured: Vec<String> = per_mode.iter().map(|(m, x)| format!("`{m}` {x:.2}x")).collect();
+                    let over: Vec<String> =
+                        per_mode.iter().filter(|x| x.1 > max).map(|x| format!("`{}`", x.0)).collect();
+                    let verdict = if over.is_empty() { "met".into() } else { format!("missed by {}", over.join(", ")) };
+                    (what, measured.join(", "), verdict)
+                }
+            }
+            Target::Native { figures, max_ns } => {
+                let what = format!("native per-call work ≤ {} µs", max_ns / 1000.0);
+                let found: Vec<(f64, &str)> =
+                    figures.iter().filter_map(|(name, label)| Some((r.native(name)?, *label))).collect();
+                if found.is_empty() {
+                    (what, "not measured".into(), String::new())
+                } else {
+                    let measured: Vec<String> =
+                        found.iter().map(|(ns, label)| format!("{:.1} µs ({label})", ns / 1000.0)).collect();
+                    let met = found.iter().all(|(ns, _)| *ns <= max_ns);
+                    (what, measured.join(", "), if met { "met" } else { "missed" }.to_string())
+                }
+            }
+        };
+        let _ = writeln!(s, "| {what} | {measured} | {verdict} |");
+    }
+    s
+}
+
+fn verdict(over: usize, all: usize, at: &[String]) -> String {
+    match over {
+        0 => "met".into(),
+        n if n == all => "missed".into(),
+        _ => format!("missed at N = {}", at.join(", ")),
+    }
+}
+
+fn per_call(r: &Results) -> String {
+    if r.per_call.is_empty() {
+        return "(The latest run has no per-call figures: it ran with `--no-native`.)\n".into();
+    }
+    let mut s = crate::per_call::table(&r.per_call);
+    let call: Vec<f64> = r.of("call").iter().map(|x| x.ms_per_op).collect();
+    if let (Some(wasm), false) = (r.native("wasm_call_work"), call.is_empty()) {
+        let call_ms = crate::bench::median(&call);
+        let _ = writeln!(
+            s,
+            "\nThe wasm row, {:.1} µs, is {:.1} % of one `call` in the same run ({} ms/op, the median over N).",
+            wasm / 1000.0,
+            wasm / 1e6 / call_ms * 100.0,
+            ms(call_ms)
+        );
+    }
+    s
+}
+
+/// Rewrites the README's generated sections from `results/`; returns whether it changed.
+pub fn update(root: &Path) -> Result<bool> {
+    let path = root.join("README.md");
+    let old = std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
+    let new = render(&old, &Results::read(&root.join("results"))?)?;
+    if new != old {
+        std::fs::write(&path, &new).context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(new != old)
+}
+
+/// `cargo xtask readme [--check]`.
+pub fn command(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        None => {
+            let changed = update(&root)?;
+            crate::util::say(if changed {
+                "README.md: generated sections rewritten from results/"
+            } else {
+                "README.md: generated sections already match results/"
+            });
+            Ok(())
+        }
+        Some("--check") => {
+            let old = std::fs::read_to_string(root.join("README.md"))?;
+            if render(&old, &Results::read(&root.join("results"))?)? != old {
+                bail!("README.md's generated sections differ from results/: run `cargo xtask readme`");
+            }
+            Ok(())
+        }
+        Some(other) => bail!("unknown readme option `{other}` (cargo xtask readme [--check])"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(mode: &str, n: u32, ms: f64, rpc: f64, js: f64) -> Value {
+        json!({"kind": "workerd", "mode": mode, "n": n, "rounds": 2000 / n, "runs": 15, "ms_per_op": ms,
+               "min": ms * 0.9, "max": ms * 1.2, "ratio_to_rpc": rpc, "ratio_to_js": js})
+    }
+
+    fn results(extra: &[Value]) -> Results {
+        let mut all = vec![
+            json!({"kind": "meta", "commit": "abc"}),
+            row("rpc", 10, 0.1, 1.0, 1.2),
+            row("rpc", 50, 0.1, 1.0, 1.3),
+            row("call", 10, 0.11, 1.1, 1.32),
+            row("call", 50, 0.125, 1.25, 1.6),
+            row("js", 10, 0.08, 0.8, 1.0),
+            row("js", 50, 0.08, 0.75, 1.0),
+            json!({"kind": "native", "name": "pieces", "what": "all four", "ns_per_op": 1100.0, "min": 1000.0, "max": 1200.0}),
+        ];
+        all.extend(extra.iter().cloned());
+        let md = "# cargo xtask bench\n\n- date: 2026-01-01\n- commit: abc (clean work tree)\n- machine: 2 cores\n\n## Durable\n- x: y\n";
+        Results::parse(&all, md).unwrap()
+    }
+
+    #[test]
+    fn sections_render_from_results() {
+        let r = results(&[]);
+        assert_eq!(r.modes(), ["rpc", "call", "js"]);
+        assert_eq!(r.field("commit"), "abc (clean work tree)");
+        assert_eq!(r.field("x"), "?", "only the header counts");
+        let table = section("bench-table", &r).unwrap();
+        assert!(table.contains("| mode | N=10 | N=50 | ratio to `rpc` | ratio to `js` |"), "{table}");
+        assert!(table.contains("| `call` | 0.110 | 0.125 | 1.10–1.25x | 1.32–1.60x |"), "{table}");
+        assert!(table.contains("| `rpc` | 0.100 | 0.100 | 1 | 1.20–1.30x |"), "{table}");
+        assert!(table.contains("median of 15 runs"), "{table}");
+        let targets = section("bench-targets", &r).unwrap();
+        assert!(targets.contains("| `call` ≤ 1.10x `rpc` at every N | 1.10–1.25x | missed at N = 50 |"), "{targets}");
+        assert!(targets.contains("| `continuation` ≤ 1.15x `rpc` at every N | not measured |  |"), "{targets}");
+        assert!(targets.contains("1.1 µs (build + envelope + serve + decode) | met |"), "{targets}");
+        assert!(targets.contains("| ms/op at N = 5000 ≤ 1.5x N = 50 | not measured |"), "{targets}");
+        assert!(section("bench-run", &r).unwrap().contains("**15 measured runs**"));
+        assert!(section("bench-seed", &r)
+            .unwrap()
+            .contains("`call` 0.110–0.125 ms/op (1.10–1.25x `rpc`, 1.32–1.60x `js`)"));
+        assert_eq!(section("bench-ablations", &r).unwrap(), "(No ablation mode in the latest run.)\n");
+        assert!(section("bench-nope", &r).is_err());
+    }
+
+    #[test]
+    fn new_modes_get_rows_by_themselves() {
+        let r = results(&[row("pipeline", 10, 0.2, 2.0, 2.5), row("rpc-string", 50, 0.12, 1.2, 1.5)]);
+        let table = section("bench-table", &r).unwrap();
+        assert!(table.contains("| `pipeline` | 0.200 | – | 2.00x | 2.50x |"), "{table}");
+        assert!(!table.contains("rpc-string"), "ablations have their own table");
+        let ablations = section("bench-ablations", &r).unwrap();
+        assert!(ablations.contains("| `rpc-string` | – | 0.120 | 1.20x | 1.20x | 1.50x |"), "{ablations}");
+        assert!(section("bench-seed", &r).unwrap().contains("`pipeline` 0.200 ms/op (2.00x `rpc`, 2.50x `js`)"));
+        let mut no_js = r.clone();
+        no_js.rows.retain(|x| x.mode != "js");
+        no_js.rows.iter_mut().for_each(|x| x.ratio_to_js = None);
+        assert!(section("bench-seed", &no_js).unwrap().contains("`call` 0.110–0.125 ms/op (1.10–1.25x `rpc`);"));
+    }
+
+    #[test]
+    fn markers_are_rewritten_and_stripped() {
+        let r = results(&[]);
+        let readme = "intro\n<!-- generated:bench-seed -->\nold figures\n<!-- /generated -->\noutro\n";
+        let new = render(readme, &r).unwrap();
+        assert!(new.starts_with("intro\n<!-- generated:bench-seed -->\nAgainst the seed"), "{new}");
+        assert!(new.ends_with(".\n<!-- /generated -->\noutro\n"), "{new}");
+        assert_eq!(render(&new, &r).unwrap(), new, "idempotent");
+        assert_eq!(strip_generated(&new), strip_generated(readme));
+        assert_ne!(strip_generated(&new), strip_generated(&new.replace("intro", "intro!")));
+        assert!(render("<!-- generated:bench-seed -->\nno end\n", &r).is_err());
+        assert!(render("<!-- generated:bench-unknown -->\n<!-- /generated -->", &r).is_err());
+    }
+
+    /// The README's generated sections are what `results/` produces: figures come from a
+    /// bench run, never from a hand edit (`cargo xtask readme` rewrites them).
+    #[test]
+    fn the_readme_matches_results() {
+        let root = workspace_root();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        for name in ["bench-run", "bench-table", "bench-targets"] {
+            assert!(readme.contains(&format!("{OPEN}{name} -->")), "README.md lacks the generated section {name}");
+        }
+        let results = Results::read(&root.join("results")).unwrap();
+        let expected = render(&readme, &results).unwrap();
+        if expected != readme {
+            let diff: Vec<String> = readme
+                .lines()
+                .zip(expected.lines())
+                .filter(|(a, b)| a != b)
+                .take(5)
+                .map(|(a, b)| format!("README:  {a}\nresults: {b}"))
+                .collect();
+            panic!(
+                "README.md's generated sections differ from results/ (run `cargo xtask readme`):\n{}",
+                diff.join("\n")
+            );
+        }
+    }
+}
