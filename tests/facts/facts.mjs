@@ -12,11 +12,11 @@ let isolateId = null; // random values may only be made inside a request
 const isolate = () => (isolateId ??= crypto.randomUUID());
 const constructions = {}; // "<Class>:<id hex>" -> how many times the constructor ran
 const events = []; // { ev, … } records of callbacks that ran (F4, D1, …)
-const waiters = new Map(); // F2: key -> resolve function of a promise awaited by some object
+const waiters = new Map(); // F2: key -> { mode, wake } registered by a waiting object
 const shared = {}; // F3: plain values set by one object, read by another
 const finalized = []; // F5: held values whose FinalizationRegistry callback ran
 const registry = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((held) => finalized.push(held)) : null;
-let liveControls = []; // F5: objects kept reachable on purpose (negative control)
+const liveControls = []; // F5: objects kept reachable on purpose (negative control)
 
 const record = (e) => events.push({ ...e, at: Date.now() });
 const msg = (e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -180,8 +180,6 @@ export class Obj extends DurableObject {
         record({ ev: "f2_result", key, out });
         return Response.json(out);
       }
-      case "f2/waiting":
-        return Response.json({ waiting: waiters.has(q("key")) });
       case "f2/wake": {
         const key = q("key");
         const w = waiters.get(key);
@@ -284,8 +282,7 @@ export class Obj extends DurableObject {
         const order = q("order", "write_first");
         this.sql.exec("CREATE TABLE IF NOT EXISTS parent (id INTEGER PRIMARY KEY)");
         this.sql.exec("CREATE TABLE IF NOT EXISTS child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent(id))");
-        await this.ctx.storage.sync?.();
-        await sleep(1);
+        await sleep(1); // commit the tables before the experiment
         const write = () => {
           if (bad) {
             // Accepted now, refused when the implicit transaction commits.
