@@ -61,6 +61,16 @@ export class Slow extends DurableObject {
     record({ ev: "slow_answering", tag });
     return `slept ${ms}`;
   }
+  // F4: calls Obj(name).f4Abort over RPC and reports what this caller saw.
+  async callF4Abort(name, tag, ms, timer) {
+    const target = this.env.OBJ.get(this.env.OBJ.idFromName(name));
+    try {
+      return { returned: await target.f4Abort(tag, ms, timer) };
+    } catch (e) {
+      return { error: msg(e), durable_object_reset: e?.durableObjectReset ?? null, remote: e?.remote ?? null };
+    }
+  }
+
   // D3: notes that a call arrived (the caller may be reset before it could see the answer).
   note(tag) {
     record({ ev: "note_received", tag });
@@ -113,6 +123,34 @@ export class Obj extends DurableObject {
   async alarm() {
     record({ ev: "alarm", key: this.key, instance: this.instance });
     this.put("alarm_ran", { at: Date.now(), instance: this.instance });
+  }
+
+  // F4: abort with an outgoing RPC (received by the callee, not yet answered) and a timer
+  // pending. Also an RPC method, so that the caller can be another Durable Object.
+  async f4Abort(tag, ms, timer) {
+    const info = this.info();
+    const tryIo = async () => ({
+      sql: await attempt(() => this.put("f4_cb", 1)),
+      rpc: await attempt(() => this.slow("f4-other").echo(1)),
+    });
+    this.slow("f4").sleep(ms, tag).then(
+      async (v) => record({ ev: "f4_rpc_then", tag, value: v, io: await tryIo(), ...info }),
+      async (e) => record({ ev: "f4_rpc_catch", tag, error: msg(e), io: await tryIo(), ...info }),
+    );
+    setTimeout(async () => record({ ev: "f4_timer_fired", tag, io: await tryIo(), ...info }), timer);
+    // Wait until the callee has the call (an RPC is sent after this turn ends).
+    while (!events.some((e) => e.ev === "slow_received" && e.tag === tag)) await sleep(5);
+    record({ ev: "f4_before_abort", tag, ...info });
+    try {
+      this.ctx.abort("f4 abort");
+    } catch (e) {
+      record({ ev: "f4_abort_threw", tag, error: msg(e), ...info });
+      throw e;
+    } finally {
+      record({ ev: "f4_finally_ran", tag, ...info });
+    }
+    record({ ev: "f4_abort_returned", tag, ...info });
+    return { after_abort: "returned normally", ...info };
   }
 
   async handle(request) {
@@ -199,34 +237,9 @@ export class Obj extends DurableObject {
       case "f3/get":
         return Response.json({ got: shared.f3 ?? null, isolate: isolate() });
 
-      // F4: abort with an outgoing RPC (received by the callee, not yet answered) and a
-      // timer pending.
-      case "f4/abort": {
-        const info = this.info();
-        const tag = q("tag", "f4");
-        const tryIo = async () => ({
-          sql: await attempt(() => this.put("f4_cb", 1)),
-          rpc: await attempt(() => this.slow("f4-other").echo(1)),
-        });
-        this.slow("f4").sleep(Number(q("ms", 500)), tag).then(
-          async (v) => record({ ev: "f4_rpc_then", tag, value: v, io: await tryIo(), ...info }),
-          async (e) => record({ ev: "f4_rpc_catch", tag, error: msg(e), io: await tryIo(), ...info }),
-        );
-        setTimeout(async () => record({ ev: "f4_timer_fired", tag, io: await tryIo(), ...info }), Number(q("timer", 300)));
-        // Wait until the callee has the call (an RPC is sent after this turn ends).
-        while (!events.some((e) => e.ev === "slow_received" && e.tag === tag)) await sleep(5);
-        record({ ev: "f4_before_abort", tag, ...info });
-        try {
-          this.ctx.abort(q("reason", "f4 abort"));
-        } catch (e) {
-          record({ ev: "f4_abort_threw", tag, error: msg(e), ...info });
-          throw e;
-        } finally {
-          record({ ev: "f4_finally_ran", tag, ...info });
-        }
-        record({ ev: "f4_abort_returned", tag, ...info });
-        return Response.json({ after_abort: "returned normally", ...info });
-      }
+      // F4: abort, called from an HTTP request (see f4Abort).
+      case "f4/abort":
+        return Response.json(await this.f4Abort(q("tag", "f4"), Number(q("ms", 500)), Number(q("timer", 300))));
 
       // F5: an object we drop (positive control) and one we keep (negative control).
       case "f5/controls": {
@@ -323,6 +336,17 @@ export default {
       if (typeof globalThis.gc !== "function") return Response.json({ error: "gc is not exposed" }, { status: 500 });
       for (let i = 0; i < 3; i++) globalThis.gc();
       return Response.json({ gc: "done", finalized });
+    }
+    if (url.pathname === "/rpc/f4") {
+      // F4 with a Durable Object (Slow "rpc-caller") as the caller, over RPC.
+      const p = (k, d) => url.searchParams.get(k) ?? d;
+      const caller = env.SLOW.get(env.SLOW.idFromName("rpc-caller"));
+      return Response.json(await caller.callF4Abort(p("name"), p("tag"), Number(p("ms", 500)), Number(p("timer", 300))));
+    }
+    if (parts[1] === "old" && env.OLD) {
+      // The same module in a worker with compatibilityDate 2025-05-04 (F5).
+      url.pathname = "/" + parts.slice(2).join("/");
+      return env.OLD.fetch(new Request(url, request));
     }
     if (parts[1] === "legacy" && env.LEGACY) {
       // The same module in a worker with `no_handle_cross_request_promise_resolution`.

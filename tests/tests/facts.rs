@@ -24,15 +24,16 @@ const DIFFERENT_DO: &str = "Error: Cannot perform I/O on behalf of a different D
      cannot be accessed from a different Durable Object in the same isolate. This is a limitation of \
      Cloudflare Workers which allows us to improve overall performance.";
 
-/// workerd's config: the facts worker (`main`), the same module in a worker without
-/// `handle_cross_request_promise_resolution` (`legacy`, for F2), SQLite-backed Durable
-/// Objects on local disk, and `gc()` exposed (F5).
+/// workerd's config: the facts worker (`main`); the same module in a worker without
+/// `handle_cross_request_promise_resolution` (`legacy`, for F2) and in one dated before
+/// WeakRefs were enabled (`old`, for F5); SQLite-backed Durable Objects on local disk;
+/// `gc()` exposed (F5).
 fn config() -> String {
-    let worker = |name: &str, flags: &str| {
+    let worker = |name: &str, date: &str, flags: &str, extra: &str| {
         format!(
             r#"const {name} :Workerd.Worker = (
   modules = [(name = "facts.mjs", esModule = embed "facts.mjs")],
-  compatibilityDate = "{COMPATIBILITY_DATE}",
+  compatibilityDate = "{date}",
   compatibilityFlags = [{flags}],
   durableObjectNamespaces = [
     (className = "Obj", uniqueKey = "{name}.Obj", enableSql = true),
@@ -44,10 +45,10 @@ fn config() -> String {
     (name = "SLOW", durableObjectNamespace = "Slow"),{extra}
   ],
 );
-"#,
-            extra = if name == "main" { "\n    (name = \"LEGACY\", service = \"legacy\")," } else { "" }
+"#
         )
     };
+    let main_extra = "\n    (name = \"LEGACY\", service = \"legacy\"),\n    (name = \"OLD\", service = \"old\"),";
     format!(
         r#"# Written by tests/tests/facts.rs.
 using Workerd = import "/workerd/workerd.capnp";
@@ -56,6 +57,7 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .main),
     (name = "legacy", worker = .legacy),
+    (name = "old", worker = .old),
     (name = "do-storage", disk = (writable = true)),
   ],
   sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")],
@@ -63,9 +65,11 @@ const config :Workerd.Config = (
 );
 
 {}
+{}
 {}"#,
-        worker("main", ""),
-        worker("legacy", "\"no_handle_cross_request_promise_resolution\"")
+        worker("main", COMPATIBILITY_DATE, "", main_extra),
+        worker("legacy", COMPATIBILITY_DATE, "\"no_handle_cross_request_promise_resolution\"", ""),
+        worker("old", "2025-05-04", "", "")
     )
 }
 
@@ -365,6 +369,22 @@ fn f4_abort_drops_pending_callbacks_and_resets_the_object() {
     let c = f.json("/do/Obj/c/info");
     assert_eq!(c["instance"], 1, "another object keeps its instance: {c}");
     assert_eq!(f.json("/do/Obj/c/f3/get")["isolate"], other["isolate"]);
+
+    // The same with a Durable Object as the caller, over RPC: the call rejects with the
+    // abort reason, marked `durableObjectReset`.
+    let rpc = f.json("/rpc/f4?name=r&tag=r&ms=500&timer=300");
+    println!("F4: a Durable Object calling f4Abort over RPC saw {rpc}");
+    assert_eq!(rpc, serde_json::json!({"error": "Error: f4 abort", "durable_object_reset": true, "remote": null}));
+    f.wait_state(Duration::from_secs(5), "the callee's answer", |s| {
+        !events_in(s, "slow_answering", Some("r")).is_empty()
+    });
+    sleep_ms(300);
+    let state = f.state();
+    for ev in ["f4_abort_threw", "f4_finally_ran", "f4_abort_returned", "f4_rpc_then", "f4_rpc_catch", "f4_timer_fired"]
+    {
+        assert!(events_in(&state, ev, Some("r")).is_empty(), "{ev} ran: {}", state["events"]);
+    }
+    assert_eq!(f.json("/do/Obj/r/info")["instance"], 2);
 }
 
 // ---- F5 ------------------------------------------------------------------------------------
@@ -381,6 +401,9 @@ fn f5_aborted_instance_is_garbage_collected() {
     assert_eq!(state["weak_ref"], "function");
     assert_eq!(state["finalization_registry"], "function");
     assert_eq!(state["gc"], "function", "--expose-gc did not expose gc()");
+    // The day before the `enable_weak_ref` date (2025-05-05) neither exists.
+    let old = f.json("/old/state");
+    assert_eq!((&old["weak_ref"], &old["finalization_registry"]), (&"undefined".into(), &"undefined".into()));
     let keep = f.json("/do/Obj/keep/f5/controls");
     let a = f.json("/do/Obj/a/info");
     let (status, _) = f.get("/do/Obj/a/f4/abort?tag=f5&ms=3000&timer=100000");
