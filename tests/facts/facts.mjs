@@ -111,6 +111,15 @@ export class Obj extends DurableObject {
     this.sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", k, JSON.stringify(v));
   }
 
+  tryPut(k, v) {
+    try {
+      this.put(k, v);
+      return "ok";
+    } catch (e) {
+      return msg(e);
+    }
+  }
+
   async fetch(request) {
     this.inflight++;
     try {
@@ -255,6 +264,27 @@ export class Obj extends DurableObject {
         const info = this.info();
         setTimeout(() => record({ ev: "f6_timer_fired", ...info }), Number(q("delay", 20000)));
         return Response.json({ armed: true, ...info });
+      }
+
+      // F6: make an RPC call that is answered after `ms`, return without awaiting it; its
+      // continuation records what it saw (fire-and-continue).
+      case "f6/call": {
+        const info = this.info();
+        const tag = q("tag", "f6");
+        this.slow("f6").sleep(Number(q("ms", 11000)), tag).then(
+          (v) =>
+            record({
+              ev: "f6_call_then",
+              tag,
+              value: v,
+              sql: this.tryPut("f6_call", v),
+              ...info,
+              instance_now: this.instance,
+              constructions_now: constructions[this.key],
+            }),
+          (e) => record({ ev: "f6_call_catch", tag, error: msg(e), ...info }),
+        );
+        return Response.json({ called: true, ...info });
       }
 
       // D1: a durable alarm.

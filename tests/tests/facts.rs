@@ -445,15 +445,18 @@ fn f5_aborted_instance_is_garbage_collected() {
 
 /// F6: local workerd evicts an idle Durable Object about 10 s after its last request ended
 /// (alive at 7 s, a new instance at 12 s; the measurement below narrows it); a pending
-/// `setTimeout` keeps it alive (a 20 s timer: still the first instance at 12 s); and the
-/// evicted instance becomes garbage (its FinalizationRegistry callback runs after `gc()`).
+/// `setTimeout` keeps it alive (a 20 s timer: still the first instance at 12 s); so does a
+/// pending outgoing RPC call (answered after 11 s, its continuation runs in the first
+/// instance and writes SQL); the evicted instance becomes garbage (its FinalizationRegistry
+/// callback runs after `gc()`).
 #[test]
-fn f6_idle_eviction_after_about_10s_unless_a_timer_is_pending() {
+fn f6_idle_eviction_after_about_10s_unless_a_timer_or_call_is_pending() {
     let f = Facts::start("f6");
     let t0 = Instant::now();
     let late = f.json("/do/Obj/late/info");
     f.json("/do/Obj/early/info");
     f.json("/do/Obj/timer/f6/timer?delay=20000");
+    f.json("/do/Obj/caller/f6/call?ms=11000&tag=call");
     let at = |ms: u64| {
         let target = Duration::from_millis(ms);
         if let Some(rest) = target.checked_sub(t0.elapsed()) {
@@ -475,6 +478,12 @@ fn f6_idle_eviction_after_about_10s_unless_a_timer_is_pending() {
     assert_eq!(early["instance"], 1, "evicted within 7 s");
     assert_eq!(late_now["instance"], 2, "not evicted after 12 s idle");
     assert_eq!(timer["instance"], 1, "the object with a pending timer was evicted");
+    let then = events_in(&f.state(), "f6_call_then", Some("call"));
+    println!("F6: continuation of the 11 s call: {then:?}");
+    let then = then.first().unwrap_or_else(|| panic!("the continuation of the 11 s call did not run"));
+    assert_eq!((&then["instance_now"], &then["constructions_now"]), (&1.into(), &1.into()), "{then}");
+    assert_eq!(then["sql"], "ok");
+    assert_eq!(f.json("/do/Obj/caller/info")["rows"]["f6_call"], "slept 11000");
     // The evicted instance is garbage.
     let key = late["key"].as_str().unwrap();
     let start = Instant::now();
