@@ -2,9 +2,16 @@
 // one step of an experiment and answers small JSON with what it observed. See README.md.
 //
 // Routes (the stateless worker):
-//   /do/<Class>/<name>/<action>?…   forwarded to that Durable Object's fetch
+//   /do/<Class>/<name>/<action>?…   forwarded to that Durable Object's fetch; if the stub
+//                                   throws: 502 {forwarded_error, durable_object_reset, remote}
 //   /state                          this isolate's module state (touches no Durable Object)
-//   /gc                             runs gc() a few times (needs v8Flags --expose-gc)
+//   /gc                             runs gc() three times (needs v8Flags --expose-gc)
+//   /rpc/f4?name=…                  F4 with a Durable Object as the caller, over RPC
+//   /legacy/…, /old/…               the same routes in the config's `legacy` and `old` workers
+//
+// One module, three workers in tests/tests/facts.rs's config: `main` (compatibility date
+// 2025-12-01), `legacy` (same, with no_handle_cross_request_promise_resolution), `old`
+// (2025-05-04). Every Durable Object class is SQLite-backed.
 import { DurableObject } from "cloudflare:workers";
 
 // ---- Module state: one copy per isolate, shared by every object of every class here. ----
