@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -79,6 +79,14 @@ pub struct Workerd {
 impl Workerd {
     /// Starts workerd on the built Worker and waits until it answers HTTP.
     pub fn start(tc: &Toolchain, built: &Built, options: Options) -> Result<Workerd> {
+        Workerd::start_config(&tc.npm_bin("workerd"), &built.workerd_config, options)
+    }
+
+    /// Starts `bin serve config` and waits until it answers HTTP. The config must name its
+    /// HTTP socket `http` and its Durable Object storage service `do-storage` (a writable
+    /// `disk`): the address and the directory are given on the command line. Needs no wasm
+    /// toolchain.
+    pub fn start_config(bin: &Path, config: &Path, options: Options) -> Result<Workerd> {
         let port = match options.port {
             Some(p) => p,
             None => free_port()?,
@@ -97,10 +105,9 @@ impl Workerd {
         std::fs::create_dir_all(&storage)?;
         let log = run_dir.join(format!("workerd-{tag}.log"));
         let log_file = File::create(&log)?;
-        let bin = tc.npm_bin("workerd");
-        let child = Command::new(&bin)
+        let child = Command::new(bin)
             .arg("serve")
-            .arg(&built.workerd_config)
+            .arg(config)
             .arg(format!("--socket-addr=http={addr}"))
             .arg(format!("--directory-path=do-storage={}", storage.display()))
             .args(options.inspector.map(|p| format!("--inspector-addr=127.0.0.1:{p}")))
@@ -169,6 +176,16 @@ impl Drop for Workerd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The workerd binary installed from package-lock.json (`node_modules/.bin/workerd`), for
+/// callers that need no wasm toolchain.
+pub fn npm_workerd() -> Result<PathBuf> {
+    let bin = workspace_root().join("node_modules/.bin/workerd");
+    if !bin.exists() {
+        bail!("{} is missing: run `cargo xtask setup`", bin.display());
+    }
+    Ok(bin)
 }
 
 /// A port that was free on 127.0.0.1 a moment ago.
