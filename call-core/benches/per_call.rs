@@ -126,7 +126,7 @@ fn main() {
     let target = Echo;
     let call: Call<u32> = Call::new(method, &(7u32,));
     let plan = call.plan().expect("encodable").clone();
-    let envelope = wire::encode_envelope(&plan, 1, deadline);
+    let envelope = wire::encode_envelope(&plan, 1, deadline, None);
     let reply = served(serve_now(&target, &envelope, now));
     assert_eq!(wire::decode_reply::<u32, Never>(&reply), Ok(expected(7)), "the pieces fit together");
 
@@ -138,7 +138,7 @@ fn main() {
         }),
         measure("encode", "wire::encode_envelope (plan → envelope text)", || {
             for i in 0..OPS {
-                black_box(wire::encode_envelope(black_box(&plan), u64::from(i), deadline));
+                black_box(wire::encode_envelope(black_box(&plan), u64::from(i), deadline, None));
             }
         }),
         measure("serve", "dispatch::serve: decode envelope + dispatch + encode reply", || {
@@ -154,7 +154,7 @@ fn main() {
         measure("pieces", "all four pieces in sequence, per call", || {
             for i in 0..OPS {
                 let call = Call::<u32>::new(black_box(method), &(black_box(i),));
-                let envelope = wire::encode_envelope(call.plan().expect("encodable"), u64::from(i), deadline);
+                let envelope = wire::encode_envelope(call.plan().expect("encodable"), u64::from(i), deadline, None);
                 let reply = served(serve_now(black_box(&target), &envelope, now));
                 let value = wire::decode_reply::<u32, Never>(&reply);
                 assert!(value == Ok(expected(i)));

@@ -4,11 +4,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use crate::caller::send;
-pub use crate::continuation::{resume, resume_async, then, Resume, ResumeAsync};
+pub use crate::continuation::{resume, resume_async, then, Handler, Resume, ResumeAsync};
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
+#[cfg(target_arch = "wasm32")]
+pub use crate::durable::{alarm, set_user_alarm, user_alarm};
+pub use crate::durable::{decode_stored, stored, then_durable, DurableCaller, Restore, Stored};
 pub use crate::entry::{serve_later, serve_now};
 #[cfg(target_arch = "wasm32")]
-pub use crate::home::{bind, resume_later, resume_now};
+pub use crate::home::{bind, bind_durable, resume_later, resume_now};
 pub use crate::runtime::{pending_timers, timer_groups};
 pub use crate::transport::Transport;
 pub use crate::{Call, CallError, Never, Report, WorkerError};
@@ -52,6 +55,14 @@ pub trait Continuation: 'static {
     /// The ids of the handlers (`Type::method#signature-hash`, as for callable methods):
     /// they name a stored continuation; no entry answers them.
     const HANDLER_IDS: &'static [&'static str];
+}
+
+/// The handler of the refusals that stand in for a method that is not a handler.
+pub struct NoHandler;
+
+impl Handler for NoHandler {
+    const ID: &'static str = "";
+    const NAME: &'static str = "";
 }
 
 /// The bound of a `call!` of a `#[handler]`: never holds.
@@ -132,6 +143,12 @@ pub fn decode_args<A: DeserializeOwned>(method: &str, args: &str) -> Result<A, O
     serde_json::from_str(args).map_err(|e| {
         Outcome::Failed(RemoteError::new(RemoteErrorKind::Decode, format!("bad arguments for `{method}`: {e}")))
     })
+}
+
+/// The stored arguments of a durable continuation: `captured` (a tuple of the handler's
+/// arguments, `()` where the result goes) as a JSON array.
+pub fn stored_args<A: Serialize>(captured: &A) -> String {
+    serde_json::to_string(captured).unwrap_or_else(|e| format!("unencodable: {e}"))
 }
 
 /// The outcome of a method returning `value`.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
+use crate::error::Never;
 use crate::plan::Call;
 use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
@@ -96,36 +97,53 @@ pub fn send<Tr, T, E>(transport: &Tr, call: Call<T, E>) -> CallFuture<T, E, Tr::
 where
     Tr: Transport + ?Sized,
 {
+    send_prepared(transport, &prepare(call, None))
+}
+
+/// A call's envelope, encoded and checked against the limits (or why it cannot be sent).
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    /// The call id in the envelope.
+    pub(crate) id: u64,
+    /// The deadline, milliseconds since the epoch.
+    pub(crate) deadline: u64,
+    /// The envelope.
+    pub(crate) envelope: Result<String, CallError<Never>>,
+}
+
+/// Encodes `call` (as a durable call when `durable` names its caller and key).
+pub(crate) fn prepare<T, E>(call: Call<T, E>, durable: Option<wire::DurableId<'_>>) -> Prepared {
     let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let deadline = runtime::now_ms().saturating_add(timeout.as_millis() as u64);
     let id = next_call_id();
+    let limits = Limits::DEFAULT;
+    let envelope = call.plan.map_err(CallError::Encode).and_then(|plan| {
+        limits.check_plan(&plan).map_err(CallError::Limit)?;
+        let envelope = wire::encode_envelope(&plan, id, deadline, durable);
+        limits.check_bytes("the envelope", envelope.len()).map_err(CallError::Limit)?;
+        Ok(envelope)
+    });
+    Prepared { id, deadline, envelope }
+}
+
+/// Sends a prepared envelope; the returned future yields the call's result.
+pub(crate) fn send_prepared<Tr, T, E>(transport: &Tr, prepared: &Prepared) -> CallFuture<T, E, Tr::Reply>
+where
+    Tr: Transport + ?Sized,
+{
     let mut future = CallFuture {
         reply: None,
         early: None,
-        deadline: Deadline::at(deadline),
+        deadline: Deadline::at(prepared.deadline),
         cancel: None,
-        id,
+        id: prepared.id,
         done: false,
         _value: PhantomData,
     };
-    let limits = Limits::DEFAULT;
-    let plan = match call.plan {
-        Ok(plan) => plan,
-        Err(m) => {
-            future.early = Some(CallError::Encode(m));
-            return future;
-        }
-    };
-    if let Err(m) = limits.check_plan(&plan) {
-        future.early = Some(CallError::Limit(m));
-        return future;
+    match &prepared.envelope {
+        Ok(envelope) => future.reply = Some(transport.send(envelope)),
+        Err(e) => future.early = Some(widen(e.clone())),
     }
-    let envelope = wire::encode_envelope(&plan, id, deadline);
-    if let Err(m) = limits.check_bytes("the envelope", envelope.len()) {
-        future.early = Some(CallError::Limit(m));
-        return future;
-    }
-    future.reply = Some(transport.send(&envelope));
     future
 }
 

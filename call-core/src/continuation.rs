@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::caller::{send, CancelState};
 use crate::dispatch::LocalBoxFuture;
 use crate::error::CallError;
-use crate::home::Home;
+use crate::home::{Delivery, Home};
 use crate::plan::Call;
 use crate::runtime;
 use crate::transport::Transport;
@@ -30,6 +30,10 @@ pub struct CallHandle {
 }
 
 impl CallHandle {
+    pub(crate) fn new(state: Rc<CancelState>, id: u64) -> CallHandle {
+        CallHandle { state, id }
+    }
+
     /// Cancels the call: unless its result has arrived already, the continuation runs
     /// once, now, with [`CallError::Cancelled`], and a reply arriving later is dropped.
     /// Returns whether it did (false when the result came first or it was cancelled
@@ -80,54 +84,59 @@ pub(crate) fn log_error(message: &str) {
     eprintln!("{message}");
 }
 
+/// What a `#[handler]` is called and how a stored continuation names it: implemented by a
+/// marker type that `#[continuation]` generates per handler.
+pub trait Handler: 'static {
+    /// The handler's id, `Type::method#signature-hash`: stored with a durable call, so that
+    /// a build whose handler has another signature does not misread it.
+    const ID: &'static str;
+    /// The method's name, for logs.
+    const NAME: &'static str;
+}
+
 /// A continuation, its arguments bound, ready to run on its object: made by the generated
 /// invoker of a `#[handler]` method ([`Resume`] for a sync handler, [`ResumeAsync`] for an
 /// async one).
 pub trait Resumption<S>: 'static {
+    /// The handler.
+    type Handler: Handler;
+
     /// Whether running it leaves a future to await (an `async` handler).
     const ASYNC: bool;
-
-    /// The handler's name, for logs.
-    fn handler(&self) -> &'static str;
 
     /// Runs the handler on `this`; an async handler's future is returned, to be awaited
     /// while `this` is kept alive.
     fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>>;
 }
 
-/// A sync handler with its arguments.
-pub struct Resume<S, F> {
-    handler: &'static str,
+/// A sync handler `H` with its arguments.
+pub struct Resume<S, H, F> {
     run: F,
-    _object: PhantomData<fn(&S)>,
+    _types: PhantomData<fn(&S, H)>,
 }
 
-/// An async handler with its arguments.
-pub struct ResumeAsync<S, F> {
-    handler: &'static str,
+/// An async handler `H` with its arguments.
+pub struct ResumeAsync<S, H, F> {
     run: F,
-    _object: PhantomData<fn(&S)>,
+    _types: PhantomData<fn(&S, H)>,
 }
 
-/// A sync handler `handler`, run by `run`.
-pub fn resume<S, F: FnOnce(&S)>(handler: &'static str, run: F) -> Resume<S, F> {
-    Resume { handler, run, _object: PhantomData }
+/// A sync handler `H`, run by `run`.
+pub fn resume<S, H: Handler, F: FnOnce(&S)>(run: F) -> Resume<S, H, F> {
+    Resume { run, _types: PhantomData }
 }
 
-/// An async handler `handler`, whose future `run` makes.
-pub fn resume_async<S, F>(handler: &'static str, run: F) -> ResumeAsync<S, F>
+/// An async handler `H`, whose future `run` makes.
+pub fn resume_async<S, H: Handler, F>(run: F) -> ResumeAsync<S, H, F>
 where
     F: for<'a> FnOnce(&'a S) -> LocalBoxFuture<'a, ()>,
 {
-    ResumeAsync { handler, run, _object: PhantomData }
+    ResumeAsync { run, _types: PhantomData }
 }
 
-impl<S: 'static, F: FnOnce(&S) + 'static> Resumption<S> for Resume<S, F> {
+impl<S: 'static, H: Handler, F: FnOnce(&S) + 'static> Resumption<S> for Resume<S, H, F> {
+    type Handler = H;
     const ASYNC: bool = false;
-
-    fn handler(&self) -> &'static str {
-        self.handler
-    }
 
     fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>> {
         (self.run)(this);
@@ -135,15 +144,12 @@ impl<S: 'static, F: FnOnce(&S) + 'static> Resumption<S> for Resume<S, F> {
     }
 }
 
-impl<S: 'static, F> Resumption<S> for ResumeAsync<S, F>
+impl<S: 'static, H: Handler, F> Resumption<S> for ResumeAsync<S, H, F>
 where
     F: for<'a> FnOnce(&'a S) -> LocalBoxFuture<'a, ()> + 'static,
 {
+    type Handler = H;
     const ASYNC: bool = true;
-
-    fn handler(&self) -> &'static str {
-        self.handler
-    }
 
     fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>> {
         Some((self.run)(this))
@@ -169,24 +175,38 @@ where
     F: FnOnce(Result<T, CallError<E>>) -> R + 'static,
     R: Resumption<S>,
 {
-    let Some(home) = Home::of(this) else {
-        panic!(
-            "`then` continuations run on an object that call-core can reach later: a Durable \
-             Object built by the generated JavaScript entry (`cargo xtask build`), or natively \
-             an object hosted by `call_core::local::LocalStub`; `{}` at {:p} is neither",
-            std::any::type_name::<S>(),
-            this
-        )
-    };
+    let Some(home) = Home::of(this) else { panic!("{}", unbound(this)) };
     let state = Rc::new(CancelState::default());
     let future = send(transport, call).with_cancel(state.clone());
     let id = future.call_id();
     let home = Home::pending(home, id, &state);
     runtime::spawn(async move {
         let result = future.await;
-        home.resume(k(result));
+        home.deliver(delivery(id, k(result), None));
     });
     CallHandle { state, id }
+}
+
+/// Why `then` refuses `this`.
+pub(crate) fn unbound<S: 'static>(this: &S) -> String {
+    format!(
+        "`then` continuations run on an object that call-core can reach later: a Durable Object built by the \
+         generated JavaScript entry (`cargo xtask build`), or natively an object hosted by \
+         `call_core::local::LocalStub`; `{}` at {:p} is neither",
+        std::any::type_name::<S>(),
+        this
+    )
+}
+
+/// A resumption on its way to its object (for a durable call, with its key).
+pub(crate) fn delivery<S: 'static, R: Resumption<S>>(call: u64, resumption: R, durable: Option<String>) -> Delivery<S> {
+    Delivery {
+        call,
+        handler: <R::Handler as Handler>::NAME,
+        is_async: R::ASYNC,
+        durable,
+        run: Box::new(move |this: &S| resumption.run(this)),
+    }
 }
 
 /// The ids of `T`'s continuation handlers (`Type::method#signature-hash`). No entry answers

@@ -8,6 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::durable::{self, Begin};
 use crate::error::{RemoteError, RemoteErrorKind};
 use crate::plan::Step;
 use crate::wire::{self, Limits};
@@ -73,7 +74,8 @@ pub enum Outcome {
 }
 
 /// Answers one envelope now, if its plan runs only sync methods: decode, check version,
-/// limits and deadline, run the steps, encode the reply. `None` when a step is an async
+/// limits and deadline, run the steps, encode the reply (the reply of a durable call is
+/// recorded, and a retry answered from the record: see [`durable`](crate::durable)). `None` when a step is an async
 /// method: nothing has run, and [`serve_async`] answers it (the generated entry then calls
 /// the async `__call_async`, whose future wasm-bindgen keeps the object alive for).
 /// `now_ms` is the callee's clock, for the deadline.
@@ -86,29 +88,16 @@ pub fn serve_now<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> Option<S
     if env.p.iter().any(|step| T::Table::is_async(&step.method)) {
         return None;
     }
-    if let [step] = env.p.as_slice() {
-        if step.refs.is_empty() {
-            // The common case: one step, no references, no copies.
-            return Some(match dispatch_caught::<T>(target, &step.method, &step.args) {
-                Dispatched::Ready(outcome) => final_reply(outcome, &limits),
-                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
-            });
+    match durable::begin(target, env.d) {
+        Begin::Run => Some(run_now(target, &env, &limits)),
+        Begin::Answered(reply) => Some(reply),
+        Begin::Wait(_) => None,
+        Begin::First(durable) => {
+            let reply = run_now(target, &env, &limits);
+            durable::record(&durable, env.d.expect("a durable envelope"), env.dl, &reply);
+            Some(reply)
         }
     }
-    let mut run = Run::new(env.p.len());
-    for (i, step) in env.p.iter().enumerate() {
-        let outcome = match run.args(step) {
-            Ok(args) => match dispatch_caught::<T>(target, &step.method, &args) {
-                Dispatched::Ready(outcome) => outcome,
-                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
-            },
-            Err(e) => Outcome::Failed(e),
-        };
-        if let Some(reply) = run.record(i, &step.method, outcome, &limits) {
-            return Some(reply);
-        }
-    }
-    unreachable!("the last step always answers")
 }
 
 /// Answers one envelope, awaiting the plan's async methods.
@@ -118,6 +107,47 @@ pub async fn serve_async<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> 
         Ok(env) => env,
         Err(reply) => return reply,
     };
+    match durable::begin(target, env.d) {
+        Begin::Run => run_async(target, &env, &limits).await,
+        Begin::Answered(reply) => reply,
+        Begin::Wait(reply) => reply.await,
+        Begin::First(durable) => {
+            let reply = run_async(target, &env, &limits).await;
+            durable::record(&durable, env.d.expect("a durable envelope"), env.dl, &reply);
+            reply
+        }
+    }
+}
+
+/// Runs a plan of sync methods.
+fn run_now<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> String {
+    if let [step] = env.p.as_slice() {
+        if step.refs.is_empty() {
+            // The common case: one step, no references, no copies.
+            return match dispatch_caught::<T>(target, &step.method, &step.args) {
+                Dispatched::Ready(outcome) => final_reply(outcome, limits),
+                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
+            };
+        }
+    }
+    let mut run = Run::new(env.p.len());
+    for (i, step) in env.p.iter().enumerate() {
+        let outcome = match run.args(step) {
+            Ok(args) => match dispatch_caught::<T>(target, &step.method, &args) {
+                Dispatched::Ready(outcome) => outcome,
+                Dispatched::Pending(_) => unreachable!("checked: no step is async"),
+            },
+            Err(e) => Outcome::Failed(e),
+        };
+        if let Some(reply) = run.record(i, &step.method, outcome, limits) {
+            return reply;
+        }
+    }
+    unreachable!("the last step always answers")
+}
+
+/// Runs a plan, awaiting its async methods.
+async fn run_async<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> String {
     let mut run = Run::new(env.p.len());
     for (i, step) in env.p.iter().enumerate() {
         let outcome = match run.args(step) {
@@ -127,7 +157,7 @@ pub async fn serve_async<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> 
             },
             Err(e) => Outcome::Failed(e),
         };
-        if let Some(reply) = run.record(i, &step.method, outcome, &limits) {
+        if let Some(reply) = run.record(i, &step.method, outcome, limits) {
             return reply;
         }
     }

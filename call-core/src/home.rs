@@ -19,12 +19,14 @@
 //!   handler gets its `&self` from wasm-bindgen's own borrow, and an async handler keeps the
 //!   object alive until it ends. If the wrapper is gone, or a new instance of the same
 //!   Durable Object has started since (the old one was reset), the handler does not run:
-//!   the call id and the handler are logged instead. A pending call never keeps an evicted
+//!   the call id and the handler are logged instead (a durable call is then finished by the
+//!   new instance, see [`durable`](crate::durable)). A pending call never keeps an evicted
 //!   object in memory.
 //! * **The generated entry binds** every object it builds (`__call_core_bind`): this module
-//!   keeps, per object address and type, the weak reference to its wrapper and its Durable
-//!   Object id. `then` finds the home of `&self` there; an object that was not built by the
-//!   generated entry has no home, and `then` refuses it with a panic that says so.
+//!   keeps, per object address and type, the weak reference to its wrapper, its Durable
+//!   Object id and (with SQLite storage) its durable state. `then` finds the home of `&self`
+//!   there; an object that was not built by the generated entry has no home, and `then`
+//!   refuses it with a panic that says so.
 //! * **Natively**, [`LocalStub`](crate::local::LocalStub) owns its object in an `Rc` and
 //!   registers a `Weak` of it; a continuation upgrades it to run.
 //! * **The callee entry** is the same: `__call` runs sync plans within the call (a plain
@@ -37,7 +39,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::caller::CancelState;
-use crate::continuation::{await_caught, log_error, run_caught, Resumption};
+use crate::continuation::{await_caught, log_error, run_caught};
+use crate::dispatch::LocalBoxFuture;
+use crate::durable::Durable;
 
 /// The registry key of an object: its type and address. Two live objects of one type never
 /// share an address, so a key found for `&self` is `self`'s own.
@@ -56,6 +60,8 @@ pub(crate) struct HomeState {
     gone: Cell<bool>,
     /// The cancellation states of its pending continuations, by call id.
     pending: RefCell<HashMap<u64, Rc<CancelState>>>,
+    /// Its durable state, when its storage is SQLite.
+    pub(crate) durable: Option<Rc<Durable>>,
 }
 
 #[derive(Default)]
@@ -72,12 +78,17 @@ thread_local! {
 /// Registers `this` with how to reach it; a newer instance of `object` (a Durable Object
 /// id) replaces the older one, whose pending continuations are abandoned (they wake, log,
 /// and do not run).
-fn register<S: 'static>(this: &S, handle: imp::Handle, object: Option<String>) {
+fn register<S: 'static>(
+    this: &S,
+    handle: imp::Handle,
+    object: Option<String>,
+    durable: Option<Rc<Durable>>,
+) -> Rc<HomeState> {
     let key = key_of(this);
-    let state = Rc::new(HomeState { handle, gone: Cell::new(false), pending: RefCell::default() });
+    let state = Rc::new(HomeState { handle, gone: Cell::new(false), pending: RefCell::default(), durable });
     let replaced = REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
-        let mut replaced = r.by_key.insert(key, state);
+        let mut replaced = r.by_key.insert(key, state.clone());
         if let Some(object) = object {
             if let Some(old) = r.by_object.insert(object, key) {
                 if old != key {
@@ -90,6 +101,7 @@ fn register<S: 'static>(this: &S, handle: imp::Handle, object: Option<String>) {
     if let Some(old) = replaced {
         abandon(&old);
     }
+    state
 }
 
 fn abandon(home: &HomeState) {
@@ -99,6 +111,20 @@ fn abandon(home: &HomeState) {
         // Wakes the pending call, which finds its home gone and logs instead of running.
         state.cancel();
     }
+}
+
+/// A handler with its arguments (and result), on its way to its object.
+pub(crate) struct Delivery<S> {
+    /// The call's id, for logs.
+    pub(crate) call: u64,
+    /// The handler's name, for logs.
+    pub(crate) handler: &'static str,
+    /// Whether the handler is `async`.
+    pub(crate) is_async: bool,
+    /// The key of a durable call: its row is deleted in the turn the handler runs.
+    pub(crate) durable: Option<String>,
+    /// Runs the handler.
+    pub(crate) run: Box<dyn for<'a> FnOnce(&'a S) -> Option<LocalBoxFuture<'a, ()>>>,
 }
 
 /// Where a pending continuation's object is.
@@ -119,17 +145,10 @@ impl Home {
         Home { state, call }
     }
 
-    /// Runs `resumption` on the object, unless it is gone (then logs that it did not run).
-    pub(crate) fn resume<S: 'static, R: Resumption<S>>(self, resumption: R) {
+    /// Runs the handler on the object, unless it is gone (then logs that it did not run).
+    pub(crate) fn deliver<S: 'static>(self, delivery: Delivery<S>) {
         self.state.pending.borrow_mut().remove(&self.call);
-        let handler = resumption.handler();
-        if !self.state.gone.get() && imp::resume(&self.state.handle, self.call, resumption) {
-            return;
-        }
-        log_error(&format!(
-            "call-core: call {}: the caller object is gone (reset or evicted), so its continuation `{handler}` did not run",
-            self.call,
-        ));
+        deliver(&self.state, delivery);
     }
 }
 
@@ -139,13 +158,42 @@ impl Drop for Home {
     }
 }
 
-/// A continuation on its way to its object (wasm: from the task to the generated
-/// `__call_core_resume` method, through a table of this module).
-#[cfg(target_arch = "wasm32")]
-struct Stashed<S> {
-    call: u64,
-    handler: &'static str,
-    run: Box<dyn for<'a> FnOnce(&'a S) -> Option<crate::dispatch::LocalBoxFuture<'a, ()>>>,
+/// Runs `delivery` on the object of `state`, unless it is gone.
+pub(crate) fn deliver<S: 'static>(state: &HomeState, delivery: Delivery<S>) {
+    let (call, handler, durable) = (delivery.call, delivery.handler, delivery.durable.clone());
+    if !state.gone.get() && imp::deliver(&state.handle, delivery) {
+        return;
+    }
+    match durable {
+        Some(key) => log_error(&format!(
+            "call-core: durable call {key}: the caller object is gone (reset or evicted); its continuation \
+             `{handler}` runs when the object starts again"
+        )),
+        None => log_error(&format!(
+            "call-core: call {call}: the caller object is gone (reset or evicted), so its continuation `{handler}` did not run"
+        )),
+    }
+}
+
+/// Runs a delivery on `this` (within the object's own entry): for a durable call, deletes
+/// its row first, in the same turn, so that the handler's synchronous writes and the
+/// delete commit together. An async handler's future is returned.
+fn run_on<'a, S: 'static>(this: &'a S, delivery: Delivery<S>) -> Option<LocalBoxFuture<'a, ()>> {
+    let Delivery { call, handler, durable, run, .. } = delivery;
+    if let Some(key) = &durable {
+        let Some(state) = Home::of(this).and_then(|h| h.durable.clone()) else {
+            log_error(&format!("call-core: durable call {key}: no durable state; `{handler}` not run"));
+            return None;
+        };
+        if !state.finish(key) {
+            // Another delivery of the same call (a recovery and a late reply) came first.
+            return None;
+        }
+    }
+    match run_caught(call, handler, || run(this)) {
+        Some(future) => future,
+        None => None,
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -179,19 +227,18 @@ mod imp {
         static NEXT: Cell<u32> = const { Cell::new(0) };
     }
 
-    pub(super) fn bind<S: 'static>(this: &S, wrapper: JsValue, object: Option<String>) {
+    pub(super) fn handle(wrapper: JsValue) -> Handle {
         let has_weak_ref = js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("WeakRef")).unwrap_or(false);
-        let handle = if has_weak_ref {
+        if has_weak_ref {
             Handle::Weak(js_sys::WeakRef::new(wrapper.unchecked_ref::<js_sys::Object>()))
         } else {
             Handle::Strong(wrapper.unchecked_into())
-        };
-        register(this, handle, object);
+        }
     }
 
-    /// Hands `resumption` to the object through its generated method; false when the
+    /// Hands `delivery` to the object through its generated method; false when the
     /// wrapper is gone.
-    pub(super) fn resume<S: 'static, R: Resumption<S>>(handle: &Handle, call: u64, resumption: R) -> bool {
+    pub(super) fn deliver<S: 'static>(handle: &Handle, delivery: Delivery<S>) -> bool {
         let wrapper: Wrapper = match handle {
             Handle::Weak(weak) => match weak.deref() {
                 Some(object) => object.unchecked_into(),
@@ -204,11 +251,10 @@ mod imp {
             n.set(id.wrapping_add(1));
             id
         });
-        let handler = resumption.handler();
-        let stashed = Stashed::<S> { call, handler, run: Box::new(move |this: &S| resumption.run(this)) };
-        STASH.with(|s| s.borrow_mut().insert(id, Box::new(stashed)));
+        let (call, handler, is_async) = (delivery.call, delivery.handler, delivery.is_async);
+        STASH.with(|s| s.borrow_mut().insert(id, Box::new(delivery)));
         let outcome =
-            if R::ASYNC { wrapper.resume_later(f64::from(id)).map(drop) } else { wrapper.resume_now(f64::from(id)) };
+            if is_async { wrapper.resume_later(f64::from(id)).map(drop) } else { wrapper.resume_now(f64::from(id)) };
         if let Err(e) = outcome {
             STASH.with(|s| s.borrow_mut().remove(&id));
             log_error(&format!("call-core: call {call}: the continuation `{handler}` failed: {e:?}"));
@@ -216,10 +262,10 @@ mod imp {
         true
     }
 
-    /// Takes the continuation stashed under `id` for an object of type `S`.
-    pub(super) fn take<S: 'static>(id: f64) -> Option<Stashed<S>> {
+    /// Takes the delivery stashed under `id` for an object of type `S`.
+    pub(super) fn take<S: 'static>(id: f64) -> Option<Delivery<S>> {
         let boxed = STASH.with(|s| s.borrow_mut().remove(&(id as u32)))?;
-        boxed.downcast::<Stashed<S>>().ok().map(|b| *b)
+        boxed.downcast::<Delivery<S>>().ok().map(|b| *b)
     }
 }
 
@@ -232,45 +278,71 @@ mod imp {
     /// A weak reference to the object that [`LocalStub`](crate::local::LocalStub) owns.
     pub(super) struct Handle(pub(super) Weak<dyn Any>);
 
-    /// Runs `resumption` on the object now (an async handler: on a task that holds it).
-    pub(super) fn resume<S: 'static, R: Resumption<S>>(handle: &Handle, call: u64, resumption: R) -> bool {
+    /// Runs `delivery` on the object now (an async handler: on a task that holds it).
+    pub(super) fn deliver<S: 'static>(handle: &Handle, delivery: Delivery<S>) -> bool {
         let Some(object) = handle.0.upgrade() else { return false };
         let Ok(object) = object.downcast::<S>() else { return false };
-        let handler = resumption.handler();
-        if R::ASYNC {
+        let (call, handler) = (delivery.call, delivery.handler);
+        if delivery.is_async {
             crate::runtime::spawn(async move {
                 let object = object;
-                if let Some(Some(future)) = run_caught(call, handler, || resumption.run(&object)) {
+                if let Some(future) = run_on(&*object, delivery) {
                     await_caught(call, handler, future).await;
                 };
             });
         } else {
-            run_caught(call, handler, || resumption.run(&object));
+            let _ = run_on(&*object, delivery);
         }
         true
     }
 }
 
 /// Binds an object built by the generated entry: `wrapper` is its wasm-bindgen wrapper,
-/// `object` its Durable Object id. Called by the generated `__call_core_bind`.
+/// `ctx` and `env` what its constructor got. Called by the generated `__call_core_bind`.
 #[cfg(target_arch = "wasm32")]
-pub fn bind<S: 'static>(this: &S, wrapper: wasm_bindgen::JsValue, object: Option<String>) {
-    imp::bind(this, wrapper, object);
+pub fn bind<S: 'static>(
+    this: &S,
+    wrapper: wasm_bindgen::JsValue,
+    ctx: wasm_bindgen::JsValue,
+    env: wasm_bindgen::JsValue,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let (object, durable) = crate::durable::bind::<S>(ctx, env, false)?;
+    register(this, imp::handle(wrapper), Some(object), durable);
+    Ok(())
+}
+
+/// [`bind`] for a type that makes durable calls (`#[continuation(durable)]`): its storage
+/// must be SQLite, and it recovers its pending durable calls as it starts.
+#[cfg(target_arch = "wasm32")]
+pub fn bind_durable<S>(
+    this: &S,
+    wrapper: wasm_bindgen::JsValue,
+    ctx: wasm_bindgen::JsValue,
+    env: wasm_bindgen::JsValue,
+) -> Result<(), wasm_bindgen::JsValue>
+where
+    S: crate::durable::DurableCaller,
+    S::Handlers: crate::durable::Restore<Object = S>,
+{
+    let (object, durable) = crate::durable::bind::<S>(ctx, env, true)?;
+    let home = register(this, imp::handle(wrapper), Some(object), durable);
+    crate::durable::recover_later::<S>(home);
+    Ok(())
 }
 
 /// Registers an object that [`LocalStub`](crate::local::LocalStub) owns.
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn bind_local<S: 'static>(object: &Rc<S>) {
     let weak: std::rc::Weak<dyn Any> = Rc::downgrade(&(object.clone() as Rc<dyn Any>));
-    register(&**object, imp::Handle(weak), None);
+    register(&**object, imp::Handle(weak), None, None);
 }
 
 /// The body of the generated `__call_core_resume`: runs a sync handler on `this`.
 #[cfg(target_arch = "wasm32")]
 pub fn resume_now<S: 'static>(this: &S, id: f64) {
-    if let Some(Stashed { call, handler, run }) = imp::take::<S>(id) {
-        // By construction a sync handler's resumption has no future left to run.
-        let _ = run_caught(call, handler, || run(this));
+    if let Some(delivery) = imp::take::<S>(id) {
+        // A sync handler's run leaves no future.
+        let _ = run_on(this, delivery);
     }
 }
 
@@ -278,8 +350,9 @@ pub fn resume_now<S: 'static>(this: &S, id: f64) {
 /// (wasm-bindgen keeps `this` alive until the returned future ends).
 #[cfg(target_arch = "wasm32")]
 pub async fn resume_later<S: 'static>(this: &S, id: f64) {
-    let Some(Stashed { call, handler, run }) = imp::take::<S>(id) else { return };
-    if let Some(Some(future)) = run_caught(call, handler, || run(this)) {
+    let Some(delivery) = imp::take::<S>(id) else { return };
+    let (call, handler) = (delivery.call, delivery.handler);
+    if let Some(future) = run_on(this, delivery) {
         await_caught(call, handler, future).await;
     }
 }

@@ -43,6 +43,7 @@
 pub mod caller;
 pub mod continuation;
 pub mod dispatch;
+pub mod durable;
 pub mod entry;
 pub mod error;
 pub mod home;
@@ -59,7 +60,7 @@ pub use continuation::{CallHandle, Report};
 pub use dispatch::{Callee, Dispatch};
 pub use error::{CallError, Never, RemoteError, RemoteErrorKind, WorkerError};
 pub use plan::{Call, Plan, Step};
-pub use stub::{CallStub, RpcReply};
+pub use stub::{Address, CallStub, Object, RpcReply};
 pub use transport::Transport;
 pub use wire::{Limits, PROTOCOL_VERSION};
 

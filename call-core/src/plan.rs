@@ -93,6 +93,11 @@ impl<T, E> Call<T, E> {
         Call { plan, timeout: None, _types: PhantomData }
     }
 
+    /// A call that fails before it is sent, with `CallError::Encode(why)`.
+    pub fn from_plan_error(why: String) -> Self {
+        Call { plan: Err(why), timeout: None, _types: PhantomData }
+    }
+
     /// A call running an arbitrary plan; its last step must return `T` or fail with `E`.
     pub fn from_plan(plan: Plan) -> Self {
         Call { plan: Ok(plan), timeout: None, _types: PhantomData }

@@ -18,28 +18,78 @@ use crate::transport::Transport;
 
 #[wasm_bindgen]
 extern "C" {
-    /// A Durable Object stub that `call!` sends envelopes through: a
-    /// [`worker::Stub`] seen through its `__call` RPC method.
-    ///
-    /// Cloning it is cheap (one JavaScript reference); reuse one stub for many calls.
+    /// A Durable Object stub seen through its `__call` RPC method.
     #[wasm_bindgen(typescript_type = "DurableObjectStub")]
     #[derive(Debug, Clone)]
-    pub type CallStub;
+    type RpcStub;
 
     #[wasm_bindgen(catch, method, js_name = "__call")]
-    fn call_entry(this: &CallStub, envelope: &str) -> Result<js_sys::Promise, JsValue>;
+    fn call_entry(this: &RpcStub, envelope: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// A Durable Object stub that `call!` sends envelopes through: a [`worker::Stub`], and,
+/// when it was made from a binding and a name or id, where it points (which a durable call
+/// stores, to send again after a restart).
+///
+/// Cloning it is cheap (one JavaScript reference); reuse one stub for many calls.
+#[derive(Debug, Clone)]
+pub struct CallStub {
+    stub: RpcStub,
+    address: Option<Address>,
+}
+
+/// Where a stub points: a Durable Object namespace binding and an object in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The namespace's binding name in `env`.
+    pub binding: String,
+    /// The object.
+    pub object: Object,
+}
+
+/// An object of a namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    /// By name (`idFromName`).
+    Name(String),
+    /// By id (`idFromString`, the hex form).
+    Id(String),
 }
 
 impl From<worker::Stub> for CallStub {
+    /// A stub without an address: fine for every call but a durable one.
     fn from(stub: worker::Stub) -> Self {
-        stub.into_rpc()
+        CallStub { stub: stub.into_rpc(), address: None }
     }
 }
 
 impl CallStub {
     /// The stub of the Durable Object named `name` in the namespace bound as `binding`.
     pub fn by_name(env: &worker::Env, binding: &str, name: &str) -> worker::Result<CallStub> {
-        Ok(env.durable_object(binding)?.get_by_name(name)?.into())
+        let stub = env.durable_object(binding)?.get_by_name(name)?;
+        let object = Object::Name(name.to_string());
+        Ok(CallStub { stub: stub.into_rpc(), address: Some(Address { binding: binding.to_string(), object }) })
+    }
+
+    /// The stub of the Durable Object with id `hex` (`ObjectId::to_string`) in the namespace
+    /// bound as `binding`.
+    pub fn by_id(env: &worker::Env, binding: &str, hex: &str) -> worker::Result<CallStub> {
+        let stub = env.durable_object(binding)?.id_from_string(hex)?.get_stub()?;
+        let object = Object::Id(hex.to_string());
+        Ok(CallStub { stub: stub.into_rpc(), address: Some(Address { binding: binding.to_string(), object }) })
+    }
+
+    /// The stub at `address`.
+    pub fn at(env: &worker::Env, address: &Address) -> worker::Result<CallStub> {
+        match &address.object {
+            Object::Name(name) => CallStub::by_name(env, &address.binding, name),
+            Object::Id(hex) => CallStub::by_id(env, &address.binding, hex),
+        }
+    }
+
+    /// Where this stub points, when it was made from a binding (`by_name`, `by_id`).
+    pub fn address(&self) -> Option<&Address> {
+        self.address.as_ref()
     }
 }
 
@@ -47,7 +97,7 @@ impl Transport for CallStub {
     type Reply = RpcReply;
 
     fn send(&self, envelope: &str) -> RpcReply {
-        match self.call_entry(envelope) {
+        match self.stub.call_entry(envelope) {
             Ok(promise) => RpcReply(Ok(JsFuture::from(promise))),
             Err(thrown) => RpcReply(Err(Some(thrown))),
         }

@@ -74,8 +74,20 @@ impl Limits {
     }
 }
 
-/// Encodes an envelope.
-pub fn encode_envelope(plan: &Plan, id: u64, deadline_ms: u64) -> String {
+/// Who sent a durable call, and its key: the callee answers a retry of the same key from
+/// its record of the first reply instead of running the plan again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DurableId<'a> {
+    /// The caller object's id.
+    #[serde(rename = "c", borrow)]
+    pub caller: &'a str,
+    /// The call's key, unique per caller.
+    #[serde(rename = "k", borrow)]
+    pub key: &'a str,
+}
+
+/// Encodes an envelope (of a durable call when `durable` is given).
+pub fn encode_envelope(plan: &Plan, id: u64, deadline_ms: u64, durable: Option<DurableId<'_>>) -> String {
     let args_len: usize = plan.steps.iter().map(|s| s.args.len() + s.method.len() + 16).sum();
     let mut out = String::with_capacity(40 + args_len);
     out.push_str("{\"v\":");
@@ -84,6 +96,13 @@ pub fn encode_envelope(plan: &Plan, id: u64, deadline_ms: u64) -> String {
     push_u64(&mut out, id);
     out.push_str(",\"dl\":");
     push_u64(&mut out, deadline_ms);
+    if let Some(d) = durable {
+        out.push_str(",\"d\":{\"c\":");
+        push_json_string(&mut out, d.caller);
+        out.push_str(",\"k\":");
+        push_json_string(&mut out, d.key);
+        out.push('}');
+    }
     out.push_str(",\"p\":[");
     for (i, step) in plan.steps.iter().enumerate() {
         if i > 0 {
@@ -119,8 +138,9 @@ fn push_u64(out: &mut String, n: u64) {
 }
 
 fn push_json_string(out: &mut String, s: &str) {
-    // Method ids are identifiers, `::` and `#hex`; anything else goes through serde_json.
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'#') {
+    // Method ids are identifiers, `::` and `#hex` (keys: digits and `-`); anything else
+    // goes through serde_json.
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'#' || b == b'-') {
         out.push('"');
         out.push_str(s);
         out.push('"');
@@ -139,6 +159,9 @@ pub struct Envelope<'a> {
     /// Deadline, milliseconds since the Unix epoch.
     #[serde(default)]
     pub dl: Option<u64>,
+    /// The caller and key of a durable call.
+    #[serde(default, borrow)]
+    pub d: Option<DurableId<'a>>,
     /// The plan's steps.
     #[serde(borrow)]
     pub p: Vec<Step<'a>>,
@@ -263,7 +286,7 @@ mod tests {
 
     #[test]
     fn envelope_round_trips() {
-        let text = encode_envelope(&plan(), 7, 1_000);
+        let text = encode_envelope(&plan(), 7, 1_000, None);
         assert_eq!(
             text,
             r#"{"v":1,"id":7,"dl":1000,"p":[{"m":"R::add#00ff","a":[1,2]},{"m":"R::add#00ff","a":[null,3],"r":[[0,0]]}]}"#
@@ -286,7 +309,7 @@ mod tests {
         assert_eq!(kind(r#"{"v":"1.0","future":true}"#), RemoteErrorKind::VersionMismatch);
         assert_eq!(kind(r#"{"v":1,"id":1,"p":[]}"#), RemoteErrorKind::Decode);
         let tight = Limits { max_bytes: 10, ..Limits::DEFAULT };
-        let err = decode_envelope(&encode_envelope(&plan(), 1, 1), &tight).unwrap_err();
+        let err = decode_envelope(&encode_envelope(&plan(), 1, 1, None), &tight).unwrap_err();
         assert_eq!(err.kind, RemoteErrorKind::Limit);
         let forward = r#"{"v":1,"id":1,"p":[{"m":"R::a#1","a":[null],"r":[[0,0]]}]}"#;
         assert_eq!(kind(forward), RemoteErrorKind::Limit);

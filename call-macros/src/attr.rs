@@ -5,18 +5,31 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Path, Token};
 
+mod kw {
+    syn::custom_keyword!(durable);
+}
+
 /// Parsed attribute arguments.
 pub(crate) struct Args {
     /// Path of call-core in generated code.
     pub(crate) krate: TokenStream,
+    /// `durable`: the type makes durable calls.
+    pub(crate) durable: bool,
 }
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut krate: Option<Path> = None;
+        let mut durable = false;
         while !input.is_empty() {
             let lookahead = input.lookahead1();
-            if lookahead.peek(Token![crate]) {
+            if lookahead.peek(kw::durable) {
+                let key: kw::durable = input.parse()?;
+                if durable {
+                    return Err(syn::Error::new(key.span, "duplicate `durable` argument"));
+                }
+                durable = true;
+            } else if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
                 input.parse::<Token![=]>()?;
                 let path: Path = input.parse()?;
@@ -27,7 +40,7 @@ impl Parse for Args {
             } else {
                 return Err(syn::Error::new(
                     input.span(),
-                    "unknown argument: `#[continuation]` takes only `crate = path`",
+                    "unknown argument: `#[continuation]` takes `durable` and `crate = path`",
                 ));
             }
             if !input.is_empty() {
@@ -38,6 +51,6 @@ impl Parse for Args {
             Some(path) => quote!(#path),
             None => quote!(::call_core),
         };
-        Ok(Args { krate })
+        Ok(Args { krate, durable })
     }
 }

@@ -246,6 +246,13 @@ pub(crate) fn call(input: &CallInput) -> Result<(), Error> {
             Arg::Expr(_) => {}
         }
     }
+    if let (Some(durable), None) = (input.durable, &input.then) {
+        errors.push(Error::new(
+            durable,
+            "`durable` needs `then`: an awaited call lives in this request's memory, and after a restart nothing \
+             is left to await it; a durable call is continued by a `#[handler]`",
+        ));
+    }
     if let Some(then) = &input.then {
         if !matches!(&then.receiver, Expr::Path(p) if p.path.is_ident("self")) {
             errors.push(Error::new_spanned(

@@ -1,7 +1,7 @@
 //! `impl Parse` for the input of `call!`:
 //!
 //! ```text
-//! $crate; STUB, Type::method(ARGS) [, then self.method(ARGS)] [, timeout = EXPR]
+//! $crate; STUB, Type::method(ARGS) [, then self.method(ARGS)] [, timeout = EXPR] [, durable]
 //! ```
 //!
 //! `$result` is not an expression, so argument lists are split at top-level commas and
@@ -15,6 +15,7 @@ use syn::{Expr, Ident, Path, PathSegment, Token};
 mod kw {
     syn::custom_keyword!(then);
     syn::custom_keyword!(timeout);
+    syn::custom_keyword!(durable);
 }
 
 /// The parsed input of `call!`.
@@ -25,6 +26,8 @@ pub(crate) struct CallInput {
     pub(crate) target: Invocation,
     pub(crate) then: Option<Then>,
     pub(crate) timeout: Option<Timeout>,
+    /// `durable`: where the keyword is.
+    pub(crate) durable: Option<Span>,
 }
 
 /// `timeout = EXPR`.
@@ -98,6 +101,7 @@ impl Parse for CallInput {
         let target = parse_invocation(input)?;
         let mut then = None;
         let mut timeout = None;
+        let mut durable = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -110,6 +114,12 @@ impl Parse for CallInput {
                     return Err(syn::Error::new(kw.span, "duplicate `then`: a call has one continuation"));
                 }
                 then = Some(parse_then(input)?);
+            } else if lookahead.peek(kw::durable) {
+                let kw: kw::durable = input.parse()?;
+                if durable.is_some() {
+                    return Err(syn::Error::new(kw.span, "duplicate `durable`"));
+                }
+                durable = Some(kw.span);
             } else if lookahead.peek(kw::timeout) {
                 let kw: kw::timeout = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -122,7 +132,7 @@ impl Parse for CallInput {
                 return Err(lookahead.error());
             }
         }
-        Ok(CallInput { krate, stub, target, then, timeout })
+        Ok(CallInput { krate, stub, target, then, timeout, durable })
     }
 }
 

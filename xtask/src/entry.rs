@@ -29,8 +29,44 @@ const HANDLERS: [&str; 3] = ["fetch", "scheduled", "queue"];
 /// Methods of a wasm-bindgen class that are not RPC methods of the Durable Object: the
 /// class's own, and call-core's internal entries (only `__call` is reachable from outside;
 /// a continuation handler never is).
-const NOT_FORWARDED: [&str; 6] =
-    ["free", "constructor", "__call_async", "__call_core_bind", "__call_core_resume", "__call_core_resume_async"];
+const NOT_FORWARDED: [&str; 9] = [
+    "free",
+    "constructor",
+    "__call_async",
+    "__call_core_bind",
+    "__call_core_resume",
+    "__call_core_resume_async",
+    "__call_core_alarm",
+    "__call_core_set_user_alarm",
+    "__call_core_user_alarm",
+];
+
+/// The JavaScript that lets call-core share a durable caller's one alarm with the object:
+/// the object gets a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep its own
+/// alarm time in call-core's table (`__call_core_set_user_alarm`), and call-core sets the
+/// real alarm to the earlier of the two.
+const SHARED_ALARM: &str = "\n\
+// For classes that make durable calls: the object's own alarm, kept by call-core, which\n\
+// sets the real alarm to the earlier of the object's and its own (see call_core::durable).\n\
+function sharedAlarm(ctx, inner) {\n\
+\x20 const get = (object, prop) => {\n\
+\x20   const value = Reflect.get(object, prop, object);\n\
+\x20   return typeof value === \"function\" ? value.bind(object) : value;\n\
+\x20 };\n\
+\x20 const storage = new Proxy(ctx.storage, {\n\
+\x20   get(object, prop) {\n\
+\x20     if (prop === \"setAlarm\") return async (at) => inner().__call_core_set_user_alarm(+at);\n\
+\x20     if (prop === \"deleteAlarm\") return async () => inner().__call_core_set_user_alarm(undefined);\n\
+\x20     if (prop === \"getAlarm\") return async () => inner().__call_core_user_alarm() ?? null;\n\
+\x20     return get(object, prop);\n\
+\x20   },\n\
+\x20 });\n\
+\x20 return new Proxy(ctx, {\n\
+\x20   get(object, prop) {\n\
+\x20     return prop === \"storage\" ? storage : get(object, prop);\n\
+\x20   },\n\
+\x20 });\n\
+}\n";
 
 /// Reads the exports from wasm-bindgen's `index.d.ts` (classes) and `index.js` (functions).
 pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
@@ -141,7 +177,23 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
          \x20 return JSON.stringify({ err: { remote: { kind: panic ? \"panic\" : \"exception\", message } } });\n\
          }\n",
     );
+    let durable: Vec<&String> =
+        rust_classes.iter().filter(|(_, m)| m.iter().any(|m| m == "__call_core_alarm")).map(|(c, _)| c).collect();
+    for class in &durable {
+        if !config.is_sqlite(class) {
+            bail!(
+                "Durable Object class `{class}` makes durable calls (`#[continuation(durable)]`), which keep their \
+                 continuations in its SQLite storage, but wrangler.toml does not list it in `new_sqlite_classes` \
+                 of a `[[migrations]]` entry"
+            );
+        }
+    }
+    if !durable.is_empty() {
+        out.push_str(SHARED_ALARM);
+    }
     for (class, methods) in &rust_classes {
+        let is_durable = durable.contains(&class);
+        let ctx = if is_durable { "sharedAlarm(this.ctx, () => this.#inner)" } else { "this.ctx" };
         let _ = write!(
             out,
             "\nexport class {class} extends DurableObject {{\n\
@@ -153,7 +205,7 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
              \x20 }}\n\
              \x20 #live() {{\n\
              \x20   if (this.#instanceId !== initState.instanceId) {{\n\
-             \x20     const inner = new wasm.{class}(this.ctx, this.env);\n\
+             \x20     const inner = new wasm.{class}({ctx}, this.env);\n\
              \x20     this.#inner = inner;\n\
              \x20     this.#instanceId = initState.instanceId;\n{bind}\
              \x20   }}\n\
@@ -161,13 +213,27 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
              \x20 }}\n",
             bind = if methods.iter().any(|m| m == "__call_core_bind") {
                 "      // call-core reaches this object later (continuations) through a weak\n\
-                 \x20     // reference to `inner`, never by a pointer.\n\
-                 \x20     inner.__call_core_bind(inner, this.ctx.id.toString());\n"
+                 \x20     // reference to `inner`, never by a pointer; and its storage.\n\
+                 \x20     inner.__call_core_bind(inner, this.ctx, this.env);\n"
             } else {
                 ""
             }
         );
+        if is_durable {
+            // call-core's part of the shared alarm first; the object's own `alarm` when its
+            // time has come.
+            out.push_str(
+                "  async alarm(...args) {\n\
+                 \x20   const inner = this.#live();\n\
+                 \x20   const own = await inner.__call_core_alarm();\n\
+                 \x20   if (own && typeof inner.alarm === \"function\") return inner.alarm(...args);\n\
+                 \x20 }\n",
+            );
+        }
         for method in methods.iter().filter(|m| !NOT_FORWARDED.contains(&m.as_str())) {
+            if is_durable && method == "alarm" {
+                continue;
+            }
             if method == "__call" {
                 // A plan of sync methods is answered within the call; one with async
                 // methods answers `undefined` and runs in `__call_async`, whose future
@@ -237,11 +303,27 @@ mod tests {
         assert!(entry.contains("export class Remote extends DurableObject {"));
         assert!(entry.contains("rpcEcho(...args) {\n    return this.#live().rpcEcho(...args);"));
         assert!(entry.contains("const reply = inner.__call(envelope);"));
-        assert!(entry.contains("inner.__call_core_bind(inner, this.ctx.id.toString());"));
+        assert!(entry.contains("inner.__call_core_bind(inner, this.ctx, this.env);"));
         assert!(!entry.contains("__call_async(...args)") && !entry.contains("__call_core_bind(...args)"), "{entry}");
         assert!(entry.contains("export { JsRemote } from \"./js/ref.mjs\";"));
         assert!(entry.contains("fetch(arg, env, ctx) {\n    return wasm.fetch(arg, env, ctx);"));
         assert!(!entry.contains("free("));
+    }
+
+    #[test]
+    fn durable_classes_share_their_alarm_and_need_sqlite() {
+        let dts = "export class Caller {\n    alarm(): Promise<any>;\n    __call_core_bind(w: any, c: any, e: any): void;\n    \
+            __call_core_alarm(): Promise<any>;\n    __call_core_set_user_alarm(at?: number): void;\n}\n";
+        let wasm = scan_wasm_bindgen(dts, JS);
+        let err = generate(&config(&["Caller"]), &wasm, &[]).unwrap_err();
+        assert!(err.0.contains("new_sqlite_classes"), "{err}");
+        let mut sqlite = config(&["Caller"]);
+        sqlite.migrations = vec![crate::wrangler::Migration { new_sqlite_classes: vec!["Caller".into()] }];
+        let entry = generate(&sqlite, &wasm, &[]).unwrap();
+        assert!(entry.contains("new wasm.Caller(sharedAlarm(this.ctx, () => this.#inner), this.env)"), "{entry}");
+        assert!(entry.contains("const own = await inner.__call_core_alarm();"), "{entry}");
+        assert_eq!(entry.matches("alarm(...args) {").count(), 1, "one alarm method, composed: {entry}");
+        assert!(!entry.contains("__call_core_set_user_alarm(...args)"), "{entry}");
     }
 
     #[test]

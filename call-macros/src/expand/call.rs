@@ -62,6 +62,21 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let handlers = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Continuation>::HANDLERS));
     let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
     let invoke = quote_spanned!(method.span()=> #handlers.#method #args);
+    if let Some(durable) = input.durable {
+        return durable_then(DurableThen {
+            krate,
+            stub: &stub,
+            stub_span,
+            call: &call,
+            receiver,
+            invoke: &invoke,
+            args: &then.args,
+            captures: &captures,
+            captured: &captured,
+            paren_span: then.paren_span,
+            durable,
+        });
+    }
     let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
     let then_call =
         call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #continuation_var), stub_span);
@@ -69,6 +84,83 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         {
             let #call_var = #call;
             let #typed_var = #krate::__private::result_of(&#call_var);
+            let #bind_var = move |#(#captured),*| {
+                move |#result_var| {
+                    #krate::__private::is(#typed_var, &#result_var);
+                    #invoke
+                }
+            };
+            let #continuation_var = #bind_var #capture_args;
+            #then_call
+        }
+    }
+}
+
+/// The parts of a durable `call!(…, then …, durable)`.
+struct DurableThen<'a> {
+    krate: &'a TokenStream,
+    stub: &'a TokenStream,
+    stub_span: Span,
+    call: &'a TokenStream,
+    receiver: &'a syn::Expr,
+    invoke: &'a TokenStream,
+    args: &'a [Arg],
+    captures: &'a [&'a syn::Expr],
+    captured: &'a [Ident],
+    paren_span: Span,
+    durable: Span,
+}
+
+/// The durable form: as `then`, but the captured arguments are also encoded now (every
+/// handler argument in order, `null` where the result goes), to be stored with the call.
+fn durable_then(d: DurableThen<'_>) -> TokenStream {
+    let DurableThen { krate, stub, stub_span, call, receiver, invoke, args, captures, captured, paren_span, durable } =
+        d;
+    let call_var = Ident::new("__call", Span::mixed_site());
+    let typed_var = Ident::new("__typed", Span::mixed_site());
+    let bind_var = Ident::new("__bind", Span::mixed_site());
+    let continuation_var = Ident::new("__continuation", Span::mixed_site());
+    let result_var = Ident::new("__result", Span::mixed_site());
+    let values_var = Ident::new("__captures", Span::mixed_site());
+    // Each capture is read from the tuple at its own expression's span, so that a wrong type
+    // is still reported where the user wrote it.
+    let fields: Vec<TokenStream> = captures
+        .iter()
+        .enumerate()
+        .map(|(i, expr)| {
+            let index = Literal::usize_unsuffixed(i);
+            quote_spanned!(expr.span()=> #values_var.#index)
+        })
+        .collect();
+    let mut field = fields.iter();
+    let mut result_at = 0usize;
+    let stored: Vec<TokenStream> = args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| match arg {
+            Arg::Result(_) => {
+                result_at = i;
+                quote!(())
+            }
+            _ => {
+                let f = field.next().expect("one capture per non-result argument");
+                quote!(&#f)
+            }
+        })
+        .collect();
+    let result_at = Literal::u32_unsuffixed(result_at as u32);
+    let capture_args = group(Delimiter::Parenthesis, quote!(#(#fields),*), at(paren_span));
+    let then_call = call_at(
+        quote!(#krate::__private::then_durable),
+        quote!(#receiver, #stub, #call_var, #continuation_var, #krate::__private::stored_args(&(#(#stored,)*)), #result_at),
+        durable,
+    );
+    let _ = stub_span;
+    quote! {
+        {
+            let #call_var = #call;
+            let #typed_var = #krate::__private::result_of(&#call_var);
+            let #values_var = (#(#captures,)*);
             let #bind_var = move |#(#captured),*| {
                 move |#result_var| {
                     #krate::__private::is(#typed_var, &#result_var);

@@ -32,9 +32,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         return fallback::item_with_errors(unmarked.into_token_stream(), all);
     }
     let block = fnv1a(item.to_token_stream().to_string().as_bytes()) & 0xff_ffff;
-    let generated =
-        Generator { model: &model, broken: &findings.methods, krate: &args.krate, block: format!("{block:06x}") }
-            .generate();
+    let generated = Generator {
+        model: &model,
+        broken: &findings.methods,
+        krate: &args.krate,
+        durable: args.durable,
+        block: format!("{block:06x}"),
+    }
+    .generate();
     let errors = findings.all().map(|e| e.to_compile_error());
     quote! {
         #unmarked
@@ -61,6 +66,8 @@ struct Generator<'a> {
     /// Per method: the errors that leave it out of the generated items.
     broken: &'a [Option<syn::Error>],
     krate: &'a TokenStream,
+    /// `#[continuation(durable)]`: the type makes durable calls.
+    durable: bool,
     /// A hash of the block, so that a second `#[continuation]` block of the type conflicts
     /// only in the one impl that says so.
     block: String,
@@ -94,6 +101,11 @@ impl Generator<'_> {
         format_ident!("__{}_handlers_{}", self.type_ident(), self.block)
     }
 
+    /// The marker type of handler `method`: its id and name, as a type.
+    fn handler_marker(&self, method: &Method<'_>) -> Ident {
+        format_ident!("__{}_handler_{}_{}", self.type_ident(), method.name(), self.block)
+    }
+
     /// The methods that passed their checks, with a role.
     fn good(&self, role: Role) -> impl Iterator<Item = &Method<'_>> {
         self.model.methods.iter().zip(self.broken).filter(move |(m, e)| m.role == role && e.is_none()).map(|(m, _)| m)
@@ -103,6 +115,23 @@ impl Generator<'_> {
         let calls = self.calls_struct();
         let handlers = self.handlers_struct();
         let ty = self.type_ident().to_string();
+        let krate = self.krate;
+        let markers = self.good(Role::Handler).map(|method| {
+            let marker = self.handler_marker(method);
+            let id = method.id(self.type_ident());
+            let name = method.name().to_string();
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                pub struct #marker;
+
+                #[automatically_derived]
+                impl #krate::__private::Handler for #marker {
+                    const ID: &'static str = #id;
+                    const NAME: &'static str = #name;
+                }
+            }
+        });
         let calls_doc = format!("Builders of calls to the `#[callable]` methods of [`{ty}`] (used by `call!`).");
         let handlers_doc = format!("Invokers of the `#[handler]`s of [`{ty}`] (used by `call!(…, then …)`).");
         quote! {
@@ -115,6 +144,8 @@ impl Generator<'_> {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
             pub struct #handlers { _private: () }
+
+            #(#markers)*
         }
     }
 
@@ -244,7 +275,7 @@ impl Generator<'_> {
         let krate = self.krate;
         let handlers = self.handlers_struct();
         let self_ty = &self.model.original.self_ty;
-        let never = quote!(#krate::__private::Resume<#self_ty, fn(&#self_ty)>);
+        let never = quote!(#krate::__private::Resume<#self_ty, #krate::__private::NoHandler, fn(&#self_ty)>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             if broken.is_some() {
                 return self.refusal(method, "MethodHasErrors", never.clone());
@@ -253,7 +284,7 @@ impl Generator<'_> {
                 return self.refusal(method, "CallableIsNotAHandler", never.clone());
             }
             let name = method.name();
-            let label = name.to_string();
+            let marker = self.handler_marker(method);
             let names = Self::param_names(method);
             let types: Vec<_> = method.params.iter().map(|p| p.ty).collect();
             let this = Ident::new("__this", Span::mixed_site());
@@ -269,9 +300,10 @@ impl Generator<'_> {
                     #[doc(hidden)]
                     pub fn #name(self, #(#names: #types),*) -> #krate::__private::ResumeAsync<
                         #self_ty,
+                        #marker,
                         impl for<'__a> ::core::ops::FnOnce(&'__a #self_ty) -> #krate::__private::LocalBoxFuture<'__a, ()> + 'static,
                     > {
-                        #krate::__private::resume_async(#label, move |#this: &#self_ty| -> #krate::__private::LocalBoxFuture<'_, ()> {
+                        #krate::__private::resume_async::<#self_ty, #marker, _>(move |#this: &#self_ty| -> #krate::__private::LocalBoxFuture<'_, ()> {
                             ::std::boxed::Box::pin(async move {
                                 #report(#this.#name(#(#names),*).await)
                             })
@@ -283,9 +315,10 @@ impl Generator<'_> {
                     #[doc(hidden)]
                     pub fn #name(self, #(#names: #types),*) -> #krate::__private::Resume<
                         #self_ty,
+                        #marker,
                         impl ::core::ops::FnOnce(&#self_ty) + 'static,
                     > {
-                        #krate::__private::resume(#label, move |#this: &#self_ty| {
+                        #krate::__private::resume::<#self_ty, #marker, _>(move |#this: &#self_ty| {
                             #report(#this.#name(#(#names),*))
                         })
                     }
@@ -358,6 +391,13 @@ impl Generator<'_> {
                 .map(|ty| quote_spanned!(ty.span()=> #krate::__private::assert_data::<#ty>();))
         });
         let dispatch_bounds = self.data_bounds(callables.iter().flat_map(|m| Self::data_types(m)));
+        let restore = self.restore();
+        let durable_caller = self.durable.then(|| {
+            quote! {
+                #[automatically_derived]
+                impl #krate::__private::DurableCaller for #self_ty {}
+            }
+        });
         let async_match =
             if async_ids.is_empty() { quote!(false) } else { quote!(::core::matches!(#method_var, #(#async_ids)|*)) };
         quote! {
@@ -392,7 +432,53 @@ impl Generator<'_> {
                         }
                     }
                 }
+
+                #restore
+                #durable_caller
             };
+        }
+    }
+
+    /// `Restore` for the invokers: a stored continuation (handler id, all its arguments as
+    /// JSON) back to a resumption, for durable calls finished after a restart.
+    fn restore(&self) -> TokenStream {
+        let krate = self.krate;
+        let self_ty = &self.model.original.self_ty;
+        let handlers = self.handlers_struct();
+        let handler_var = Ident::new("__handler", Span::mixed_site());
+        let args_var = Ident::new("__args", Span::mixed_site());
+        let good: Vec<&Method<'_>> = self.good(Role::Handler).collect();
+        let arms = good.iter().map(|method| {
+            let name = method.name();
+            let id = method.id(self.type_ident());
+            let vars: Vec<Ident> =
+                (0..method.params.len()).map(|i| format_ident!("__a{}", i, span = Span::mixed_site())).collect();
+            let types: Vec<&syn::Type> = method.params.iter().map(|p| p.ty).collect();
+            let tuple = if types.is_empty() { quote!([(); 0]) } else { quote!((#(#types,)*)) };
+            let pattern = if vars.is_empty() { quote!(_) } else { quote!((#(#vars,)*)) };
+            quote! {
+                #id => {
+                    let #pattern = #krate::__private::decode_stored::<#tuple>(#handler_var, #args_var)?;
+                    ::core::result::Result::Ok(#krate::__private::stored((#handlers { _private: () }).#name(#(#vars),*)))
+                }
+            }
+        });
+        let bounds = self.data_bounds(good.iter().flat_map(|m| m.params.iter().map(|p| p.ty)));
+        quote! {
+            #[automatically_derived]
+            impl #krate::__private::Restore for #handlers #bounds {
+                type Object = #self_ty;
+
+                fn restore(
+                    #handler_var: &str,
+                    #args_var: &str,
+                ) -> ::core::result::Result<#krate::__private::Stored<#self_ty>, ::std::string::String> {
+                    match #handler_var {
+                        #(#arms)*
+                        _ => ::core::result::Result::Err(::std::format!("no handler `{}` in this build", #handler_var)),
+                    }
+                }
+            }
         }
     }
 
@@ -426,17 +512,25 @@ impl Generator<'_> {
                 }
             });
         }
+        let bind = format_ident!("__call_core_bind_{}", block);
+        let binder = if self.durable { quote!(bind_durable) } else { quote!(bind) };
+        methods.extend(quote! {
+            /// Called by the generated entry on every object it builds: how call-core
+            /// reaches it later, and its storage.
+            #[wasm_bindgen(js_name = "__call_core_bind")]
+            pub fn #bind(
+                &self,
+                wrapper: #krate::__private::JsValue,
+                ctx: #krate::__private::JsValue,
+                env: #krate::__private::JsValue,
+            ) -> ::core::result::Result<(), #krate::__private::JsValue> {
+                #krate::__private::#binder(self, wrapper, ctx, env)
+            }
+        });
         if self.good(Role::Handler).next().is_some() {
-            let bind = format_ident!("__call_core_bind_{}", block);
             let resume = format_ident!("__call_core_resume_{}", block);
             let resume_async = format_ident!("__call_core_resume_async_{}", block);
             methods.extend(quote! {
-                /// Called by the generated entry on every object it builds.
-                #[wasm_bindgen(js_name = "__call_core_bind")]
-                pub fn #bind(&self, wrapper: #krate::__private::JsValue, object: ::core::option::Option<::std::string::String>) {
-                    #krate::__private::bind(self, wrapper, object)
-                }
-
                 /// Runs a sync continuation handler of this object.
                 #[wasm_bindgen(js_name = "__call_core_resume")]
                 pub fn #resume(&self, id: f64) {
@@ -451,8 +545,30 @@ impl Generator<'_> {
                 }
             });
         }
-        if methods.is_empty() {
-            return methods;
+        if self.durable {
+            let alarm = format_ident!("__call_core_alarm_{}", block);
+            let set_user_alarm = format_ident!("__call_core_set_user_alarm_{}", block);
+            let user_alarm = format_ident!("__call_core_user_alarm_{}", block);
+            methods.extend(quote! {
+                /// call-core's part of the alarm: recovers pending durable calls; whether the
+                /// object's own alarm is due.
+                #[wasm_bindgen(js_name = "__call_core_alarm")]
+                pub async fn #alarm(&self) -> bool {
+                    ::core::panic::AssertUnwindSafe(#krate::__private::alarm(self)).await
+                }
+
+                /// The object's own `storage.setAlarm` (`undefined`: `deleteAlarm`).
+                #[wasm_bindgen(js_name = "__call_core_set_user_alarm")]
+                pub fn #set_user_alarm(&self, at: ::core::option::Option<f64>) {
+                    #krate::__private::set_user_alarm(self, at)
+                }
+
+                /// The object's own `storage.getAlarm()`.
+                #[wasm_bindgen(js_name = "__call_core_user_alarm")]
+                pub fn #user_alarm(&self) -> ::core::option::Option<f64> {
+                    #krate::__private::user_alarm(self)
+                }
+            });
         }
         quote! {
             #[cfg(target_arch = "wasm32")]

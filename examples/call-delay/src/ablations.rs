@@ -27,7 +27,7 @@ fn echo_envelope(i: u32) -> String {
     let id = call_core::dispatch::methods::<RemoteDo>().iter().find(|m| m.starts_with("RemoteDo::echo#")).copied();
     let call: Call<u32> = Call::new(id.unwrap_or_default(), &(i,));
     let deadline = Date::now().as_millis() + DEFAULT_TIMEOUT.as_millis() as u64;
-    call.plan().map(|plan| call_core::wire::encode_envelope(plan, u64::from(i), deadline)).unwrap_or_default()
+    call.plan().map(|plan| call_core::wire::encode_envelope(plan, u64::from(i), deadline, None)).unwrap_or_default()
 }
 
 /// Sends one value per call with `send`, then counts the answers that `valid` accepts.

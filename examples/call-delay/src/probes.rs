@@ -162,7 +162,7 @@ impl CallDelayController {
         for i in 0..k {
             let call: call_core::Call<u32> = call_core::Call::new(id, &(i,));
             let Ok(plan) = call.plan() else { continue };
-            let envelope = call_core::wire::encode_envelope(plan, u64::from(i), u64::MAX);
+            let envelope = call_core::wire::encode_envelope(plan, u64::from(i), u64::MAX, None);
             // The string crossings of the `__call` entry, then its work.
             let envelope = wasm_bindgen::JsValue::from_str(&envelope).as_string().unwrap_or_default();
             let Some(reply) = call_core::dispatch::serve_now(self, &envelope, u64::from(i)) else { continue };

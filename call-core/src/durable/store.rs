@@ -1,0 +1,157 @@
+//! The storage of durable calls: a Durable Object's SQLite storage, through its JavaScript
+//! API (`ctx.storage.sql.exec`, the alarm), and the tables call-core keeps in it.
+//!
+//! Atomicity comes from workerd's implicit transactions: the writes a Durable Object makes
+//! without an intervening `await` commit together, and its outgoing messages wait for them
+//! (the output gate; tests/facts D2, D3). So a handler's synchronous writes and the delete
+//! of its call's row, made in one turn, commit together or not at all.
+//!
+//! ```sql
+//! -- caller: one row per pending durable call (inserted before the call leaves, deleted
+//! -- in the transaction that runs its handler)
+//! _call_core_calls(key PRIMARY KEY, binding, object, by_id, envelope, handler, args,
+//!                  result_at, deadline, attempt, created)
+//! -- caller: stored continuations that this build cannot run (a deploy changed the handler)
+//! _call_core_dead(key PRIMARY KEY, handler, args, result, reason, at)
+//! -- callee: the reply to each durable call received, until its deadline has passed
+//! _call_core_replies(caller, key, reply, expires, PRIMARY KEY (caller, key))
+//! -- caller: the time of the object's own alarm (call-core shares the one alarm)
+//! _call_core_alarm(id PRIMARY KEY CHECK (id = 0), user_at)
+//! ```
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `DurableObjectState` (`ctx`).
+    #[derive(Debug, Clone)]
+    pub(crate) type JsCtx;
+
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn storage(this: &JsCtx) -> JsStorage;
+
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn id(this: &JsCtx) -> JsValue;
+
+    /// `DurableObjectStorage`.
+    #[derive(Debug, Clone)]
+    pub(crate) type JsStorage;
+
+    #[wasm_bindgen(method, getter)]
+    fn sql(this: &JsStorage) -> JsValue;
+
+    #[wasm_bindgen(method, catch, js_name = setAlarm)]
+    fn set_alarm(this: &JsStorage, at: f64) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = deleteAlarm)]
+    fn delete_alarm(this: &JsStorage) -> Result<js_sys::Promise, JsValue>;
+
+    /// `SqlStorage`.
+    #[derive(Debug, Clone)]
+    type JsSql;
+
+    #[wasm_bindgen(method, catch, variadic, js_name = exec)]
+    fn exec(this: &JsSql, query: &str, bindings: &js_sys::Array) -> Result<Cursor, JsValue>;
+
+    /// `SqlStorageCursor`.
+    type Cursor;
+
+    #[wasm_bindgen(method, js_name = toArray)]
+    fn to_array(this: &Cursor) -> js_sys::Array;
+
+    #[wasm_bindgen(method, getter, js_name = rowsWritten)]
+    fn rows_written(this: &Cursor) -> f64;
+}
+
+/// A Durable Object's SQLite storage.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    storage: JsStorage,
+    sql: JsSql,
+}
+
+/// A value bound to a `?` of a query.
+pub(crate) enum Value<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+impl From<&Value<'_>> for JsValue {
+    fn from(v: &Value<'_>) -> JsValue {
+        match v {
+            Value::Text(s) => JsValue::from_str(s),
+            Value::Int(n) => JsValue::from_f64(*n as f64),
+        }
+    }
+}
+
+const SCHEMA: &str = "\
+    CREATE TABLE IF NOT EXISTS _call_core_calls (key TEXT PRIMARY KEY, binding TEXT NOT NULL, \
+        object TEXT NOT NULL, by_id INTEGER NOT NULL, envelope TEXT NOT NULL, handler TEXT NOT NULL, \
+        args TEXT NOT NULL, result_at INTEGER NOT NULL, deadline INTEGER NOT NULL, \
+        attempt INTEGER NOT NULL, created INTEGER NOT NULL);\
+    CREATE TABLE IF NOT EXISTS _call_core_dead (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
+        args TEXT NOT NULL, result TEXT, reason TEXT NOT NULL, at INTEGER NOT NULL);\
+    CREATE TABLE IF NOT EXISTS _call_core_replies (caller TEXT NOT NULL, key TEXT NOT NULL, \
+        reply TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (caller, key));\
+    CREATE TABLE IF NOT EXISTS _call_core_alarm (id INTEGER PRIMARY KEY CHECK (id = 0), user_at INTEGER);";
+
+impl Sql {
+    /// The SQLite storage of `ctx`, with call-core's tables; `None` for a Durable Object
+    /// with the key-value storage backend.
+    pub(crate) fn of(ctx: &JsCtx) -> Option<Sql> {
+        let storage = ctx.storage();
+        let sql = js_sys::Reflect::get(&storage, &JsValue::from_str("sql")).ok()?;
+        if sql.is_undefined() || sql.is_null() {
+            return None;
+        }
+        let sql = Sql { storage, sql: sql.unchecked_into() };
+        sql.run(SCHEMA, &[]).ok()?;
+        Some(sql)
+    }
+
+    /// Runs `query`; the rows it wrote.
+    pub(crate) fn run(&self, query: &str, values: &[Value<'_>]) -> Result<u64, String> {
+        let cursor = self.exec(query, values)?;
+        // A cursor runs the statement as it is read.
+        let _ = cursor.to_array();
+        Ok(cursor.rows_written() as u64)
+    }
+
+    /// Runs a query that answers one text column; its values.
+    pub(crate) fn texts(&self, query: &str, values: &[Value<'_>]) -> Result<Vec<String>, String> {
+        let rows = self.exec(query, values)?.to_array();
+        Ok(rows
+            .iter()
+            .filter_map(|row| js_sys::Object::values::<JsValue>(row.unchecked_ref()).get(0).as_string())
+            .collect())
+    }
+
+    fn exec(&self, query: &str, values: &[Value<'_>]) -> Result<Cursor, String> {
+        let bindings: js_sys::Array = values.iter().map(JsValue::from).collect();
+        self.sql.exec(query, &bindings).map_err(|e| describe(&e))
+    }
+
+    /// Sets the object's alarm (milliseconds since the epoch), without waiting for it.
+    pub(crate) fn set_alarm(&self, at: u64) {
+        if let Err(e) = self.storage.set_alarm(at as f64) {
+            crate::continuation::log_error(&format!("call-core: cannot set the alarm: {}", describe(&e)));
+        }
+    }
+
+    /// Deletes the object's alarm, without waiting for it.
+    pub(crate) fn delete_alarm(&self) {
+        if let Err(e) = self.storage.delete_alarm() {
+            crate::continuation::log_error(&format!("call-core: cannot delete the alarm: {}", describe(&e)));
+        }
+    }
+}
+
+/// A JavaScript error's message.
+pub(crate) fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| format!("{}: {}", e.name(), e.message()))
+        .unwrap_or_else(|| format!("{error:?}"))
+}
