@@ -113,6 +113,9 @@ fn abandon(home: &HomeState) {
     }
 }
 
+/// Runs a handler on its object; an async handler's future is returned.
+pub(crate) type RunHandler<S> = Box<dyn for<'a> FnOnce(&'a S) -> Option<LocalBoxFuture<'a, ()>>>;
+
 /// A handler with its arguments (and result), on its way to its object.
 pub(crate) struct Delivery<S> {
     /// The call's id, for logs.
@@ -124,7 +127,7 @@ pub(crate) struct Delivery<S> {
     /// The key of a durable call: its row is deleted in the turn the handler runs.
     pub(crate) durable: Option<String>,
     /// Runs the handler.
-    pub(crate) run: Box<dyn for<'a> FnOnce(&'a S) -> Option<LocalBoxFuture<'a, ()>>>,
+    pub(crate) run: RunHandler<S>,
 }
 
 /// Where a pending continuation's object is.
@@ -190,10 +193,7 @@ fn run_on<'a, S: 'static>(this: &'a S, delivery: Delivery<S>) -> Option<LocalBox
             return None;
         }
     }
-    match run_caught(call, handler, || run(this)) {
-        Some(future) => future,
-        None => None,
-    }
+    run_caught(call, handler, || run(this)).unwrap_or_default()
 }
 
 #[cfg(target_arch = "wasm32")]

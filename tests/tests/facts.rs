@@ -96,7 +96,7 @@ impl Facts {
     /// Starts workerd (again) on the same storage directory.
     fn start_again(&mut self) {
         let bin = workerd::npm_workerd().unwrap_or_else(|e| panic!("{e}"));
-        let options = workerd::Options { port: None, storage: Some(self.dir.join("storage")) };
+        let options = workerd::Options { storage: Some(self.dir.join("storage")), ..Default::default() };
         let w = Workerd::start_config(&bin, &self.dir.join("config.capnp"), options).unwrap_or_else(|e| panic!("{e}"));
         self.workerd = Some(w);
     }

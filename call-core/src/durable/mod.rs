@@ -61,7 +61,7 @@ use crate::caller::{prepare, send_prepared, CancelState};
 use crate::continuation::{delivery, CallHandle, Handler, Resumption};
 use crate::dispatch::LocalBoxFuture;
 use crate::error::CallError;
-use crate::home::{Delivery, Home};
+use crate::home::{Delivery, Home, RunHandler};
 use crate::plan::Call;
 use crate::runtime;
 use crate::stub::{CallStub, Object};
@@ -100,7 +100,7 @@ pub trait Restore: 'static {
 pub struct Stored<S> {
     name: &'static str,
     is_async: bool,
-    run: Box<dyn for<'a> FnOnce(&'a S) -> Option<LocalBoxFuture<'a, ()>>>,
+    run: RunHandler<S>,
 }
 
 /// A stored continuation from the resumption an invoker made.
