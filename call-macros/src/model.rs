@@ -36,6 +36,9 @@ pub(crate) struct Method<'a> {
     pub(crate) extra_marks: Vec<&'a Attribute>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) output: Output<'a>,
+    /// Its `#[cfg(…)]` attributes: an attribute macro sees the impl before they are
+    /// evaluated, so every item generated for the method carries them too.
+    pub(crate) cfgs: Vec<&'a Attribute>,
 }
 
 /// A parameter after the receiver.
@@ -131,7 +134,8 @@ impl<'a> Method<'a> {
                 None => Output::Value(ty),
             },
         };
-        Some(Method { original, role, mark, extra_marks, params, output })
+        let cfgs = original.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+        Some(Method { original, role, mark, extra_marks, params, output, cfgs })
     }
 
     pub(crate) fn name(&self) -> &'a Ident {

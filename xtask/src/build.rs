@@ -55,6 +55,10 @@ pub enum Variant {
     /// `target/profiling/<crate>`, cargo's target dir `target/wasm32-profiling`, so that the
     /// normal build's artifacts and incremental state stay untouched.
     Profiling,
+    /// The release build with one cargo feature of the crate on, into
+    /// `target/variants/<crate>-<feature>` (sharing `target/wasm32`): another "deploy" of
+    /// the same Worker, for tests that restart workerd on a new build.
+    Feature(&'static str),
 }
 
 /// Builds the crate at `crate_dir` (release profile) into `<crate>/build`.
@@ -70,26 +74,37 @@ pub fn build_variant(tc: &Toolchain, crate_dir: &Path, variant: Variant) -> Resu
     let (out, target_dir) = match variant {
         Variant::Release => (crate_dir.join("build"), root.join("target/wasm32")),
         Variant::Profiling => (root.join("target/profiling").join(&info.name), root.join("target/wasm32-profiling")),
+        Variant::Feature(feature) => {
+            (root.join("target/variants").join(format!("{}-{feature}", info.name)), root.join("target/wasm32"))
+        }
     };
     std::fs::create_dir_all(&out)?;
 
     say(format!(
         "building {} for wasm32{}",
         info.name,
-        if variant == Variant::Profiling { " (profiling)" } else { "" }
+        match variant {
+            Variant::Release => String::new(),
+            Variant::Profiling => " (profiling)".to_string(),
+            Variant::Feature(feature) => format!(" (feature {feature})"),
+        }
     ));
     let mut cargo = tc.wasm_cargo();
     if variant == Variant::Profiling {
         cargo.env("CARGO_PROFILE_RELEASE_STRIP", "none");
     }
-    run(cargo.current_dir(&root).env("CARGO_TARGET_DIR", &target_dir).args([
+    cargo.current_dir(&root).env("CARGO_TARGET_DIR", &target_dir).args([
         "build",
         "--release",
         "--target",
         "wasm32-unknown-unknown",
         "--package",
         &info.name,
-    ]))?;
+    ]);
+    if let Variant::Feature(feature) = variant {
+        cargo.args(["--features", feature]);
+    }
+    run(&mut cargo)?;
     let wasm = target_dir.join("wasm32-unknown-unknown/release").join(format!("{}.wasm", info.name.replace('-', "_")));
     if !wasm.is_file() {
         bail!("{} was not produced; is the crate a `cdylib`?", wasm.display());

@@ -55,12 +55,17 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
         Some(p) => p.parse().map_err(|_| xtask::Error(format!("bad --port {p}")))?,
         None => 8787,
     };
+    // `--storage DIR` keeps the Durable Objects' storage in DIR (kept after stop), so that
+    // a served example can be killed and started again on the same state.
+    let storage = flag_value(args, "--storage").map(std::path::PathBuf::from);
     let (tc, built) = setup_and_build(None)?;
-    let mut workerd = Workerd::start(&tc, &built, workerd::Options { port: Some(port), ..Default::default() })?;
+    let options = workerd::Options { port: Some(port), storage: storage.clone(), ..Default::default() };
+    let mut workerd = Workerd::start(&tc, &built, options)?;
     say(format!(
-        "serving the example at {} (pid {}); try {}/batch?mode=call&n=50 — Ctrl-C stops it",
+        "serving the example at {} (pid {}, storage {}); try {}/batch?mode=call&n=50 — Ctrl-C stops it",
         workerd.url(),
         workerd.pid().unwrap_or_default(),
+        storage.map_or_else(|| "temporary".to_string(), |s| s.display().to_string()),
         workerd.url()
     ));
     // Ctrl-C reaches workerd too (same process group); otherwise wait for it to end.

@@ -59,7 +59,6 @@ use serde::Deserialize;
 
 use crate::caller::{prepare, send_prepared, CancelState};
 use crate::continuation::{delivery, CallHandle, Handler, Resumption};
-use crate::dispatch::LocalBoxFuture;
 use crate::error::CallError;
 use crate::home::{Delivery, Home, RunHandler};
 use crate::plan::Call;

@@ -150,9 +150,10 @@ fn durable_then(d: DurableThen<'_>) -> TokenStream {
         .collect();
     let result_at = Literal::u32_unsuffixed(result_at as u32);
     let capture_args = group(Delimiter::Parenthesis, quote!(#(#fields),*), at(paren_span));
+    let stored_var = Ident::new("__stored", Span::mixed_site());
     let then_call = call_at(
         quote!(#krate::__private::then_durable),
-        quote!(#receiver, #stub, #call_var, #continuation_var, #krate::__private::stored_args(&(#(#stored,)*)), #result_at),
+        quote!(#receiver, #stub, #call_var, #continuation_var, #stored_var, #result_at),
         durable,
     );
     let _ = stub_span;
@@ -161,6 +162,8 @@ fn durable_then(d: DurableThen<'_>) -> TokenStream {
             let #call_var = #call;
             let #typed_var = #krate::__private::result_of(&#call_var);
             let #values_var = (#(#captures,)*);
+            // Encoded before the captures move into the continuation.
+            let #stored_var = #krate::__private::stored_args(&(#(#stored,)*));
             let #bind_var = move |#(#captured),*| {
                 move |#result_var| {
                     #krate::__private::is(#typed_var, &#result_var);

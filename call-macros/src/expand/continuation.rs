@@ -120,11 +120,14 @@ impl Generator<'_> {
             let marker = self.handler_marker(method);
             let id = method.id(self.type_ident());
             let name = method.name().to_string();
+            let cfgs = &method.cfgs;
             quote! {
+                #(#cfgs)*
                 #[doc(hidden)]
                 #[allow(non_camel_case_types)]
                 pub struct #marker;
 
+                #(#cfgs)*
                 #[automatically_derived]
                 impl #krate::__private::Handler for #marker {
                     const ID: &'static str = #id;
@@ -214,7 +217,9 @@ impl Generator<'_> {
         let names = Self::param_names(method);
         let types = method.params.iter().map(|p| p.ty);
         let why = Ident::new(why, Span::call_site());
+        let cfgs = &method.cfgs;
         quote_spanned! {name.span()=>
+            #(#cfgs)*
             #[doc(hidden)]
             pub fn #name(self, #(#names: #types),*) -> #output
             where
@@ -248,7 +253,9 @@ impl Generator<'_> {
             let bounds = self.data_bounds(method.params.iter().filter_map(|p| p.data_type()));
             let args = if names.is_empty() { quote!(&[(); 0]) } else { quote!(&(#(#names,)*)) };
             let doc = format!("Builds a call of [`{}::{name}`] (method id `{id}`).", self.type_ident());
+            let cfgs = &method.cfgs;
             quote_spanned! {name.span()=>
+                #(#cfgs)*
                 #[doc = #doc]
                 pub fn #name(self, #(#names: #types),*) -> #krate::__private::Call<#value, #error> #bounds {
                     #krate::__private::Call::new(#id, #args)
@@ -295,8 +302,10 @@ impl Generator<'_> {
             // `report::<R>` at the return type: a handler returning a value is reported
             // there, once.
             let report = quote_spanned!(method.output_span()=> #krate::__private::report::<#output>);
+            let cfgs = &method.cfgs;
             if method.is_async() {
                 quote_spanned! {name.span()=>
+                    #(#cfgs)*
                     #[doc(hidden)]
                     pub fn #name(self, #(#names: #types),*) -> #krate::__private::ResumeAsync<
                         #self_ty,
@@ -312,6 +321,7 @@ impl Generator<'_> {
                 }
             } else {
                 quote_spanned! {name.span()=>
+                    #(#cfgs)*
                     #[doc(hidden)]
                     pub fn #name(self, #(#names: #types),*) -> #krate::__private::Resume<
                         #self_ty,
@@ -342,8 +352,24 @@ impl Generator<'_> {
         let handlers = self.handlers_struct();
         let callables: Vec<&Method<'_>> = self.good(Role::Callable).collect();
         let ids: Vec<String> = callables.iter().map(|m| m.id(self.type_ident())).collect();
-        let async_ids: Vec<&String> =
-            callables.iter().zip(&ids).filter(|(m, _)| m.is_async()).map(|(_, id)| id).collect();
+        // Each id carries its method's `#[cfg]`s: array elements and match arms may.
+        let id_items: Vec<TokenStream> = callables
+            .iter()
+            .zip(&ids)
+            .map(|(m, id)| {
+                let cfgs = &m.cfgs;
+                quote!(#(#cfgs)* #id)
+            })
+            .collect();
+        let async_arms: Vec<TokenStream> = callables
+            .iter()
+            .zip(&ids)
+            .filter(|(m, _)| m.is_async())
+            .map(|(m, id)| {
+                let cfgs = &m.cfgs;
+                quote!(#(#cfgs)* #id => true,)
+            })
+            .collect();
         let this_var = Ident::new("__this", Span::mixed_site());
         let method_var = Ident::new("__method", Span::mixed_site());
         let args_var = Ident::new("__args", Span::mixed_site());
@@ -372,7 +398,9 @@ impl Generator<'_> {
             } else {
                 quote!(#krate::__private::Dispatched::Ready(#encode(&#this_var.#name(#(#passed),*))))
             };
+            let cfgs = &method.cfgs;
             quote! {
+                #(#cfgs)*
                 #id => {
                     let #pattern = match #krate::__private::decode_args::<#tuple>(#method_var, #args_var) {
                         ::core::result::Result::Ok(__decoded) => __decoded,
@@ -382,15 +410,25 @@ impl Generator<'_> {
                 }
             }
         });
-        let handler_ids: Vec<String> = self.good(Role::Handler).map(|m| m.id(self.type_ident())).collect();
+        let handler_ids: Vec<TokenStream> = self
+            .good(Role::Handler)
+            .map(|m| {
+                let (cfgs, id) = (&m.cfgs, m.id(self.type_ident()));
+                quote!(#(#cfgs)* #id)
+            })
+            .collect();
         let good: Vec<&Method<'_>> =
             self.model.methods.iter().zip(self.broken).filter(|(_, e)| e.is_none()).map(|(m, _)| m).collect();
         let data_checks = good.iter().flat_map(|method| {
+            let cfgs = &method.cfgs;
             Self::data_types(method)
                 .into_iter()
-                .map(|ty| quote_spanned!(ty.span()=> #krate::__private::assert_data::<#ty>();))
+                .map(move |ty| quote_spanned!(ty.span()=> #(#cfgs)* #krate::__private::assert_data::<#ty>();))
         });
-        let dispatch_bounds = self.data_bounds(callables.iter().flat_map(|m| Self::data_types(m)));
+        // A method under `#[cfg]` keeps its types out of the impl's where-clause (they may not
+        // exist in this configuration).
+        let dispatch_bounds =
+            self.data_bounds(callables.iter().filter(|m| m.cfgs.is_empty()).flat_map(|m| Self::data_types(m)));
         let restore = self.restore();
         let durable_caller = self.durable.then(|| {
             quote! {
@@ -398,8 +436,12 @@ impl Generator<'_> {
                 impl #krate::__private::DurableCaller for #self_ty {}
             }
         });
-        let async_match =
-            if async_ids.is_empty() { quote!(false) } else { quote!(::core::matches!(#method_var, #(#async_ids)|*)) };
+        let async_match = quote! {
+            match #method_var {
+                #(#async_arms)*
+                _ => false,
+            }
+        };
         quote! {
             #[allow(unused_qualifications)]
             const _: () = {
@@ -419,7 +461,7 @@ impl Generator<'_> {
                 #[automatically_derived]
                 impl #krate::__private::Dispatch for #calls #dispatch_bounds {
                     type Object = #self_ty;
-                    const METHODS: &'static [&'static str] = &[#(#ids),*];
+                    const METHODS: &'static [&'static str] = &[#(#id_items),*];
 
                     fn is_async(#method_var: &str) -> bool {
                         #async_match
@@ -456,14 +498,17 @@ impl Generator<'_> {
             let types: Vec<&syn::Type> = method.params.iter().map(|p| p.ty).collect();
             let tuple = if types.is_empty() { quote!([(); 0]) } else { quote!((#(#types,)*)) };
             let pattern = if vars.is_empty() { quote!(_) } else { quote!((#(#vars,)*)) };
+            let cfgs = &method.cfgs;
             quote! {
+                #(#cfgs)*
                 #id => {
                     let #pattern = #krate::__private::decode_stored::<#tuple>(#handler_var, #args_var)?;
                     ::core::result::Result::Ok(#krate::__private::stored((#handlers { _private: () }).#name(#(#vars),*)))
                 }
             }
         });
-        let bounds = self.data_bounds(good.iter().flat_map(|m| m.params.iter().map(|p| p.ty)));
+        let bounds =
+            self.data_bounds(good.iter().filter(|m| m.cfgs.is_empty()).flat_map(|m| m.params.iter().map(|p| p.ty)));
         quote! {
             #[automatically_derived]
             impl #krate::__private::Restore for #handlers #bounds {

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use call_core::{call, continuation, CallError, CallStub};
+use call_core::{call, continuation, CallError, CallStub, WorkerError};
 use futures_util::future::join_all;
 use wasm_bindgen_futures::JsFuture;
 use worker::*;
@@ -67,7 +67,7 @@ impl DurableObject for CallDelayController {
                 let mode = param("mode").unwrap_or_default();
                 let n: u32 = param("n").and_then(|n| n.parse().ok()).unwrap_or(10);
                 let rounds: u32 = param("rounds").and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
-                if !MODES.contains(&mode.as_str()) || mode == "js" {
+                if !MODES.contains(&mode.as_str()) || mode.starts_with("js") {
                     return Response::error(format!("mode must be one of {MODES:?}"), 400);
                 }
                 // Date.now() advances only across I/O; every round is N RPCs, so the clock
@@ -82,6 +82,7 @@ impl DurableObject for CallDelayController {
                         "rpc-object" => self.batch_rpc_object(n).await?,
                         "rpc-envelope" => self.batch_rpc_envelope(n).await?,
                         "call" => self.batch_call(n).await?,
+                        "durable" => self.batch_durable(n).await?,
                         _ => self.batch_continuation(n).await?,
                     };
                 }
@@ -90,6 +91,7 @@ impl DurableObject for CallDelayController {
                 Response::from_json(&answer)
             }
             path if path.starts_with("/probe/") => self.probe(&path["/probe/".len()..], &param).await,
+            path if path.starts_with("/durable/") => self.durable(&path["/durable/".len()..], &param).await,
             _ => Response::error("not found", 404),
         }
     }
@@ -121,12 +123,7 @@ impl CallDelayController {
     /// the batch ends when all N have arrived.
     async fn batch_continuation(&self, n: u32) -> Result<u32> {
         let remote = self.remote()?;
-        let batch = {
-            let mut next = self.next_batch.borrow_mut();
-            *next += 1;
-            *next
-        };
-        self.batches.borrow_mut().insert(batch, Batch { n, ..Batch::default() });
+        let batch = self.new_batch(n);
         for i in 0..n {
             call!(remote, RemoteDo::echo(i), then self.on_echo($result, i, batch));
         }
@@ -134,8 +131,22 @@ impl CallDelayController {
     }
 }
 
-/// Continuations: run when a reply (or a failure) arrives.
-#[continuation]
+impl CallDelayController {
+    /// A new batch of `n` results to collect (ended by `BatchDone`).
+    pub(crate) fn new_batch(&self, n: u32) -> u64 {
+        let batch = {
+            let mut next = self.next_batch.borrow_mut();
+            *next += 1;
+            *next
+        };
+        self.batches.borrow_mut().insert(batch, Batch { n, ..Batch::default() });
+        batch
+    }
+}
+
+/// Continuations: run when a reply (or a failure) arrives. `durable`: this object makes
+/// durable calls (its storage is SQLite; see durable.rs).
+#[continuation(durable)]
 impl CallDelayController {
     /// Records one result of a `mode=continuation` batch.
     #[handler]
@@ -157,6 +168,35 @@ impl CallDelayController {
     #[callable]
     pub fn ping(&self, i: u32) -> u32 {
         i
+    }
+
+    /// Records one result of a `mode=durable` batch, in memory, like `on_echo` (the bench's
+    /// durable mode: the durable call's own cost, not a storage write of the handler's).
+    #[handler]
+    fn on_durable_echo(&self, result: std::result::Result<u32, CallError>, i: u32, batch: u64) {
+        self.on_echo(result, i, batch);
+    }
+
+    /// Records that durable call `tag` was handled, in this object's SQLite storage, in the
+    /// transaction that finishes the call: a second run would show as `runs = 2`.
+    #[handler]
+    #[cfg(not(feature = "deploy-v2"))]
+    fn on_durable(&self, result: std::result::Result<u64, CallError<WorkerError>>, tag: u64) {
+        crate::durable::record_handled(self, tag, &result);
+    }
+
+    /// Records that durable call `tag` (of `/durable/slow`) was handled.
+    #[handler]
+    fn on_durable_slow(&self, result: std::result::Result<u32, CallError>, tag: u64) {
+        crate::durable::record_handled(self, tag, &result);
+    }
+
+    /// The same handler after a "deploy" that changed its signature (the `deploy-v2`
+    /// feature): calls stored by the old build cannot run it and become dead letters.
+    #[handler]
+    #[cfg(feature = "deploy-v2")]
+    fn on_durable(&self, result: std::result::Result<u64, CallError<WorkerError>>, tag: String) {
+        let _ = (result, tag);
     }
 
     /// Records what the continuation of a probe received.
@@ -194,9 +234,9 @@ impl CallDelayController {
 }
 
 /// Resolves to the number of valid results once every result of `batch` has arrived.
-struct BatchDone<'a> {
-    controller: &'a CallDelayController,
-    batch: u64,
+pub(crate) struct BatchDone<'a> {
+    pub(crate) controller: &'a CallDelayController,
+    pub(crate) batch: u64,
 }
 
 impl Future for BatchDone<'_> {

@@ -19,20 +19,33 @@ use worker::*;
 
 mod ablations;
 mod controller;
+mod durable;
 mod ledger;
 mod lifetimes;
 mod memory;
 mod probes;
 mod remote;
 mod rpc;
+mod tally;
 
 pub use controller::CallDelayController;
 pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
+pub use tally::Tally;
 
 /// Every mode of `/batch`, in the order the demo and the bench run them.
-pub const MODES: [&str; 8] =
-    ["rpc", "call", "continuation", "js", "rpc-string", "rpc-envelope", "rpc-bytes", "rpc-object"];
+pub const MODES: [&str; 10] = [
+    "rpc",
+    "call",
+    "continuation",
+    "durable",
+    "js",
+    "js-durable",
+    "rpc-string",
+    "rpc-envelope",
+    "rpc-bytes",
+    "rpc-object",
+];
 
 /// The remote's answer for call `i`; every mode validates against it.
 pub fn expected(i: u32) -> u32 {
@@ -57,7 +70,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         "/batch" => {
             let mode = param(&url, "mode");
             let binding = match mode.as_deref() {
-                Some("js") => "JS_CONTROLLER",
+                Some(m) if m.starts_with("js") && MODES.contains(&m) => "JS_CONTROLLER",
                 Some(m) if MODES.contains(&m) => "CONTROLLER",
                 _ => return Response::error(format!("mode must be one of {MODES:?}"), 400),
             };
@@ -68,9 +81,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/js-") => {
             env.durable_object("JS_CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
-        path if path.starts_with("/probe/") => {
+        path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),
     }

@@ -1,0 +1,55 @@
+//! The callee of the durable experiment: a counter in SQLite storage. `bump` is a sync
+//! method, so its write and call-core's record of its reply commit together: a retried
+//! durable call is answered from the record and never counted twice.
+
+use call_core::continuation;
+use worker::*;
+
+/// Counts the calls it received, in its SQLite storage.
+#[durable_object]
+pub struct Tally {
+    state: State,
+}
+
+impl DurableObject for Tally {
+    fn new(state: State, _env: Env) -> Self {
+        let _ =
+            state.storage().sql().exec("CREATE TABLE IF NOT EXISTS tally (id INTEGER PRIMARY KEY, n INTEGER)", None);
+        let _ = state.storage().sql().exec("INSERT OR IGNORE INTO tally (id, n) VALUES (0, 0)", None);
+        Self { state }
+    }
+
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        Response::from_json(&serde_json::json!({ "count": self.count()? }))
+    }
+}
+
+#[continuation]
+impl Tally {
+    /// Counts one call; answers the new count.
+    #[callable]
+    fn bump(&self) -> Result<u64> {
+        self.state.storage().sql().exec("UPDATE tally SET n = n + 1 WHERE id = 0", None)?;
+        self.count()
+    }
+
+    /// Counts one call after `ms` milliseconds (a callee that is still running when workerd
+    /// is killed). Its write and the record of its reply still happen in one turn, after
+    /// the wait.
+    #[callable]
+    async fn bump_after(&self, ms: u32) -> Result<u64> {
+        Delay::from(std::time::Duration::from_millis(u64::from(ms))).await;
+        self.bump()
+    }
+
+    /// The count.
+    #[callable]
+    fn count(&self) -> Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            n: u64,
+        }
+        let row: Row = self.state.storage().sql().exec("SELECT n FROM tally WHERE id = 0", None)?.one()?;
+        Ok(row.n)
+    }
+}

@@ -1,0 +1,212 @@
+//! Durable continuations in real workerd with on-disk storage: workerd is killed (SIGKILL,
+//! by its PID) at chosen points and started again on the same storage directory; every
+//! durable call must be handled exactly once, and the callee must count it exactly once.
+//!
+//! Each test starts its own workerd (they run one at a time). The kill points are printed
+//! so that a failure can be replayed. `CALL_CORE_SOAK=1` adds a longer soak (more rounds
+//! and calls), which `cargo xtask test` does not set.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use xtask::build::{self, Built, Variant};
+use xtask::setup::{self, Toolchain};
+use xtask::workerd::{self, Workerd};
+
+/// One test at a time: each runs its own workerd on a 2-core machine.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+struct Builds {
+    tc: Toolchain,
+    v1: Built,
+    v2: Built,
+}
+
+/// The example, and its "deploy" with a changed handler signature (feature `deploy-v2`).
+fn builds() -> &'static Builds {
+    static BUILDS: OnceLock<Builds> = OnceLock::new();
+    BUILDS.get_or_init(|| {
+        let tc = setup::locate().unwrap_or_else(|e| panic!("{e}"));
+        let dir = build::crate_dir(None).unwrap();
+        let v2 = build::build_variant(&tc, &dir, Variant::Feature("deploy-v2")).unwrap_or_else(|e| panic!("{e}"));
+        let v1 = build::build(&tc, &dir).unwrap_or_else(|e| panic!("{e}"));
+        Builds { tc, v1, v2 }
+    })
+}
+
+/// A storage directory for one test, empty.
+fn storage(name: &str) -> PathBuf {
+    let dir = xtask::util::workspace_root().join("target/durable-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start(built: &Built, storage: &PathBuf) -> Workerd {
+    let options = workerd::Options { storage: Some(storage.clone()), ..Default::default() };
+    Workerd::start(&builds().tc, built, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn get(w: &Workerd, path: &str) -> Value {
+    let answer = xtask::http::get(w.addr, path, Duration::from_secs(120)).unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    assert_eq!(answer.status, 200, "GET {path} answered {}: {}\nworkerd log:\n{}", answer.status, answer.body, w.log());
+    answer.json().unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// Polls `/durable/status` of controller `c` until nothing is pending and `handled` reached
+/// `expect` (or 60 s passed); the last status.
+fn settle(w: &Workerd, c: &str, expect: u64) -> Value {
+    let started = Instant::now();
+    loop {
+        let status = get(w, &format!("/durable/status?c={c}"));
+        let done = status["pending"] == 0 && status["handled"].as_u64() >= Some(expect);
+        if done || started.elapsed() > Duration::from_secs(60) {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Every one of `n` calls handled once, counted once by the callee, none lost or dead.
+fn assert_exactly_once(status: &Value, n: u64, effects_before: u64) {
+    assert_eq!(status["started"], n, "{status}");
+    assert_eq!(status["pending"], 0, "{status}");
+    assert_eq!(status["handled"], n, "every call id is recorded: {status}");
+    assert_eq!(status["duplicates"], 0, "no handler ran twice: {status}");
+    assert_eq!(status["ok"], n, "{status}");
+    assert_eq!(status["dead"], 0, "{status}");
+    assert_eq!(status["callee_effects"], effects_before + n, "the callee counted each call once: {status}");
+}
+
+fn tally(w: &Workerd) -> u64 {
+    get(w, "/tally")["count"].as_u64().unwrap_or(0)
+}
+
+/// 1,000 durable calls, workerd killed at three points (printed): while the calls are
+/// being written and sent, while the callee is answering them, and after the callee has
+/// answered them but before the caller's handlers ran (the caller's input gate held by
+/// `blockConcurrencyWhile`, so the replies wait). After a restart on the same storage,
+/// every call is handled exactly once and the callee's count is exactly 1,000 per round.
+#[test]
+fn killed_at_three_points_every_call_is_handled_exactly_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rounds: &[(&str, u64)] = &[("mid-send", 15), ("callee-running", 0), ("callee-answered", 0)];
+    for (round, (name, kill_ms)) in rounds.iter().enumerate() {
+        let dir = storage(&format!("kill-{name}"));
+        let mut w = start(&builds().v1, &dir);
+        let c = format!("kill-{round}");
+        let n = 1000;
+        match *name {
+            "mid-send" => {
+                get(&w, &format!("/durable/start?c={c}&n={n}"));
+                std::thread::sleep(Duration::from_millis(*kill_ms));
+            }
+            "callee-running" => {
+                // Each call waits 2 s in the callee before it counts: killed while running.
+                get(&w, &format!("/durable/start?c={c}&n={n}&after=2000"));
+                std::thread::sleep(Duration::from_millis(300));
+                assert_eq!(tally(&w), 0, "the callee is still running every call");
+            }
+            _ => {
+                get(&w, &format!("/durable/start?c={c}&n={n}"));
+                let addr = w.addr;
+                let path = format!("/durable/hold?c={c}&ms=5000");
+                std::thread::spawn(move || xtask::http::get(addr, &path, Duration::from_secs(30)));
+                let started = Instant::now();
+                while tally(&w) < n && started.elapsed() < Duration::from_secs(20) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                assert_eq!(tally(&w), n, "the callee answered every call while the caller was held");
+            }
+        }
+        let before = tally(&w);
+        println!("kill point {name}: SIGKILL workerd (pid {:?}); the callee had counted {before} of {n}", w.pid());
+        w.stop();
+        let w = start(&builds().v1, &dir);
+        let status = settle(&w, &c, n);
+        println!("  after the restart: {status}");
+        assert_exactly_once(&status, n, 0);
+        let results = get(&w, &format!("/durable/results?c={c}"));
+        assert_eq!(results.as_array().map(Vec::len), Some(n as usize), "{results}");
+    }
+}
+
+/// A callee that does not answer before the deadline: `Timeout` arrives exactly once, after
+/// a restart in between.
+#[test]
+fn timeout_arrives_once_after_a_restart() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("timeout");
+    let mut w = start(&builds().v1, &dir);
+    get(&w, "/durable/slow?c=timeout&n=3&ms=60000&timeout=1500");
+    std::thread::sleep(Duration::from_millis(300));
+    w.stop();
+    let w = start(&builds().v1, &dir);
+    let status = settle(&w, "timeout", 3);
+    assert_eq!(
+        (&status["handled"], &status["duplicates"], &status["ok"]),
+        (&json!(3), &json!(0), &json!(0)),
+        "{status}"
+    );
+    let results = get(&w, "/durable/results?c=timeout");
+    for row in results.as_array().unwrap() {
+        assert_eq!(row["runs"], 1, "{results}");
+        assert_eq!(row["result"], "{\"Err\":\"Timeout\"}", "{results}");
+    }
+}
+
+/// The caller is reset (`ctx.abort()`) with durable calls pending: its next instance
+/// finishes all of them, each once.
+#[test]
+fn reset_caller_finishes_its_durable_calls() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("reset");
+    let w = start(&builds().v1, &dir);
+    get(&w, "/durable/start?c=reset&n=50&after=300");
+    get(&w, "/probe/abort?c=reset");
+    std::thread::sleep(Duration::from_millis(100));
+    let status = settle(&w, "reset", 50);
+    assert_exactly_once(&status, 50, 0);
+}
+
+/// A deploy changes a handler's signature while durable calls are pending: after a restart
+/// on the new build they are not run (nor misread) but listed as dead letters, which the
+/// API clears.
+#[test]
+fn a_changed_handler_sends_pending_calls_to_the_dead_letters() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("deploy");
+    let mut w = start(&builds().v1, &dir);
+    get(&w, "/durable/start?c=deploy&n=5&after=60000");
+    std::thread::sleep(Duration::from_millis(200));
+    w.stop();
+    let w = start(&builds().v2, &dir);
+    let status = settle(&w, "deploy", 0);
+    assert_eq!(
+        (&status["dead"], &status["pending"], &status["handled"]),
+        (&json!(5), &json!(0), &json!(0)),
+        "{status}"
+    );
+    let dead = get(&w, "/durable/dead?c=deploy");
+    for letter in dead["dead"].as_array().unwrap() {
+        assert!(letter["handler"].as_str().unwrap().starts_with("CallDelayController::on_durable#"), "{dead}");
+        assert!(letter["reason"].as_str().unwrap().contains("no handler"), "{dead}");
+    }
+    assert!(w.log().contains("moved to the dead letters"), "a log line per dead letter:\n{}", w.log());
+    assert_eq!(get(&w, "/durable/dead-clear?c=deploy")["cleared"], 5);
+    assert_eq!(get(&w, "/durable/status?c=deploy")["dead"], 0);
+}
+
+/// 10,000 durable calls in one batch, every result validated (no restart).
+#[test]
+fn ten_thousand_durable_calls_in_one_batch() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("10k");
+    let w = start(&builds().v1, &dir);
+    let answer = get(&w, "/batch?mode=durable&n=10000&c=batch");
+    assert_eq!(answer["ok"], 10_000, "{answer}");
+    println!("10,000 durable calls validated in {} ms (in the controller)", answer["ms"]);
+    assert_eq!(get(&w, "/durable/status?c=batch")["pending"], 0);
+}
