@@ -85,19 +85,10 @@ pub fn serve_now<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> Option<S
         Ok(env) => env,
         Err(reply) => return Some(reply),
     };
-    if env.p.iter().any(|step| T::Table::is_async(&step.method)) {
+    if env.p.iter().any(|step| T::Table::is_async(&step.method)) || durable::records(target, env.d) {
         return None;
     }
-    match durable::begin(target, env.d) {
-        Begin::Run => Some(run_now(target, &env, &limits)),
-        Begin::Answered(reply) => Some(reply),
-        Begin::Wait(_) => None,
-        Begin::First(durable) => {
-            let reply = run_now(target, &env, &limits);
-            durable::record(&durable, env.d.expect("a durable envelope"), env.dl, &reply);
-            Some(reply)
-        }
-    }
+    Some(run_now(target, &env, &limits))
 }
 
 /// Answers one envelope, awaiting the plan's async methods.
@@ -109,9 +100,14 @@ pub async fn serve_async<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> 
     };
     match durable::begin(target, env.d) {
         Begin::Run => run_async(target, &env, &limits).await,
-        Begin::Answered(reply) => reply,
+        Begin::Answered(reply, durable) => {
+            durable.next_tick().await;
+            reply
+        }
         Begin::Wait(reply) => reply.await,
         Begin::First(durable) => {
+            // With the other durable calls of this tick: one commit for all their writes.
+            durable.next_tick().await;
             let reply = run_async(target, &env, &limits).await;
             durable::record(&durable, env.d.expect("a durable envelope"), env.dl, &reply);
             reply

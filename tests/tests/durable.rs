@@ -84,30 +84,32 @@ fn tally(w: &Workerd) -> u64 {
     get(w, "/tally")["count"].as_u64().unwrap_or(0)
 }
 
-/// 1,000 durable calls, workerd killed at three points (printed): while the calls are
-/// being written and sent, while the callee is answering them, and after the callee has
-/// answered them but before the caller's handlers ran (the caller's input gate held by
-/// `blockConcurrencyWhile`, so the replies wait). After a restart on the same storage,
-/// every call is handled exactly once and the callee's count is exactly 1,000 per round.
+/// Durable calls, workerd killed at three points (printed): in the middle of a batch of
+/// 5,000 (some answered and handled, some not even sent), while the callee is running 1,000
+/// calls, and after the callee has answered 1,000 calls but before the caller's handlers
+/// ran (the caller's input gate held by `blockConcurrencyWhile`, so the replies wait).
+/// After a restart on the same storage, every call is handled exactly once and the callee
+/// has counted each exactly once.
 #[test]
 fn killed_at_three_points_every_call_is_handled_exactly_once() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rounds: &[(&str, u64)] = &[("mid-send", 15), ("callee-running", 0), ("callee-answered", 0)];
-    for (round, (name, kill_ms)) in rounds.iter().enumerate() {
+    let rounds: &[(&str, u64)] = &[("mid-batch", 5000), ("callee-running", 1000), ("callee-answered", 1000)];
+    for (round, &(name, n)) in rounds.iter().enumerate() {
         let dir = storage(&format!("kill-{name}"));
         let mut w = start(&builds().v1, &dir);
         let c = format!("kill-{round}");
-        let n = 1000;
-        match *name {
-            "mid-send" => {
+        let mut before = None;
+        match name {
+            "mid-batch" => {
+                // Killed as soon as the batch is written: most calls are still on their way.
                 get(&w, &format!("/durable/start?c={c}&n={n}"));
-                std::thread::sleep(Duration::from_millis(*kill_ms));
             }
             "callee-running" => {
                 // Each call waits 2 s in the callee before it counts: killed while running.
                 get(&w, &format!("/durable/start?c={c}&n={n}&after=2000"));
                 std::thread::sleep(Duration::from_millis(300));
                 assert_eq!(tally(&w), 0, "the callee is still running every call");
+                before = Some(0);
             }
             _ => {
                 get(&w, &format!("/durable/start?c={c}&n={n}"));
@@ -119,12 +121,19 @@ fn killed_at_three_points_every_call_is_handled_exactly_once() {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 assert_eq!(tally(&w), n, "the callee answered every call while the caller was held");
+                before = Some(n);
             }
         }
-        let before = tally(&w);
-        println!("kill point {name}: SIGKILL workerd (pid {:?}); the callee had counted {before} of {n}", w.pid());
+        let pid = w.pid();
         w.stop();
         let w = start(&builds().v1, &dir);
+        // Before the caller's recovery alarm (2 s after the calls) has fired: what the callee
+        // counted before the kill.
+        let counted = tally(&w);
+        println!("kill point {name}: SIGKILL workerd (pid {pid:?}); the callee had counted {counted} of {n}");
+        if let Some(before) = before {
+            assert_eq!(counted, before, "{name}");
+        }
         let status = settle(&w, &c, n);
         println!("  after the restart: {status}");
         assert_exactly_once(&status, n, 0);

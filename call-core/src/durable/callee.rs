@@ -41,10 +41,17 @@ pub(crate) enum Begin {
     Run,
     /// A first delivery: run it, then [`record`] the reply.
     First(Rc<Durable>),
-    /// Answered before: this reply.
-    Answered(String),
+    /// Answered before: this reply (sent at the next tick, with the other answers of the
+    /// tick, so that the caller receives them together and finishes them in one commit).
+    Answered(String, Rc<Durable>),
     /// Running now: wait for its reply.
     Wait(WaitReply),
+}
+
+/// Whether `target` keeps reply records (so a durable envelope for it is answered in
+/// `__call_async`, at its next tick, with its reply record: see [`tick`](super::tick)).
+pub(crate) fn records<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> bool {
+    id.is_some() && Home::of(target).is_some_and(|h| h.durable.is_some())
 }
 
 /// Looks up the durable call `id` on `target`.
@@ -60,7 +67,9 @@ pub(crate) fn begin<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> Begin 
         &[Value::Text(id.caller), Value::Text(id.key)],
     );
     match recorded {
-        Ok(replies) if !replies.is_empty() => return Begin::Answered(replies.into_iter().next().unwrap_or_default()),
+        Ok(replies) if !replies.is_empty() => {
+            return Begin::Answered(replies.into_iter().next().unwrap_or_default(), durable);
+        }
         Ok(_) => {}
         Err(e) => log_error(&format!("call-core: cannot read the reply record of durable call {}: {e}", id.key)),
     }

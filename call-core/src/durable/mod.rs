@@ -49,6 +49,7 @@
 mod callee;
 mod recovery;
 mod store;
+mod tick;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -66,11 +67,13 @@ use crate::runtime;
 use crate::stub::{CallStub, Object};
 use crate::wire::DurableId;
 
-pub(crate) use callee::{begin, record, Begin};
+pub(crate) use callee::{begin, record, records, Begin};
 pub(crate) use recovery::recover_later;
 #[cfg(target_arch = "wasm32")]
 pub use recovery::{alarm, set_user_alarm, user_alarm};
+pub use store::Writes;
 use store::{Sql, Value};
+use tick::Tick;
 
 /// How long after a durable call is sent, or after the last recovery, the caller's alarm
 /// checks its pending calls again (milliseconds).
@@ -132,9 +135,16 @@ pub(crate) struct Durable {
     alarm: RefCell<recovery::Alarm>,
     /// Callee: replies being computed, and when records were last swept.
     callee: callee::Callee,
+    /// The object's group-commit ticks.
+    tick: Rc<Tick>,
 }
 
 impl Durable {
+    /// Ready at the object's next group-commit tick.
+    pub(crate) fn next_tick(&self) -> tick::NextTick {
+        self.tick.next()
+    }
+
     fn next_key(&self) -> String {
         let seq = self.seq.get();
         self.seq.set(seq + 1);
@@ -186,6 +196,7 @@ pub(crate) fn bind<S: 'static>(
         in_flight: RefCell::default(),
         seq: Cell::new(0),
         callee: callee::Callee::default(),
+        tick: Rc::default(),
     };
     Ok((object, Some(Rc::new(durable))))
 }
@@ -268,8 +279,11 @@ where
     let future = send_prepared::<_, T, E>(stub, &prepared).with_cancel(state.clone());
     let id = prepared.id;
     let home = Home::pending(home, id, &state);
+    let tick = durable.tick.clone();
     runtime::spawn(async move {
         let result = future.await;
+        // Finished with the other replies of this tick: one commit for all (see `tick`).
+        tick.next().await;
         home.deliver(delivery(id, k(result), Some(key)));
     });
     CallHandle::new(state, id)
@@ -337,6 +351,12 @@ pub fn pending_calls<S: 'static>(this: &S) -> Result<Vec<PendingCall>, String> {
          THEN 'true' ELSE 'false' END), 'handler', handler, 'deadline', deadline, 'attempt', attempt, 'created', \
          created) FROM _call_core_calls ORDER BY created",
     )
+}
+
+/// What call-core wrote to `this`'s storage since it started (rows, and commits: turns with
+/// writes), for the figures of the bench.
+pub fn writes<S: 'static>(this: &S) -> Result<Writes, String> {
+    Ok(durable_of(this)?.sql.writes())
 }
 
 /// The dead letters of `this`: stored continuations that this build could not run.

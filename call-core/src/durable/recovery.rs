@@ -115,6 +115,8 @@ where
     };
     let now = now_ms();
     let mut pending = false;
+    // One stub per callee, as a caller would keep.
+    let mut stubs: std::collections::HashMap<(String, String, i64), Result<CallStub, String>> = Default::default();
     for row in rows {
         if durable.in_flight.borrow().contains(&row.key) {
             pending = true;
@@ -126,8 +128,14 @@ where
         }
         pending = true;
         durable.in_flight.borrow_mut().insert(row.key.clone());
-        let object = if row.by_id == 1 { Object::Id(row.object.clone()) } else { Object::Name(row.object.clone()) };
-        let stub = CallStub::at(&durable.env, &Address { binding: row.binding.clone(), object });
+        let stub = stubs
+            .entry((row.binding.clone(), row.object.clone(), row.by_id))
+            .or_insert_with(|| {
+                let object =
+                    if row.by_id == 1 { Object::Id(row.object.clone()) } else { Object::Name(row.object.clone()) };
+                CallStub::at(&durable.env, &Address { binding: row.binding.clone(), object }).map_err(|e| e.to_string())
+            })
+            .clone();
         let _ = durable
             .sql
             .run("UPDATE _call_core_calls SET attempt = attempt + 1 WHERE key = ?", &[Value::Text(&row.key)]);
@@ -144,6 +152,8 @@ where
                 runtime::spawn(async move {
                     let result = future.await;
                     let result = serde_json::to_string(&result).unwrap_or_else(|_| timeout_json());
+                    // Finished with the other replies of this tick: one commit for all.
+                    durable.next_tick().await;
                     finish::<S>(&home, &durable, row, &result);
                 });
             }

@@ -8,7 +8,8 @@
 //!
 //! ```sql
 //! -- caller: one row per pending durable call (inserted before the call leaves, deleted
-//! -- in the transaction that runs its handler)
+//! -- in the transaction that runs its handler); WITHOUT ROWID, so that the key is the row
+//! -- and an insert writes one row, not a row and an index entry
 //! _call_core_calls(key PRIMARY KEY, binding, object, by_id, envelope, handler, args,
 //!                  result_at, deadline, attempt, created)
 //! -- caller: stored continuations that this build cannot run (a deploy changed the handler)
@@ -18,6 +19,9 @@
 //! -- caller: the time of the object's own alarm (call-core shares the one alarm)
 //! _call_core_alarm(id PRIMARY KEY CHECK (id = 0), user_at)
 //! ```
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -64,11 +68,24 @@ extern "C" {
     fn rows_written(this: &Cursor) -> f64;
 }
 
-/// A Durable Object's SQLite storage.
-#[derive(Debug, Clone)]
+/// A Durable Object's SQLite storage, and what call-core wrote to it.
+#[derive(Debug)]
 pub(crate) struct Sql {
     storage: JsStorage,
     sql: JsSql,
+    /// Rows call-core wrote, and turns in which it wrote (each turn's writes are one commit).
+    rows: Cell<u64>,
+    commits: Cell<u64>,
+    writing: Rc<Cell<bool>>,
+}
+
+/// What call-core wrote to one object's storage since the object started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Writes {
+    /// Rows inserted, updated or deleted.
+    pub rows: u64,
+    /// Turns with writes: each is one commit of the object's storage.
+    pub commits: u64,
 }
 
 /// A value bound to a `?` of a query.
@@ -90,11 +107,11 @@ const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS _call_core_calls (key TEXT PRIMARY KEY, binding TEXT NOT NULL, \
         object TEXT NOT NULL, by_id INTEGER NOT NULL, envelope TEXT NOT NULL, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result_at INTEGER NOT NULL, deadline INTEGER NOT NULL, \
-        attempt INTEGER NOT NULL, created INTEGER NOT NULL);\
+        attempt INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;\
     CREATE TABLE IF NOT EXISTS _call_core_dead (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result TEXT, reason TEXT NOT NULL, at INTEGER NOT NULL);\
     CREATE TABLE IF NOT EXISTS _call_core_replies (caller TEXT NOT NULL, key TEXT NOT NULL, \
-        reply TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (caller, key));\
+        reply TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (caller, key)) WITHOUT ROWID;\
     CREATE TABLE IF NOT EXISTS _call_core_alarm (id INTEGER PRIMARY KEY CHECK (id = 0), user_at INTEGER);";
 
 impl Sql {
@@ -106,7 +123,13 @@ impl Sql {
         if sql.is_undefined() || sql.is_null() {
             return None;
         }
-        let sql = Sql { storage, sql: sql.unchecked_into() };
+        let sql = Sql {
+            storage,
+            sql: sql.unchecked_into(),
+            rows: Cell::new(0),
+            commits: Cell::new(0),
+            writing: Rc::new(Cell::new(false)),
+        };
         sql.run(SCHEMA, &[]).ok()?;
         Some(sql)
     }
@@ -116,7 +139,33 @@ impl Sql {
         let cursor = self.exec(query, values)?;
         // A cursor runs the statement as it is read.
         let _ = cursor.to_array();
-        Ok(cursor.rows_written() as u64)
+        let written = cursor.rows_written() as u64;
+        if written > 0 {
+            self.rows.set(self.rows.get() + written);
+            self.wrote();
+        }
+        Ok(written)
+    }
+
+    /// Counts this turn as one with writes (once per turn).
+    fn wrote(&self) {
+        if self.writing.replace(true) {
+            return;
+        }
+        self.commits.set(self.commits.get() + 1);
+        let writing = self.writing.clone();
+        // `once_assert_unwind_safe`: setting a flag cannot leave anything half done.
+        let clear = Closure::<dyn FnMut()>::once_assert_unwind_safe(move || writing.set(false)).into_js_value();
+        let queue: Result<js_sys::Function, _> =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("queueMicrotask")).map(JsCast::unchecked_into);
+        if let Ok(queue) = queue {
+            let _ = queue.call1(&JsValue::UNDEFINED, &clear);
+        }
+    }
+
+    /// What call-core wrote so far.
+    pub(crate) fn writes(&self) -> Writes {
+        Writes { rows: self.rows.get(), commits: self.commits.get() }
     }
 
     /// Runs a query that answers one text column; its values.
@@ -135,6 +184,7 @@ impl Sql {
 
     /// Sets the object's alarm (milliseconds since the epoch), without waiting for it.
     pub(crate) fn set_alarm(&self, at: u64) {
+        self.wrote();
         if let Err(e) = self.storage.set_alarm(at as f64) {
             crate::continuation::log_error(&format!("call-core: cannot set the alarm: {}", describe(&e)));
         }
@@ -142,6 +192,7 @@ impl Sql {
 
     /// Deletes the object's alarm, without waiting for it.
     pub(crate) fn delete_alarm(&self) {
+        self.wrote();
         if let Err(e) = self.storage.delete_alarm() {
             crate::continuation::log_error(&format!("call-core: cannot delete the alarm: {}", describe(&e)));
         }

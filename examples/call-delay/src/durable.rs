@@ -159,9 +159,10 @@ impl CallDelayController {
         let dead = dead_letters(self).map_err(Error::RustError)?.len();
         let tally = CallStub::by_name(&self.env, "TALLY", "tally")?;
         let effects: std::result::Result<u64, CallError<WorkerError>> = call!(tally, Tally::count()).await;
+        let writes = call_core::durable::writes(self).map_err(Error::RustError)?;
         Response::from_json(&serde_json::json!({
             "started": started, "pending": pending, "handled": handled, "duplicates": duplicates, "ok": ok,
-            "dead": dead, "callee_effects": effects.ok(),
+            "dead": dead, "callee_effects": effects.ok(), "writes": writes,
         }))
     }
 
