@@ -75,7 +75,7 @@ pub enum Outcome {
 
 /// Answers one envelope now, if its plan runs only sync methods: decode, check version,
 /// limits and deadline, run the steps, encode the reply (the reply of a durable call is
-/// recorded, and a retry answered from the record: see [`durable`](crate::durable)). `None` when a step is an async
+/// recorded, and a retry answered from the record: see [`durable`]). `None` when a step is an async
 /// method: nothing has run, and [`serve_async`] answers it (the generated entry then calls
 /// the async `__call_async`, whose future wasm-bindgen keeps the object alive for).
 /// `now_ms` is the callee's clock, for the deadline.

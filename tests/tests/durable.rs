@@ -44,8 +44,8 @@ fn storage(name: &str) -> PathBuf {
     dir
 }
 
-fn start(built: &Built, storage: &PathBuf) -> Workerd {
-    let options = workerd::Options { storage: Some(storage.clone()), ..Default::default() };
+fn start(built: &Built, storage: &std::path::Path) -> Workerd {
+    let options = workerd::Options { storage: Some(storage.to_path_buf()), ..Default::default() };
     Workerd::start(&builds().tc, built, options).unwrap_or_else(|e| panic!("{e}"))
 }
 
