@@ -367,8 +367,10 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
         Some(s) => s.parse().map_err(|_| xtask::Error(format!("bad --seconds {s}")))?,
         None => 60,
     };
+    let root = workspace_root();
+    let tree = xtask::git::tree(&root, |_, _| false)?;
     let report = xtask::fuzz::run_for(seconds)?;
-    println!(
+    let summary = format!(
         "fuzz: {} executions in {} s, {} crash(es){}",
         report.executions,
         report.seconds,
@@ -379,6 +381,13 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
             format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
         }
     );
+    println!("{summary}");
+    // The record the README's fuzzing figure is generated from (`cargo xtask readme`).
+    let log = xtask::fuzz::record(&report, &tree.describe());
+    let path = root.join("results/fuzz.md");
+    std::fs::create_dir_all(root.join("results"))?;
+    std::fs::write(&path, log)?;
+    say(format!("wrote {}", path.display()));
     if !report.crashes.is_empty() {
         bail!("the fuzzer found crashes; fix them and keep the inputs in fuzz/regressions");
     }

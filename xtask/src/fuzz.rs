@@ -72,6 +72,36 @@ pub fn run_for(seconds: u64) -> Result<Report> {
     Ok(Report { executions, crashes, seconds })
 }
 
+/// `results/fuzz.md`: what a run did, as the README quotes it.
+pub fn record(report: &Report, tree: &str) -> String {
+    let date = output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])).unwrap_or_default();
+    format!(
+        "# cargo xtask fuzz\n\n\
+         - date: {}\n\
+         - commit: {tree}\n\
+         - target: `envelope` (fuzz/fuzz_targets/envelope.rs: envelope decoding, limits, plan execution, \
+         dispatch, argument decoding; a reply that is not a protocol reply, or a `Panic` reply, is a crash)\n\
+         - seconds: {}\n\
+         - executions: {}\n\
+         - crashes: {}\n",
+        date.trim(),
+        report.seconds,
+        report.executions,
+        report.crashes.len(),
+    )
+}
+
+/// The figures of a `results/fuzz.md`: seconds, executions, crashes, commit.
+pub fn parse_record(text: &str) -> Option<(u64, u64, u64, String)> {
+    let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(&format!("- {key}: "))).map(str::trim);
+    Some((
+        field("seconds")?.parse().ok()?,
+        field("executions")?.parse().ok()?,
+        field("crashes")?.parse().ok()?,
+        field("commit")?.to_string(),
+    ))
+}
+
 fn list(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
@@ -91,4 +121,16 @@ fn ensure_cargo_fuzz() -> Result<std::path::PathBuf> {
         .arg(&root)
         .env_remove("CARGO_TARGET_DIR"))?;
     Ok(bin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_reads_back() {
+        let report = Report { executions: 1234, crashes: vec![], seconds: 60 };
+        let text = record(&report, "abc123 (clean work tree)");
+        assert_eq!(parse_record(&text), Some((60, 1234, 0, "abc123 (clean work tree)".to_string())));
+    }
 }
