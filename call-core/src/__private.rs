@@ -7,8 +7,10 @@ pub use crate::caller::send;
 pub use crate::continuation::{resume, resume_async, then, Resume, ResumeAsync};
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
 pub use crate::entry::{serve_later, serve_now};
+pub use crate::fanin::{all, then_all};
 #[cfg(target_arch = "wasm32")]
 pub use crate::home::{bind, resume_later, resume_now};
+pub use crate::pipeline;
 pub use crate::runtime::{pending_timers, timer_groups};
 pub use crate::transport::Transport;
 pub use crate::{Call, CallError, Never, Report, WorkerError};
@@ -119,6 +121,11 @@ impl<T> Copy for TypeOf<T> {}
 
 /// The type of a call's result.
 pub fn result_of<T, E>(_: &Call<T, E>) -> TypeOf<Result<T, CallError<E>>> {
+    TypeOf(core::marker::PhantomData)
+}
+
+/// The type of a fan-in's results.
+pub fn output_of<M: crate::fanin::Members>(_: &M) -> TypeOf<M::Output> {
     TypeOf(core::marker::PhantomData)
 }
 

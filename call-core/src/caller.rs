@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
+use crate::pipeline::StepErrors;
 use crate::plan::Call;
 use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
@@ -52,6 +53,15 @@ impl CancelState {
         }
         true
     }
+
+    /// Wakes `waker`'s task when the call is cancelled.
+    pub(crate) fn wake_on_cancel(&self, waker: &Waker) {
+        let mut slot = self.waker.borrow_mut();
+        match slot.as_mut() {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
 }
 
 /// The future of a call: resolves to the method's value or a [`CallError`].
@@ -65,6 +75,8 @@ pub struct CallFuture<T, E, R> {
     early: Option<CallError<E>>,
     deadline: Deadline,
     cancel: Option<Rc<CancelState>>,
+    /// How the application errors of a joined plan's steps decode (see `pipeline`).
+    errors: Option<StepErrors<E>>,
     id: u64,
     done: bool,
     _value: PhantomData<fn() -> T>,
@@ -104,6 +116,7 @@ where
         early: None,
         deadline: Deadline::at(deadline),
         cancel: None,
+        errors: call.errors,
         id,
         done: false,
         _value: PhantomData,
@@ -159,7 +172,7 @@ where
         if let Some(reply) = this.reply.as_mut() {
             if let Poll::Ready(reply) = Pin::new(reply).poll(cx) {
                 let result = match reply {
-                    Ok(text) => wire::decode_reply(&text),
+                    Ok(text) => crate::pipeline::decode_reply(&text, this.errors.as_ref()),
                     Err(e) => Err(widen(e)),
                 };
                 return finish(this, result);
@@ -169,11 +182,7 @@ where
             return finish(this, Err(CallError::Timeout));
         }
         if let Some(cancel) = &this.cancel {
-            let mut waker = cancel.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *waker = Some(cx.waker().clone()),
-            }
+            cancel.wake_on_cancel(cx.waker());
         }
         Poll::Pending
     }

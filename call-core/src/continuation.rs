@@ -30,6 +30,10 @@ pub struct CallHandle {
 }
 
 impl CallHandle {
+    pub(crate) fn new(state: Rc<CancelState>, id: u64) -> Self {
+        CallHandle { state, id }
+    }
+
     /// Cancels the call: unless its result has arrived already, the continuation runs
     /// once, now, with [`CallError::Cancelled`], and a reply arriving later is dropped.
     /// Returns whether it did (false when the result came first or it was cancelled
