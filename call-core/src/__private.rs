@@ -7,7 +7,7 @@ pub use crate::caller::send;
 pub use crate::continuation::{resume, resume_async, then, Resume, ResumeAsync};
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
 pub use crate::entry::{serve_later, serve_now};
-pub use crate::fanin::{all, then_all};
+pub use crate::fanin::{all, member, then_all};
 #[cfg(target_arch = "wasm32")]
 pub use crate::home::{bind, resume_later, resume_now};
 pub use crate::pipeline;
@@ -124,8 +124,8 @@ pub fn result_of<T, E>(_: &Call<T, E>) -> TypeOf<Result<T, CallError<E>>> {
     TypeOf(core::marker::PhantomData)
 }
 
-/// The type of a fan-in's results.
-pub fn output_of<M: crate::fanin::Members>(_: &M) -> TypeOf<M::Output> {
+/// The type of a fan-in's results, from its calls.
+pub fn results_of<R: crate::fanin::Results>(_: R) -> TypeOf<R::Output> {
     TypeOf(core::marker::PhantomData)
 }
 

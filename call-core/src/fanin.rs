@@ -200,6 +200,41 @@ tuples! {
 /// The most members one fan-in takes (the tuples [`Members`] is implemented for).
 pub const MAX_MEMBERS: usize = 12;
 
+/// The calls of a fan-in, by reference: a tuple of `&Call`s, for the type of its results.
+pub trait Results {
+    /// The tuple of the calls' results.
+    type Output;
+}
+
+macro_rules! results {
+    ($( ($($T:ident $E:ident),+) )+) => {$(
+        impl<$($T, $E),+> Results for ($(&Call<$T, $E>,)+) {
+            type Output = ($(Result<$T, CallError<$E>>,)+);
+        }
+    )+};
+}
+
+results! {
+    (T0 E0)
+    (T0 E0, T1 E1)
+    (T0 E0, T1 E1, T2 E2)
+    (T0 E0, T1 E1, T2 E2, T3 E3)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7, T8 E8)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7, T8 E8, T9 E9)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7, T8 E8, T9 E9, T10 E10)
+    (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7, T8 E8, T9 E9, T10 E10, T11 E11)
+}
+
+/// A member of a fan-in: `call`, to be sent through `transport` (a function, so that a
+/// stub that is not a [`Transport`] is reported at the stub).
+pub fn member<Tr: Transport + ?Sized, T, E>(transport: &Tr, call: Call<T, E>) -> (&Tr, Call<T, E>) {
+    (transport, call)
+}
+
 /// The future of a fan-in: resolves to the tuple of its members' results when every member
 /// has ended. Dropping it abandons every pending member.
 #[must_use = "the calls are sent already; await the fan-in to get their results"]

@@ -53,45 +53,37 @@ use crate::wire;
 /// index in the plan, `None` for the last step.
 pub(crate) type StepErrors<E> = Box<dyn Fn(Option<usize>, &str) -> Result<E, String>>;
 
-/// A callable method as a nested call sees it: its method id, the types its parameters take
-/// from nested calls (`P`, a tuple of [`Expect`]), its value `T` and error `E`.
+/// A callable method as a nested call sees it: its method id, per parameter the type a
+/// nested call must produce for it (`P`, a tuple of `fn(Owned)`: the owned form of a
+/// borrowed parameter), its parameters as declared (`C`, a `fn` of them, to check the
+/// caller's values exactly as a plain call does), its value `T` and error `E`.
 ///
-/// `#[continuation]` generates one per `#[callable]` method; `call!` uses it to check what
-/// a nested call feeds and to build the outer step.
-pub struct Sig<P, T, E> {
+/// `#[continuation]` generates one per `#[callable]` method; `call!` calls `check` and
+/// `params` only in code that never runs, where rustc reports mismatches at the user's
+/// tokens.
+pub struct Sig<P, C, T, E> {
     id: &'static str,
-    /// Per parameter, the type that a nested call must produce for it.
+    /// Per parameter, a `fn` taking what a nested call must produce for it.
     pub params: P,
+    /// A `fn` taking the parameters as declared.
+    pub check: C,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
-impl<P, T, E> Sig<P, T, E> {
+impl<P, C, T, E> Sig<P, C, T, E> {
     /// The signature of the method `id`.
-    pub const fn new(id: &'static str, params: P) -> Self {
-        Sig { id, params, _types: PhantomData }
+    pub fn new(id: &'static str, params: P, check: C) -> Self {
+        Sig { id, params, check, _types: PhantomData }
     }
 }
 
-/// The type a nested call must produce for one parameter: the parameter's owned form.
-pub struct Expect<P>(PhantomData<fn(P)>);
-
-impl<P> Expect<P> {
-    /// The expectation of `P`.
-    pub const fn new() -> Self {
-        Expect(PhantomData)
-    }
-}
-
-impl<P> Default for Expect<P> {
-    fn default() -> Self {
-        Expect::new()
-    }
-}
-
-/// Checks that `value` has the type `P` (rustc reports a mismatch at `value`). Only in code
-/// that never runs.
-pub fn feeds<P>(expected: Expect<P>, value: P) {
-    let _ = (expected, value);
+/// The signatures of a type's callable methods (one method each, named like it, returning
+/// its [`Sig`]), implemented by `#[continuation]` on the type's builders.
+pub trait Signatures {
+    /// The signatures.
+    type Sigs;
+    /// The signatures.
+    const SIGS: Self::Sigs;
 }
 
 /// The value of `call`, as a type. Only in code that never runs (`if false`), for checks.
@@ -128,7 +120,7 @@ pub struct Pipe<T, E> {
 
 impl<T, E: DeserializeOwned + 'static> Pipe<T, E> {
     /// Starts a call of the method that `sig` describes.
-    pub fn new<P>(sig: Sig<P, T, E>) -> Self {
+    pub fn new<P, C>(sig: Sig<P, C, T, E>) -> Self {
         Pipe {
             method: sig.id,
             args: String::from("["),
@@ -366,8 +358,8 @@ mod tests {
         }
     }
 
-    fn sig<E>(id: &'static str) -> Sig<(), i64, E> {
-        Sig::new(id, ())
+    fn sig<E>(id: &'static str) -> Sig<(), (), i64, E> {
+        Sig::new(id, (), ())
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! `call!`: the awaited form and the fire-and-continue form.
+//! `call!`: the awaited form and the fire-and-continue form (of one call; a fan-in's are in
+//! `fanin`, a call's nested calls in `nested`).
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
+use crate::call_tree::Tree;
 use crate::check;
 use crate::fallback;
-use crate::parse::{Arg, CallInput, Invocation};
+use crate::parse::{Arg, CallInput, Then};
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input: CallInput = match syn::parse2(input) {
@@ -16,25 +18,66 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     if let Err(e) = check::call(&input) {
         return fallback::expr_with_errors(e);
     }
-    let krate = &input.krate;
-    let stub = borrowed_stub(&input.stub);
-    let mut call = builder(krate, &input.target);
-    if let Some(timeout) = &input.timeout {
-        let value = &timeout.value;
-        call = call_at(quote!(#krate::__private::timeout), quote!(#call, #value), timeout.keyword);
+    let trees: Vec<Tree<'_>> = input.calls.iter().map(|c| Tree::of(&c.target)).collect();
+    if let Some(e) = trees.iter().filter_map(|t| check::plan(t).err()).reduce(|mut all, e| {
+        all.combine(e);
+        all
+    }) {
+        return fallback::expr_with_errors(e);
     }
-    let stub_span = input.stub.span();
+    let krate = &input.krate;
+    let calls: Vec<TokenStream> = trees
+        .iter()
+        .map(|tree| {
+            let call = super::nested::call(krate, tree);
+            match &input.timeout {
+                Some(timeout) => {
+                    let value = &timeout.value;
+                    call_at(quote!(#krate::__private::timeout), quote!(#call, #value), timeout.keyword)
+                }
+                None => call,
+            }
+        })
+        .collect();
+    if let Some(all) = input.all {
+        return super::fanin::expand(&input, all, calls);
+    }
+    let stub = borrowed_stub(&input.calls[0].stub);
+    let call = &calls[0];
+    let stub_span = input.calls[0].stub.span();
     let Some(then) = &input.then else {
         return call_at(quote!(#krate::__private::send), quote!(#stub, #call), stub_span);
     };
+    let call_var = Ident::new("__call", Span::mixed_site());
+    let typed = quote!(#krate::__private::result_of(&#call_var));
+    let receiver = &then.receiver;
+    let then_call =
+        |k: &Ident| call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #k), stub_span);
+    let continuation = continuation(krate, then, typed, then_call);
+    quote! {
+        {
+            let #call_var = #call;
+            #continuation
+        }
+    }
+}
 
+/// The continuation of a call (or fan-in) and what sends it: statements that bind the
+/// handler's captured arguments, then `send(continuation)`.
+///
+/// `typed` is an expression of the type of `$result` (a `TypeOf`), evaluated first.
+pub(super) fn continuation(
+    krate: &TokenStream,
+    then: &Then,
+    typed: TokenStream,
+    send: impl FnOnce(&Ident) -> TokenStream,
+) -> TokenStream {
     // The continuation is built in two steps, so that rustc checks each argument against
     // its parameter where the user wrote it: `bind` takes the captured arguments (its
     // parameter types are inferred from the call of the handler's invoker inside it), and
     // it is called with the user's expressions, now and in order; the closure it returns
     // takes the result and makes the resumption that `then` runs on `self` later. The
     // result's type is pinned to the call's first, so a mismatch is reported at `$result`.
-    let call_var = Ident::new("__call", Span::mixed_site());
     let typed_var = Ident::new("__typed", Span::mixed_site());
     let bind_var = Ident::new("__bind", at(then.method.span()));
     let continuation_var = Ident::new("__continuation", Span::mixed_site());
@@ -63,41 +106,23 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
     let invoke = quote_spanned!(method.span()=> #handlers.#method #args);
     let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
-    let then_call =
-        call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #continuation_var), stub_span);
+    let send = send(&continuation_var);
     quote! {
-        {
-            let #call_var = #call;
-            let #typed_var = #krate::__private::result_of(&#call_var);
-            let #bind_var = move |#(#captured),*| {
-                move |#result_var| {
-                    #krate::__private::is(#typed_var, &#result_var);
-                    #invoke
-                }
-            };
-            let #continuation_var = #bind_var #capture_args;
-            #then_call
-        }
+        let #typed_var = #typed;
+        let #bind_var = move |#(#captured),*| {
+            move |#result_var| {
+                #krate::__private::is(#typed_var, &#result_var);
+                #invoke
+            }
+        };
+        let #continuation_var = #bind_var #capture_args;
+        #send
     }
-}
-
-/// `<Type as Continuation>::CALLS.method(args…)`, spanned so that an unmarked type is
-/// reported at the type, an unknown method at the method, a bad argument at the argument.
-fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
-    let ty = &target.ty;
-    let method = &target.method;
-    let args = target.args.iter().map(|arg| match arg {
-        Arg::Expr(e) => quote!(#e),
-        Arg::Result(_) | Arg::NestedResult(_) => unreachable!("rejected by check::call"),
-    });
-    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Continuation>::CALLS);
-    let args = group(Delimiter::Parenthesis, quote!(#(#args),*), target.paren_span);
-    quote_spanned!(method.span()=> #calls.#method #args)
 }
 
 /// `&(stub)`, spanned over the stub's tokens, so that a stub that is not a `Transport` is
 /// reported there.
-fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
+pub(super) fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
     let (first, last) = first_and_last(stub.to_token_stream());
     let mut amp = Punct::new('&', Spacing::Alone);
     amp.set_span(at(first));
@@ -112,7 +137,7 @@ fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
 /// field access whose base starts at `first` and whose field ends at `last`. So a type
 /// mismatch on `$result` underlines all of it, not only its `$`, and rustc's suggestions
 /// quote `$result`.
-fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
+pub(super) fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
     let base = group(Delimiter::Parenthesis, quote!(#var,), at(first));
     let mut dot = Punct::new('.', Spacing::Alone);
     dot.set_span(at(last));
@@ -127,7 +152,7 @@ fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
 /// from several expansions (`$crate` comes from `call!`, the rest from this macro) is
 /// shown at the whole `call!`. So the function is imported under a local name first, and
 /// the call is made of tokens of this macro only, located at the user's token.
-fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream {
+pub(super) fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream {
     let name = Ident::new("__call_core_function", at(span));
     let args = group(Delimiter::Parenthesis, args, at(span));
     quote!({
@@ -138,11 +163,11 @@ fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream 
 
 /// `span`'s location with this expansion's hygiene: rustc shows the user's tokens, and
 /// lints treat the code as generated.
-fn at(span: Span) -> Span {
+pub(super) fn at(span: Span) -> Span {
     Span::mixed_site().located_at(span)
 }
 
-fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
+pub(super) fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
     let mut group = Group::new(delimiter, stream);
     group.set_span(span);
     TokenTree::Group(group).into()
@@ -150,7 +175,7 @@ fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
 
 /// The spans of the first and the last token of `tokens` (of the closing delimiter if
 /// the last token is a group).
-fn first_and_last(tokens: TokenStream) -> (Span, Span) {
+pub(super) fn first_and_last(tokens: TokenStream) -> (Span, Span) {
     let mut iter = tokens.into_iter();
     let first = iter.next();
     let last = iter.last().or_else(|| first.clone());

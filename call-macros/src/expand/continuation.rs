@@ -12,6 +12,8 @@ use crate::check;
 use crate::fallback;
 use crate::model::{self, fnv1a, Form, Impl, Method, Output, Role};
 
+mod signatures;
+
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemImpl = match syn::parse2(input.clone()) {
         Ok(item) => item,
@@ -73,12 +75,14 @@ impl Generator<'_> {
         let invokers = self.invokers();
         let traits = self.traits();
         let entry = self.wasm_entry();
+        let signatures = self.signatures();
         quote! {
             #structs
             #builders
             #invokers
             #traits
             #entry
+            #signatures
         }
     }
 

@@ -2,6 +2,8 @@
 
 pub(crate) mod call;
 pub(crate) mod continuation;
+pub(crate) mod fanin;
+pub(crate) mod nested;
 
 #[cfg(test)]
 mod tests {
