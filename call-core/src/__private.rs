@@ -7,7 +7,7 @@ pub use crate::caller::send;
 pub use crate::continuation::{resume, resume_async, then, Resume, ResumeAsync};
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
 pub use crate::entry::{serve_later, serve_now};
-pub use crate::fanin::{all, member, then_all};
+pub use crate::fanin::{all, caller, then_all};
 #[cfg(target_arch = "wasm32")]
 pub use crate::home::{bind, resume_later, resume_now};
 pub use crate::pipeline;

@@ -5,7 +5,8 @@
 //! call!(all(left => Ledger::balance(x), right => Remote::echo(7)), then self.on_both($result, tag));
 //! ```
 //!
-//! Every member is a call of its own, sent when `call!` runs, in the order written: its own
+//! Every member is a call of its own, sent when `call!` runs, in the order written (after
+//! every member's arguments were evaluated, and for `then` the continuation's): its own
 //! call id, deadline (the `timeout` applies to each member) and typed result
 //! `Result<T, CallError<E>>`; a member may be a nested call. The fan-in's result is the
 //! tuple of the members' results, in the order written, once every member has ended (with
@@ -18,43 +19,19 @@
 //! continuation now.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use serde::de::DeserializeOwned;
 
-use crate::caller::{send, CallFuture, CancelState};
+use crate::caller::{CallFuture, CancelState};
 use crate::continuation::{CallHandle, Resumption};
 use crate::error::{CallError, Never};
-use crate::home::Home;
+use crate::home::{Home, HomeState};
 use crate::plan::Call;
 use crate::runtime;
-use crate::transport::Transport;
-
-/// One call of a fan-in: a transport and the call to send through it.
-pub trait Member {
-    /// The member's result.
-    type Output;
-    /// The member's pending call.
-    type Future: MemberFuture<Output = Self::Output>;
-    /// Sends the call now.
-    fn send(self) -> Self::Future;
-}
-
-impl<Tr, T, E> Member for (&Tr, Call<T, E>)
-where
-    Tr: Transport + ?Sized,
-    T: DeserializeOwned,
-    E: DeserializeOwned,
-{
-    type Output = Result<T, CallError<E>>;
-    type Future = CallFuture<T, E, Tr::Reply>;
-
-    fn send(self) -> Self::Future {
-        send(self.0, self.1)
-    }
-}
 
 /// A member's pending call, as the fan-in sees it.
 pub trait MemberFuture: Future + Unpin {
@@ -123,14 +100,14 @@ impl<F: MemberFuture> Slot<F> {
     }
 }
 
-/// The members of a fan-in: a tuple of 1 to 12 [`Member`]s.
+/// The members of a fan-in, sent: a tuple of 1 to 12 [`MemberFuture`]s.
 pub trait Members {
     /// The tuple of the members' results.
     type Output;
     /// The tuple of the members' [`Slot`]s.
     type Slots: Slots<Output = Self::Output>;
-    /// Sends every member now, in order.
-    fn send_all(self) -> All<Self::Slots>;
+    /// The fan-in of these members.
+    fn all(self) -> All<Self::Slots>;
 }
 
 /// The tuple of a fan-in's [`Slot`]s.
@@ -149,12 +126,12 @@ pub trait Slots {
 
 macro_rules! tuples {
     ($( ($($M:ident $i:tt),+) )+) => {$(
-        impl<$($M: Member),+> Members for ($($M,)+) {
+        impl<$($M: MemberFuture),+> Members for ($($M,)+) {
             type Output = ($($M::Output,)+);
-            type Slots = ($(Slot<$M::Future>,)+);
+            type Slots = ($(Slot<$M>,)+);
 
-            fn send_all(self) -> All<Self::Slots> {
-                All::new(($(Slot::Pending(self.$i.send()),)+))
+            fn all(self) -> All<Self::Slots> {
+                All::new(($(Slot::Pending(self.$i),)+))
             }
         }
 
@@ -229,12 +206,6 @@ results! {
     (T0 E0, T1 E1, T2 E2, T3 E3, T4 E4, T5 E5, T6 E6, T7 E7, T8 E8, T9 E9, T10 E10, T11 E11)
 }
 
-/// A member of a fan-in: `call`, to be sent through `transport` (a function, so that a
-/// stub that is not a [`Transport`] is reported at the stub).
-pub fn member<Tr: Transport + ?Sized, T, E>(transport: &Tr, call: Call<T, E>) -> (&Tr, Call<T, E>) {
-    (transport, call)
-}
-
 /// The future of a fan-in: resolves to the tuple of its members' results when every member
 /// has ended. Dropping it abandons every pending member.
 #[must_use = "the calls are sent already; await the fan-in to get their results"]
@@ -294,25 +265,23 @@ impl<S: Slots> Future for All<S> {
     }
 }
 
-/// Sends every member now; the returned future yields their results.
+/// The fan-in of `members` (calls sent already, by `call!`): a future of their results.
 pub fn all<M: Members>(members: M) -> All<M::Slots> {
-    members.send_all()
+    members.all()
 }
 
-/// Sends every member now and, when all have ended, runs on `this` the continuation that
-/// `k` makes of their results. Returns at once; the continuation runs exactly once (see
-/// [`then`](crate::continuation::then), whose ownership rules it follows).
+/// The object that a fan-in's continuation will run on: `call!` finds it before it sends
+/// the members, so that an object that cannot be reached later fails before anything is sent.
+pub struct Caller<S> {
+    home: Rc<HomeState>,
+    _object: PhantomData<fn(&S)>,
+}
+
+/// The [`Caller`] of `this`.
 ///
 /// # Panics
-/// When `this` is not bound (as [`then`](crate::continuation::then)); nothing is sent then.
-pub fn then_all<S, M, F, R>(this: &S, members: M, k: F) -> CallHandle
-where
-    S: 'static,
-    M: Members,
-    M::Slots: 'static,
-    F: FnOnce(M::Output) -> R + 'static,
-    R: Resumption<S>,
-{
+/// When `this` is not bound (as [`then`](crate::continuation::then)).
+pub fn caller<S: 'static>(this: &S) -> Caller<S> {
     let Some(home) = Home::of(this) else {
         panic!(
             "a fan-in's `then` continuation runs on an object that call-core can reach later: a \
@@ -322,10 +291,25 @@ where
             this
         )
     };
+    Caller { home, _object: PhantomData }
+}
+
+/// When every member (sent by `call!` after it found the [`Caller`]) has ended, runs on the
+/// caller's object the continuation that `k` makes of their results. Returns at once; the
+/// continuation runs exactly once (see [`then`](crate::continuation::then), whose ownership
+/// rules it follows).
+pub fn then_all<S, M, F, R>(caller: Caller<S>, members: M, k: F) -> CallHandle
+where
+    S: 'static,
+    M: Members,
+    M::Slots: 'static,
+    F: FnOnce(M::Output) -> R + 'static,
+    R: Resumption<S>,
+{
     let state = Rc::new(CancelState::default());
-    let future = members.send_all().with_cancel(state.clone());
+    let future = members.all().with_cancel(state.clone());
     let id = future.call_id();
-    let home = Home::pending(home, id, &state);
+    let home = Home::pending(caller.home, id, &state);
     runtime::spawn(async move {
         let results = future.await;
         home.resume(k(results));

@@ -164,7 +164,6 @@ impl<T, E: 'static> Pipe<T, E> {
         J: Join<E, F>,
         J::Out: 'static,
     {
-        let _ = join;
         let index = self.next_argument();
         self.args.push_str("null");
         let offset = self.steps.len();
@@ -188,9 +187,9 @@ impl<T, E: 'static> Pipe<T, E> {
         let errors: StepErrors<J::Out> = Box::new(move |step, raw| match step {
             Some(step) if (offset..end).contains(&step) => {
                 let last = step + 1 == end;
-                inner(if last { None } else { Some(step - offset) }, raw).map(J::inner)
+                inner(if last { None } else { Some(step - offset) }, raw).map(|e| join.inner(e))
             }
-            step => own(step, raw).map(J::outer),
+            step => own(step, raw).map(|e| join.outer(e)),
         });
         Pipe {
             method: self.method,
@@ -236,13 +235,13 @@ pub(crate) fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(
 
 /// How the error types of an outer call (`O`) and of a nested call it takes (`I`) join:
 /// the joined type and the conversions into it.
-pub trait Join<O, I> {
+pub trait Join<O, I>: Copy + 'static {
     /// The error type of the joined call.
     type Out;
     /// An error of the outer call.
-    fn outer(error: O) -> Self::Out;
+    fn outer(self, error: O) -> Self::Out;
     /// An error of the nested call.
-    fn inner(error: I) -> Self::Out;
+    fn inner(self, error: I) -> Self::Out;
 }
 
 /// The outer method cannot fail: the nested call's error type is the joined one.
@@ -253,37 +252,46 @@ pub struct TakeInner;
 #[derive(Debug, Clone, Copy)]
 pub struct KeepOuter;
 
-/// Both can fail: the nested call's error converts into the outer one.
-#[derive(Debug, Clone, Copy)]
-pub struct Convert;
+/// Both can fail: the nested call's error converts into the outer one, with the
+/// conversion that [`ChainsFrom`] provided when [`probe`] picked it (so that a missing
+/// conversion is reported once, at the nested call).
+pub struct Convert<O, I>(fn(I) -> O);
 
-impl<I> Join<Never, I> for TakeInner {
+impl<O, I> Clone for Convert<O, I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<O, I> Copy for Convert<O, I> {}
+
+impl<I: 'static> Join<Never, I> for TakeInner {
     type Out = I;
-    fn outer(error: Never) -> I {
+    fn outer(self, error: Never) -> I {
         match error {}
     }
-    fn inner(error: I) -> I {
+    fn inner(self, error: I) -> I {
         error
     }
 }
 
-impl<O> Join<O, Never> for KeepOuter {
+impl<O: 'static> Join<O, Never> for KeepOuter {
     type Out = O;
-    fn outer(error: O) -> O {
+    fn outer(self, error: O) -> O {
         error
     }
-    fn inner(error: Never) -> O {
+    fn inner(self, error: Never) -> O {
         match error {}
     }
 }
 
-impl<O: From<I>, I> Join<O, I> for Convert {
+impl<O: 'static, I: 'static> Join<O, I> for Convert<O, I> {
     type Out = O;
-    fn outer(error: O) -> O {
+    fn outer(self, error: O) -> O {
         error
     }
-    fn inner(error: I) -> O {
-        O::from(error)
+    fn inner(self, error: I) -> O {
+        (self.0)(error)
     }
 }
 
@@ -321,11 +329,11 @@ impl<O> ProbeInnerNever for &JoinProbe<O, Never> {}
 /// The last choice of [`probe`]: both can fail.
 pub trait ProbeFrom<O, I> {
     /// [`Convert`], if the nested call's error converts into the outer one.
-    fn join(&self) -> Convert
+    fn join(&self) -> Convert<O, I>
     where
         O: ChainsFrom<I>,
     {
-        Convert
+        Convert(O::chain)
     }
 }
 
@@ -339,10 +347,17 @@ impl<O, I> ProbeFrom<O, I> for JoinProbe<O, I> {}
             every other one must convert into the error type of the call it feeds, as with `?`",
     note = "implement `From<{I}>` for `{Self}`, or make the inner call on its own first"
 )]
-pub trait ChainsFrom<I> {}
+pub trait ChainsFrom<I> {
+    /// Converts the nested call's error.
+    fn chain(error: I) -> Self;
+}
 
 #[diagnostic::do_not_recommend]
-impl<O: From<I>, I> ChainsFrom<I> for O {}
+impl<O: From<I>, I> ChainsFrom<I> for O {
+    fn chain(error: I) -> O {
+        O::from(error)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -385,7 +400,8 @@ mod tests {
         // outer(Outer) takes [inner(u8), ok(Never)]: steps 0 (u8), 1 (Never), 2 (Outer).
         let failing: Call<i64, u8> = Call::new("R::f#1", &[(); 0]);
         let fine: Call<i64> = Call::new("R::g#1", &[(); 0]);
-        let call = Pipe::new(sig::<Outer>("R::o#1")).nested(failing, Convert).nested(fine, KeepOuter).finish();
+        let convert = Convert(Outer::from);
+        let call = Pipe::new(sig::<Outer>("R::o#1")).nested(failing, convert).nested(fine, KeepOuter).finish();
         let errors = call.errors.as_ref();
         let decode = |text: &str| decode_reply::<i64, Outer>(text, errors);
         assert_eq!(decode(&wire::reply_step_app(0, "7")), Err(CallError::App(Outer("u8 7".into()))));

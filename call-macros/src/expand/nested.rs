@@ -87,14 +87,28 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
     let sigs = quote_spanned!(ty.span()=>
         <<#ty as #krate::__private::Continuation>::Calls as #private::Signatures>::SIGS);
     let get_sig = quote_spanned!(method.span()=> #sigs.#method());
-    let check_args = tree.args.iter().zip(&vars).map(|(arg, var)| match arg {
-        Node::Value(e) => over("__value_like", var, e),
+    // The caller's values, each typed by itself (no expectation reaches it), then passed to
+    // the parameters as declared: a mismatch is reported over the value, a wrong count at
+    // the method, as for a plain call.
+    let mut values = Vec::new();
+    let check_args = tree.args.iter().zip(&vars).enumerate().map(|(i, (arg, var))| match arg {
+        Node::Value(e) => {
+            let value = Ident::new(&format!("__v{i}"), Span::mixed_site());
+            let like = over("__value_like", var, e);
+            values.push(quote!(let #value = #like;));
+            let (first, last) = first_and_last(e.to_token_stream());
+            covering(&value, first, last)
+        }
         Node::Nested(_) => {
             let any = local("__any");
             quote!(#any())
         }
     });
-    let check_fn = group(Delimiter::Parenthesis, quote!(#sig.check), at(method.span()));
+    let check_args: Vec<TokenStream> = check_args.collect();
+    // `__sig` located at the method, so that rustc's labels on the function it holds point
+    // there, not at the whole macro call.
+    let sig_at = Ident::new("__sig", at(method.span()));
+    let check_fn = group(Delimiter::Parenthesis, quote!(#sig_at.check), at(method.span()));
     let check = group(Delimiter::Parenthesis, quote!(#(#check_args),*), tree.paren_span);
     let mut feeds = Vec::new();
     let mut steps = Vec::new();
@@ -111,7 +125,7 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
         // then passed where the outer parameter's owned type is expected: a mismatch is
         // reported over the nested call.
         let index = Literal::usize_unsuffixed(i);
-        let param = group(Delimiter::Parenthesis, quote!(#sig.params.#index), at(method.span()));
+        let param = group(Delimiter::Parenthesis, quote!(#sig_at.params.#index), at(method.span()));
         let output = over("__output", var, written);
         let value = Ident::new(&format!("__o{i}"), Span::mixed_site());
         let (first, last) = first_and_last(written.to_token_stream());
@@ -125,7 +139,8 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
         let probe = Ident::new("__probe", at(first));
         let probe_args = group(Delimiter::Parenthesis, quote!(&#pipe, &#var), at(last));
         let receiver = group(Delimiter::Parenthesis, quote!(&&&#probe #probe_args), at(first));
-        let join_method = Ident::new("join", at(last));
+        // An unmet `ChainsFrom` is reported at the method: it names the nested call's error.
+        let join_method = Ident::new("join", at(inner.method.span()));
         steps.push(quote! {
             let #pipe = {
                 let #join = #receiver.#join_method();
@@ -147,6 +162,7 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
                 (#(#vars,)*) => {
                     let #sig = #get_sig;
                     if false {
+                        #(#values)*
                         #check_fn #check;
                         #(#feeds)*
                     }
