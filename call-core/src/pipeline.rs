@@ -298,7 +298,7 @@ impl<O: 'static, I: 'static> Join<O, I> for Convert<O, I> {
 /// The error types of a pipe (`O`) and of a nested call (`I`), for the `Probe…` traits.
 pub struct JoinProbe<O, I>(PhantomData<fn() -> (O, I)>);
 
-/// The probe of joining `call` into `pipe`: `(&&&probe(&pipe, &call)).join()` is
+/// The probe of joining `call` into `pipe`: `(&&&probe(&pipe, &call)).__call_core_join()` is
 /// [`TakeInner`] when `O` is [`Never`], else [`KeepOuter`] when `I` is, else [`Convert`]
 /// (which requires [`ChainsFrom`]).
 pub fn probe<T, O, U, I>(pipe: &Pipe<T, O>, call: &Call<U, I>) -> JoinProbe<O, I> {
@@ -309,7 +309,7 @@ pub fn probe<T, O, U, I>(pipe: &Pipe<T, O>, call: &Call<U, I>) -> JoinProbe<O, I
 /// The first choice of [`probe`]: the outer method cannot fail.
 pub trait ProbeOuterNever {
     /// [`TakeInner`].
-    fn join(&self) -> TakeInner {
+    fn __call_core_join(&self) -> TakeInner {
         TakeInner
     }
 }
@@ -319,7 +319,7 @@ impl<I> ProbeOuterNever for &&JoinProbe<Never, I> {}
 /// The second choice of [`probe`]: the nested call cannot fail.
 pub trait ProbeInnerNever {
     /// [`KeepOuter`].
-    fn join(&self) -> KeepOuter {
+    fn __call_core_join(&self) -> KeepOuter {
         KeepOuter
     }
 }
@@ -329,7 +329,7 @@ impl<O> ProbeInnerNever for &JoinProbe<O, Never> {}
 /// The last choice of [`probe`]: both can fail.
 pub trait ProbeFrom<O, I> {
     /// [`Convert`], if the nested call's error converts into the outer one.
-    fn join(&self) -> Convert<O, I>
+    fn __call_core_join(&self) -> Convert<O, I>
     where
         O: ChainsFrom<I>,
     {
@@ -425,16 +425,18 @@ mod tests {
     }
 
     #[test]
+    // The references are the probe: each level of them is one choice.
+    #[allow(clippy::needless_borrow)]
     fn the_probe_picks_the_join() {
         use std::any::type_name_of_val;
         let pipe = Pipe::new(sig::<Never>("R::o#1"));
         let u8s: Call<i64, u8> = Call::new("R::f#1", &[(); 0]);
         let nevers: Call<i64> = Call::new("R::g#1", &[(); 0]);
-        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).join()).ends_with("TakeInner"));
-        assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).join()).ends_with("TakeInner"));
+        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).__call_core_join()).ends_with("TakeInner"));
+        assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).__call_core_join()).ends_with("TakeInner"));
         let pipe = Pipe::new(sig::<Outer>("R::o#1"));
-        assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).join()).ends_with("KeepOuter"));
-        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).join()).ends_with("Convert"));
+        assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).__call_core_join()).ends_with("KeepOuter"));
+        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).__call_core_join()).ends_with("Convert"));
     }
 
     #[test]

@@ -232,7 +232,7 @@ fn a_failing_inner_step_stops_the_plan_with_its_typed_error() {
         assert_eq!(call!(remote, Remote::label(Remote::add(0, 0))).await, Err(CallError::App(AppError::Empty)));
         assert_eq!(call!(remote, Remote::label(Remote::add(2, 3))).await, Ok("#5".to_string()));
         // Infallible all the way: CallError<Never>.
-        let r: Result<u32, CallError<Never>> = call!(remote, Remote::len(Remote::upper("abc".into()))).await;
+        let r: Result<u32, CallError<Never>> = call!(remote, Remote::len(Remote::upper("abc"))).await;
         assert_eq!(r, Ok(3));
     });
     let ran = remote.target().ran.borrow();
@@ -364,7 +364,7 @@ fn fan_in_awaited_returns_every_result_in_order() {
     let a = Counted::new(Remote::default());
     let b = OTHER.with(Clone::clone);
     let (sum, echoed, len) = local::block_on(async {
-        call!(all(a => Remote::add(Remote::add(1, 2), 3), &b => Remote::echo("b".into()), a => Remote::len("four".into())))
+        call!(all(a => Remote::add(Remote::add(1, 2), 3), &b => Remote::echo("b".into()), a => Remote::len("four")))
             .await
     });
     assert_eq!((sum, echoed, len), (Ok(6), Ok("b".to_string()), Ok(4)));

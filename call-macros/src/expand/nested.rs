@@ -14,7 +14,7 @@
 //!             (sig.params.1)(output(&a1));                  // what the nested call feeds
 //!         }
 //!         let pipe = Pipe::new(sig).value(&a0);
-//!         let pipe = { let join = (&&&probe(&pipe, &a1)).join(); pipe.nested(a1, join) };
+//!         let pipe = { let join = (&&&probe(&pipe, &a1)).__call_core_join(); pipe.nested(a1, join) };
 //!         pipe.finish()
 //!     }
 //! }
@@ -140,7 +140,7 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
         let probe_args = group(Delimiter::Parenthesis, quote!(&#pipe, &#var), at(last));
         let receiver = group(Delimiter::Parenthesis, quote!(&&&#probe #probe_args), at(first));
         // An unmet `ChainsFrom` is reported at the method: it names the nested call's error.
-        let join_method = Ident::new("join", at(inner.method.span()));
+        let join_method = Ident::new("__call_core_join", at(inner.method.span()));
         steps.push(quote! {
             let #pipe = {
                 let #join = #receiver.#join_method();
