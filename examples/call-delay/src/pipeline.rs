@@ -26,6 +26,9 @@ pub(crate) fn chained(i: u32) -> u32 {
     expected(expected(expected(i)))
 }
 
+/// What a pair of calls yields.
+pub(crate) type Pair = (std::result::Result<u32, CallError>, std::result::Result<u32, CallError>);
+
 /// The second member of fan-in `i` asks for `i + 1`.
 fn pair(i: u32) -> (u32, u32) {
     (expected(i), expected(i + 1))
@@ -78,7 +81,7 @@ impl CallDelayController {
         let (a, b) = (self.remote()?, self.remote_b()?);
         let pending = (0..n).map(|i| join(call!(a, RemoteDo::echo(i)), call!(b, RemoteDo::echo(i + 1))));
         let results = join_all(pending).await;
-        let valid = |(r, i): (&(std::result::Result<u32, CallError>, std::result::Result<u32, CallError>), u32)| {
+        let valid = |(r, i): (&Pair, u32)| {
             let (x, y) = pair(i);
             r.0 == Ok(x) && r.1 == Ok(y)
         };
@@ -86,12 +89,7 @@ impl CallDelayController {
     }
 
     /// Records one pair of a `mode=fanin` batch (the body of the `on_pair` handler).
-    pub(crate) fn record_pair(
-        &self,
-        pair_result: (std::result::Result<u32, CallError>, std::result::Result<u32, CallError>),
-        i: u32,
-        batch: u64,
-    ) {
+    pub(crate) fn record_pair(&self, pair_result: Pair, i: u32, batch: u64) {
         let (x, y) = pair(i);
         let ok = pair_result.0 == Ok(x) && pair_result.1 == Ok(y);
         self.record(batch, ok);
