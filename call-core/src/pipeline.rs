@@ -29,9 +29,9 @@
 //! feeds (`From`, as `?` requires), else rustc reports [`ChainsFrom`] at that nested call.
 //!
 //! At run time the callee stops at the first failing step and names it
-//! (`{"err":{"step":{"at":0,"app":…}}}`, see [`wire`](crate::wire)); the caller decodes the
+//! (`{"err":{"step":{"at":0,"app":…}}}`, see [`wire`]); the caller decodes the
 //! error with that step's own type and converts it along the nesting. A callee's panic,
-//! a decode error or a limit in any step is a [`CallError::Remote`](crate::CallError::Remote)
+//! a decode error or a limit in any step is a [`CallError::Remote`]
 //! as for a single call.
 //!
 //! The selection of the error type is resolved by rustc at the call site (with the types
