@@ -51,7 +51,8 @@ use crate::wire;
 
 /// How an application error of a step decodes into a joined call's error type: the step's
 /// index in the plan, `None` for the last step.
-pub(crate) type StepErrors<E> = Box<dyn Fn(Option<usize>, &str) -> Result<E, String>>;
+/// (`Send + Sync`, as the rest of a [`Call`]: a call is data until it is sent.)
+pub(crate) type StepErrors<E> = Box<dyn Fn(Option<usize>, &str) -> Result<E, String> + Send + Sync>;
 
 /// A callable method as a nested call sees it: its method id, per parameter the type a
 /// nested call must produce for it (`P`, a tuple of `fn(Owned)`: the owned form of a
@@ -235,7 +236,7 @@ pub(crate) fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(
 
 /// How the error types of an outer call (`O`) and of a nested call it takes (`I`) join:
 /// the joined type and the conversions into it.
-pub trait Join<O, I>: Copy + 'static {
+pub trait Join<O, I>: Copy + Send + Sync + 'static {
     /// The error type of the joined call.
     type Out;
     /// An error of the outer call.
@@ -436,7 +437,14 @@ mod tests {
         assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).__call_core_join()).ends_with("TakeInner"));
         let pipe = Pipe::new(sig::<Outer>("R::o#1"));
         assert!(type_name_of_val(&(&&&probe(&pipe, &nevers)).__call_core_join()).ends_with("KeepOuter"));
-        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).__call_core_join()).ends_with("Convert"));
+        assert!(type_name_of_val(&(&&&probe(&pipe, &u8s)).__call_core_join()).contains("::Convert<"));
+    }
+
+    #[test]
+    fn a_call_stays_send_and_sync() {
+        fn data<T: Send + Sync>(_: &T) {}
+        let failing: Call<i64, u8> = Call::new("R::f#1", &[(); 0]);
+        data(&Pipe::new(sig::<Outer>("R::o#1")).nested(failing, Convert(Outer::from)).finish());
     }
 
     #[test]
