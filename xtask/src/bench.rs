@@ -41,9 +41,10 @@ and changes under results/ do not count). With --allow-dirty it runs anyway and 
 hash of `git diff HEAD` (and of the untracked files), marked in bench.md, bench.json and on
 stderr.
 
-With the defaults and the example's 8 modes: 7-15 s per measured run on a 2-core VM, so
-about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark and
-the wasm cost probe (and the first builds); it prints the time to go after every run.
+With the defaults and the example's 8 single-call modes: 7-15 s per measured run on a 2-core
+VM, so about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark
+and the wasm cost probe (and the first builds); the 5 chain and fan-in modes add about as much
+again (7 modes at N = 10, 50, 500: about 8 s per run). It prints the time to go after every run.
 
   --modes a,b     only these modes (default: all that /modes lists)
   --n 10,50       batch sizes (default: 10,50,500,5000)
@@ -63,7 +64,10 @@ pub const TIMING: &str = "Times are measured inside the controller Durable Objec
     the measured runs, after one warm-up request per (mode, N); the modes run in forward order on \
     odd runs and in reverse order on even runs. Ratios are the median over runs of the per-run \
     ratio (mode ms/op ÷ rpc or js ms/op at the same N in the same run). The client-side wall time \
-    of every request is in bench.json (client_ms), for reference.";
+    of every request is in bench.json (client_ms), for reference. For the composite modes \
+    (pipeline…, fanin…) an op is a chain of 3 calls or a fan-in of 2: ms/op is per chain or fan-in, \
+    and their other ratios are to the modes doing the same work another way (pipeline-rpc, \
+    pipeline-js, fanin-join), paired by run in the same way.";
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
