@@ -10,8 +10,10 @@
 //!     (a0, a1) => {
 //!         let sig = <<Remote as Continuation>::Calls as Signatures>::SIGS.add();
 //!         if false {
-//!             (sig.check)(value_like(&a0), any());          // the caller's values, as a plain call
-//!             (sig.params.1)(output(&a1));                  // what the nested call feeds
+//!             let v0 = value_like(&a0);                     // typed by the value alone
+//!             (sig.check)(v0, any());                       // the caller's values, as a plain call
+//!             let o1 = output(&a1);                         // typed by the nested call alone
+//!             (sig.params.1)(o1);                           // what the nested call feeds
 //!         }
 //!         let pipe = Pipe::new(sig).value(&a0);
 //!         let pipe = { let join = (&&&probe(&pipe, &a1)).__call_core_join(); pipe.nested(a1, join) };
@@ -55,6 +57,42 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
+/// For the nested call `inner`, bound to `var`, feeding the parameter whose `fn` is `param`
+/// (argument `i`): the check that its value is the parameter's owned type, and the step
+/// that joins it into the pipe.
+fn nested_argument(param: TokenStream, i: usize, var: &Ident, inner: &Tree<'_>) -> (TokenStream, TokenStream) {
+    let (pipe, join) = (local("__pipe"), local("__join"));
+    let written: &dyn ToTokens = match inner.written {
+        Some(expr) => expr,
+        None => inner.method,
+    };
+    let (first, last) = first_and_last(written.to_token_stream());
+    // The nested call's value, typed by the call alone (no expectation reaches it), then
+    // passed where the outer parameter's owned type is expected: a mismatch is reported
+    // over the nested call.
+    let output = over("__output", var, written);
+    let value = Ident::new(&format!("__o{i}"), Span::mixed_site());
+    let fed = covering(&value, first, last);
+    let feed = quote! {
+        let #value = #output;
+        #param(#fed);
+    };
+    // The error type of the joined call, picked by method resolution on the probe's
+    // references; an unmet `ChainsFrom` is reported at the nested call's method, whose
+    // error it names.
+    let probe = Ident::new("__probe", at(first));
+    let probe_args = group(Delimiter::Parenthesis, quote!(&#pipe, &#var), at(last));
+    let receiver = group(Delimiter::Parenthesis, quote!(&&&#probe #probe_args), at(first));
+    let join_method = Ident::new("__call_core_join", at(inner.method.span()));
+    let step = quote! {
+        let #pipe = {
+            let #join = #receiver.#join_method();
+            #pipe.nested(#var, #join)
+        };
+    };
+    (feed, step)
+}
+
 /// `name(&var)`, spanned over `written` (the helper `name` is imported locally).
 fn over(name: &str, var: &Ident, written: &dyn ToTokens) -> TokenStream {
     let (first, last) = first_and_last(written.to_token_stream());
@@ -67,7 +105,7 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
     let private = quote!(#krate::__private::pipeline);
     let ty = &tree.ty;
     let method = tree.method;
-    let (sig, pipe, join) = (local("__sig"), local("__pipe"), local("__join"));
+    let (sig, pipe) = (local("__sig"), local("__pipe"));
     let vars: Vec<Ident> = tree
         .args
         .iter()
@@ -113,40 +151,16 @@ fn pipeline(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
     let mut feeds = Vec::new();
     let mut steps = Vec::new();
     for (i, (arg, var)) in tree.args.iter().zip(&vars).enumerate() {
-        let Node::Nested(inner) = arg else {
-            steps.push(quote!(let #pipe = #pipe.value(&#var);));
-            continue;
-        };
-        let written: &dyn ToTokens = match inner.written {
-            Some(expr) => expr,
-            None => inner.method,
-        };
-        // The nested call's value, typed by the call alone (no expectation reaches it),
-        // then passed where the outer parameter's owned type is expected: a mismatch is
-        // reported over the nested call.
-        let index = Literal::usize_unsuffixed(i);
-        let param = group(Delimiter::Parenthesis, quote!(#sig_at.params.#index), at(method.span()));
-        let output = over("__output", var, written);
-        let value = Ident::new(&format!("__o{i}"), Span::mixed_site());
-        let (first, last) = first_and_last(written.to_token_stream());
-        let fed = covering(&value, first, last);
-        feeds.push(quote! {
-            let #value = #output;
-            #param(#fed);
-        });
-        // The error type of the joined call, picked by method resolution on the probe's
-        // references; a missing `From` is reported at the nested call.
-        let probe = Ident::new("__probe", at(first));
-        let probe_args = group(Delimiter::Parenthesis, quote!(&#pipe, &#var), at(last));
-        let receiver = group(Delimiter::Parenthesis, quote!(&&&#probe #probe_args), at(first));
-        // An unmet `ChainsFrom` is reported at the method: it names the nested call's error.
-        let join_method = Ident::new("__call_core_join", at(inner.method.span()));
-        steps.push(quote! {
-            let #pipe = {
-                let #join = #receiver.#join_method();
-                #pipe.nested(#var, #join)
-            };
-        });
+        match arg {
+            Node::Value(_) => steps.push(quote!(let #pipe = #pipe.value(&#var);)),
+            Node::Nested(inner) => {
+                let index = Literal::usize_unsuffixed(i);
+                let param = group(Delimiter::Parenthesis, quote!(#sig_at.params.#index), at(method.span()));
+                let (feed, step) = nested_argument(param, i, var, inner);
+                feeds.push(feed);
+                steps.push(step);
+            }
+        }
     }
     let imports = ["any", "output", "probe", "value_like"].map(|name| {
         let local = local(&format!("__{name}"));
