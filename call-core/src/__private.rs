@@ -10,8 +10,10 @@ pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, 
 pub use crate::durable::{alarm, set_user_alarm, user_alarm};
 pub use crate::durable::{decode_stored, stored, then_durable, DurableCaller, Restore, Stored};
 pub use crate::entry::{serve_later, serve_now};
+pub use crate::fanin::{all, caller, then_all};
 #[cfg(target_arch = "wasm32")]
 pub use crate::home::{bind, bind_durable, resume_later, resume_now};
+pub use crate::pipeline;
 pub use crate::runtime::{pending_timers, timer_groups};
 pub use crate::transport::Transport;
 pub use crate::{Call, CallError, Never, Report, WorkerError};
@@ -130,6 +132,11 @@ impl<T> Copy for TypeOf<T> {}
 
 /// The type of a call's result.
 pub fn result_of<T, E>(_: &Call<T, E>) -> TypeOf<Result<T, CallError<E>>> {
+    TypeOf(core::marker::PhantomData)
+}
+
+/// The type of a fan-in's results, from its calls.
+pub fn results_of<R: crate::fanin::Results>(_: R) -> TypeOf<R::Output> {
     TypeOf(core::marker::PhantomData)
 }
 

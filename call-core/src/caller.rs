@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
 use crate::error::Never;
+use crate::pipeline::StepErrors;
 use crate::plan::Call;
 use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
@@ -53,6 +54,15 @@ impl CancelState {
         }
         true
     }
+
+    /// Wakes `waker`'s task when the call is cancelled.
+    pub(crate) fn wake_on_cancel(&self, waker: &Waker) {
+        let mut slot = self.waker.borrow_mut();
+        match slot.as_mut() {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
 }
 
 /// The future of a call: resolves to the method's value or a [`CallError`].
@@ -66,6 +76,8 @@ pub struct CallFuture<T, E, R> {
     early: Option<CallError<E>>,
     deadline: Deadline,
     cancel: Option<Rc<CancelState>>,
+    /// How the application errors of a joined plan's steps decode (see `pipeline`).
+    errors: Option<StepErrors<E>>,
     id: u64,
     done: bool,
     _value: PhantomData<fn() -> T>,
@@ -97,7 +109,8 @@ pub fn send<Tr, T, E>(transport: &Tr, call: Call<T, E>) -> CallFuture<T, E, Tr::
 where
     Tr: Transport + ?Sized,
 {
-    send_prepared(transport, &prepare(call, None))
+    let (prepared, errors) = prepare(call, None);
+    send_prepared(transport, &prepared, errors)
 }
 
 /// A call's envelope, encoded and checked against the limits (or why it cannot be sent).
@@ -111,8 +124,12 @@ pub(crate) struct Prepared {
     pub(crate) envelope: Result<String, CallError<Never>>,
 }
 
-/// Encodes `call` (as a durable call when `durable` names its caller and key).
-pub(crate) fn prepare<T, E>(call: Call<T, E>, durable: Option<wire::DurableId<'_>>) -> Prepared {
+/// Encodes `call` (as a durable call when `durable` names its caller and key); also hands
+/// back how the errors of its steps decode (a joined plan's, see `pipeline`).
+pub(crate) fn prepare<T, E>(
+    call: Call<T, E>,
+    durable: Option<wire::DurableId<'_>>,
+) -> (Prepared, Option<StepErrors<E>>) {
     let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let deadline = runtime::now_ms().saturating_add(timeout.as_millis() as u64);
     let id = next_call_id();
@@ -123,11 +140,15 @@ pub(crate) fn prepare<T, E>(call: Call<T, E>, durable: Option<wire::DurableId<'_
         limits.check_bytes("the envelope", envelope.len()).map_err(CallError::Limit)?;
         Ok(envelope)
     });
-    Prepared { id, deadline, envelope }
+    (Prepared { id, deadline, envelope }, call.errors)
 }
 
 /// Sends a prepared envelope; the returned future yields the call's result.
-pub(crate) fn send_prepared<Tr, T, E>(transport: &Tr, prepared: &Prepared) -> CallFuture<T, E, Tr::Reply>
+pub(crate) fn send_prepared<Tr, T, E>(
+    transport: &Tr,
+    prepared: &Prepared,
+    errors: Option<StepErrors<E>>,
+) -> CallFuture<T, E, Tr::Reply>
 where
     Tr: Transport + ?Sized,
 {
@@ -136,6 +157,7 @@ where
         early: None,
         deadline: Deadline::at(prepared.deadline),
         cancel: None,
+        errors,
         id: prepared.id,
         done: false,
         _value: PhantomData,
@@ -177,7 +199,7 @@ where
         if let Some(reply) = this.reply.as_mut() {
             if let Poll::Ready(reply) = Pin::new(reply).poll(cx) {
                 let result = match reply {
-                    Ok(text) => wire::decode_reply(&text),
+                    Ok(text) => crate::pipeline::decode_reply(&text, this.errors.as_ref()),
                     Err(e) => Err(widen(e)),
                 };
                 return finish(this, result);
@@ -187,11 +209,7 @@ where
             return finish(this, Err(CallError::Timeout));
         }
         if let Some(cancel) = &this.cancel {
-            let mut waker = cancel.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *waker = Some(cx.waker().clone()),
-            }
+            cancel.wake_on_cancel(cx.waker());
         }
         Poll::Pending
     }

@@ -30,7 +30,7 @@ pub struct CallHandle {
 }
 
 impl CallHandle {
-    pub(crate) fn new(state: Rc<CancelState>, id: u64) -> CallHandle {
+    pub(crate) fn new(state: Rc<CancelState>, id: u64) -> Self {
         CallHandle { state, id }
     }
 

@@ -135,7 +135,7 @@ fn run_now<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> 
             },
             Err(e) => Outcome::Failed(e),
         };
-        if let Some(reply) = run.record(i, &step.method, outcome, limits) {
+        if let Some(reply) = run.record(i, outcome, limits) {
             return reply;
         }
     }
@@ -153,7 +153,7 @@ async fn run_async<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Lim
             },
             Err(e) => Outcome::Failed(e),
         };
-        if let Some(reply) = run.record(i, &step.method, outcome, limits) {
+        if let Some(reply) = run.record(i, outcome, limits) {
             return reply;
         }
     }
@@ -203,20 +203,16 @@ impl Run {
         substitute(&step.args, &step.refs, &self.results).map(Cow::Owned)
     }
 
-    /// Records step `i`'s outcome; the reply when the plan ends here.
-    fn record(&mut self, i: usize, method: &str, outcome: Outcome, limits: &Limits) -> Option<String> {
+    /// Records step `i`'s outcome; the reply when the plan ends here: after the last step,
+    /// or at the first step that fails (an earlier step's application error travels with
+    /// its index, for the caller to decode with that step's type).
+    fn record(&mut self, i: usize, outcome: Outcome, limits: &Limits) -> Option<String> {
         match outcome {
             Outcome::Ok(value) if i < self.last => {
                 self.results.push(value);
                 None
             }
-            Outcome::App(raw) if i < self.last => {
-                let e = RemoteError::new(
-                    RemoteErrorKind::Exception,
-                    format!("step {i} ({method}) returned an error: {}", wire::preview(&raw)),
-                );
-                Some(wire::reply_remote(&e))
-            }
+            Outcome::App(raw) if i < self.last => Some(checked(wire::reply_step_app(i, &raw), limits)),
             outcome => Some(final_reply(outcome, limits)),
         }
     }
@@ -244,6 +240,11 @@ fn final_reply(outcome: Outcome, limits: &Limits) -> String {
         Outcome::App(raw) => wire::reply_app(&raw),
         Outcome::Failed(e) => return wire::reply_remote(&e),
     };
+    checked(reply, limits)
+}
+
+/// `reply`, or a `Limit` error if it is too large to send.
+fn checked(reply: String, limits: &Limits) -> String {
     match limits.check_bytes("the reply", reply.len()) {
         Ok(()) => reply,
         Err(m) => wire::reply_remote(&RemoteError::new(RemoteErrorKind::Limit, m)),

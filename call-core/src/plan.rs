@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Never;
+use crate::pipeline::StepErrors;
 
 /// One method invocation inside a plan: the same type from `call!` (which builds it with
 /// `'static` ids and owned arguments) through the wire (the callee decodes it borrowing the
@@ -80,6 +81,9 @@ pub(crate) fn depth<'a>(steps: impl ExactSizeIterator<Item = &'a [(u32, u32)]>) 
 pub struct Call<T, E = Never> {
     pub(crate) plan: Result<Plan, String>,
     pub(crate) timeout: Option<Duration>,
+    /// How an application error of each step decodes into `E`, for plans that
+    /// [`pipeline`](crate::pipeline) joined; `None`: only the last step's, as `E`.
+    pub(crate) errors: Option<StepErrors<E>>,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
@@ -90,17 +94,17 @@ impl<T, E> Call<T, E> {
         let plan = serde_json::to_string(args)
             .map(|args| Plan::single(method, args))
             .map_err(|e| format!("cannot encode the arguments of {method}: {e}"));
-        Call { plan, timeout: None, _types: PhantomData }
+        Call { plan, timeout: None, errors: None, _types: PhantomData }
     }
 
     /// A call that fails before it is sent, with `CallError::Encode(why)`.
     pub fn from_plan_error(why: String) -> Self {
-        Call { plan: Err(why), timeout: None, _types: PhantomData }
+        Call { plan: Err(why), timeout: None, errors: None, _types: PhantomData }
     }
 
     /// A call running an arbitrary plan; its last step must return `T` or fail with `E`.
     pub fn from_plan(plan: Plan) -> Self {
-        Call { plan: Ok(plan), timeout: None, _types: PhantomData }
+        Call { plan: Ok(plan), timeout: None, errors: None, _types: PhantomData }
     }
 
     /// Sets the time after which the caller gives up with
@@ -113,6 +117,11 @@ impl<T, E> Call<T, E> {
     /// The plan, or why its arguments could not be encoded.
     pub fn plan(&self) -> Result<&Plan, &str> {
         self.plan.as_ref().map_err(String::as_str)
+    }
+
+    /// A call of `plan` whose steps' application errors decode through `errors`.
+    pub(crate) fn joined(plan: Result<Plan, String>, errors: StepErrors<E>) -> Self {
+        Call { plan, timeout: None, errors: Some(errors), _types: PhantomData }
     }
 }
 

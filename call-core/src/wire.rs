@@ -5,12 +5,14 @@
 //!                                                 {"m":"Remote::add#9f3a…","a":[null,3],"r":[[0,0]]}]}
 //! reply     {"ok":<value>}
 //!         | {"err":{"app":<E>}}
+//!         | {"err":{"step":{"at":0,"app":<E₀>}}}
 //!         | {"err":{"remote":{"kind":"panic","message":"…"}}}
 //! ```
 //!
 //! `v` is [`PROTOCOL_VERSION`]; `id` is the caller's call id; `dl` the deadline in
 //! milliseconds since the Unix epoch; `p` the plan (`m` method id, `a` arguments, `r`
-//! references to earlier results). Envelope and reply travel as JavaScript strings over one
+//! references to earlier results). A plan stops at the first step that fails: `app` is the
+//! last step's application error, `step` an earlier step's (`at`, its index). Envelope and reply travel as JavaScript strings over one
 //! native RPC method, `__call`. Errors travel in-band: the callee never throws across RPC.
 
 use serde::de::DeserializeOwned;
@@ -239,28 +241,72 @@ pub fn reply_remote(error: &RemoteError) -> String {
         .unwrap_or_else(|_| r#"{"err":{"remote":{"kind":"exception","message":"unencodable error"}}}"#.into())
 }
 
+/// `{"err":{"step":{"at":<step>,"app":<raw>}}}`: the application error of a step before the
+/// last one, which ended the plan there. The caller decodes `raw` with that step's own
+/// error type (see [`pipeline`](crate::pipeline)).
+pub fn reply_step_app(step: usize, raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 40);
+    out.push_str("{\"err\":{\"step\":{\"at\":");
+    push_u64(&mut out, step as u64);
+    out.push_str(",\"app\":");
+    out.push_str(raw);
+    out.push_str("}}}");
+    out
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Reply<T, E> {
+enum Reply<'a, T> {
     Ok(T),
-    Err(WireError<E>),
+    Err(#[serde(borrow)] WireError<'a>),
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum WireError<E> {
-    App(E),
+enum WireError<'a> {
+    App(#[serde(borrow)] &'a serde_json::value::RawValue),
     Remote(RemoteError),
+    Step(#[serde(borrow)] StepError<'a>),
 }
 
-/// Decodes a reply into the call's result.
+#[derive(Deserialize)]
+struct StepError<'a> {
+    at: usize,
+    #[serde(borrow)]
+    app: &'a serde_json::value::RawValue,
+}
+
+/// Decodes a reply into the call's result. An application error of a step before the last
+/// one cannot be typed without the plan's step errors (a plan made by hand, with
+/// [`Call::from_plan`](crate::Call::from_plan)): it arrives as
+/// [`RemoteErrorKind::Exception`], naming the step.
 pub fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(text: &str) -> Result<T, CallError<E>> {
-    match serde_json::from_str::<Reply<T, E>>(text) {
-        Ok(Reply::Ok(value)) => Ok(value),
-        Ok(Reply::Err(WireError::App(e))) => Err(CallError::App(e)),
-        Ok(Reply::Err(WireError::Remote(e))) => Err(CallError::Remote(e)),
-        Err(e) => Err(CallError::Transport(format!("undecodable reply ({e}): {}", preview(text)))),
-    }
+    decode_reply_with(text, |step, raw| match step {
+        None => serde_json::from_str(raw).map(CallError::App).map_err(|e| e.to_string()),
+        Some(at) => Ok(CallError::Remote(RemoteError::new(
+            RemoteErrorKind::Exception,
+            format!("step {at} returned an error: {}", preview(raw)),
+        ))),
+    })
+}
+
+/// Decodes a reply; `app(step, raw)` turns an application error into the caller's error
+/// (`step`: `None` for the last step, else the index of the step that failed), or says
+/// why it cannot, which makes the reply undecodable (a transport failure).
+pub(crate) fn decode_reply_with<T: DeserializeOwned, E>(
+    text: &str,
+    app: impl FnOnce(Option<usize>, &str) -> Result<CallError<E>, String>,
+) -> Result<T, CallError<E>> {
+    let undecodable =
+        |e: &dyn std::fmt::Display| CallError::Transport(format!("undecodable reply ({e}): {}", preview(text)));
+    let (step, raw) = match serde_json::from_str::<Reply<'_, T>>(text) {
+        Ok(Reply::Ok(value)) => return Ok(value),
+        Ok(Reply::Err(WireError::Remote(e))) => return Err(CallError::Remote(e)),
+        Ok(Reply::Err(WireError::App(raw))) => (None, raw),
+        Ok(Reply::Err(WireError::Step(StepError { at, app }))) => (Some(at), app),
+        Err(e) => return Err(undecodable(&e)),
+    };
+    Err(app(step, raw.get()).unwrap_or_else(|e| undecodable(&e)))
 }
 
 /// The first 200 characters of `text`, for messages.

@@ -9,6 +9,7 @@
 use proc_macro::TokenStream;
 
 mod attr;
+mod call_tree;
 mod check;
 mod expand;
 mod fallback;

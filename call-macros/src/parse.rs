@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! $crate; STUB, Type::method(ARGS) [, then self.method(ARGS)] [, timeout = EXPR] [, durable]
+//! $crate; all(STUB => Type::method(ARGS), …) [, then self.method(ARGS)] [, timeout = EXPR] [, durable]
 //! ```
 //!
 //! `$result` is not an expression, so argument lists are split at top-level commas and
@@ -13,21 +14,33 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Path, PathSegment, Token};
 
 mod kw {
+    syn::custom_keyword!(all);
     syn::custom_keyword!(then);
     syn::custom_keyword!(timeout);
     syn::custom_keyword!(durable);
 }
 
+/// The most calls in one `all(…)`: the tuples call-core's fan-in is implemented for.
+pub(crate) const MAX_MEMBERS: usize = 12;
+
 /// The parsed input of `call!`.
 pub(crate) struct CallInput {
     /// The path of call-core (`$crate`).
     pub(crate) krate: TokenStream,
-    pub(crate) stub: Expr,
-    pub(crate) target: Invocation,
+    /// The calls: one, or the members of a fan-in.
+    pub(crate) calls: Vec<Member>,
+    /// The `all` of a fan-in, `all(stub => Type::method(…), …)`.
+    pub(crate) all: Option<Span>,
     pub(crate) then: Option<Then>,
     pub(crate) timeout: Option<Timeout>,
     /// `durable`: where the keyword is.
     pub(crate) durable: Option<Span>,
+}
+
+/// `STUB, Type::method(args…)`, or `STUB => Type::method(args…)` in a fan-in.
+pub(crate) struct Member {
+    pub(crate) stub: Expr,
+    pub(crate) target: Invocation,
 }
 
 /// `timeout = EXPR`.
@@ -93,12 +106,17 @@ impl Parse for CallInput {
         if input.is_empty() {
             return Err(input.error("expected `call!(stub, Type::method(args…))`"));
         }
-        let stub: Expr = input.parse()?;
-        if input.is_empty() {
-            return Err(syn::Error::new_spanned(&stub, "expected `, Type::method(args…)` after the stub"));
-        }
-        input.parse::<Token![,]>()?;
-        let target = parse_invocation(input)?;
+        let (calls, all) = if is_fan_in(input) {
+            let all: kw::all = input.parse()?;
+            (parse_members(all.span, input)?, Some(all.span))
+        } else {
+            let stub: Expr = input.parse()?;
+            if input.is_empty() {
+                return Err(syn::Error::new_spanned(&stub, "expected `, Type::method(args…)` after the stub"));
+            }
+            input.parse::<Token![,]>()?;
+            (vec![Member { stub, target: parse_invocation(input)? }], None)
+        };
         let mut then = None;
         let mut timeout = None;
         let mut durable = None;
@@ -132,8 +150,59 @@ impl Parse for CallInput {
                 return Err(lookahead.error());
             }
         }
-        Ok(CallInput { krate, stub, target, then, timeout, durable })
+        Ok(CallInput { krate, calls, all, then, timeout, durable })
     }
+}
+
+/// `all(…)` with a top-level `=>` inside, or nothing: a fan-in (else `all(x)` is a stub
+/// expression).
+fn is_fan_in(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    if fork.parse::<kw::all>().is_err() {
+        return false;
+    }
+    let Ok(TokenTree::Group(group)) = fork.parse::<TokenTree>() else { return false };
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    group.delimiter() == Delimiter::Parenthesis
+        && (tokens.is_empty()
+            || tokens.windows(2).any(|w| {
+                matches!(w, [TokenTree::Punct(a), TokenTree::Punct(b)]
+                if a.as_char() == '=' && a.spacing() == Spacing::Joint && b.as_char() == '>')
+            }))
+}
+
+/// The members of `all(STUB => Type::method(args…), …)`.
+fn parse_members(all: Span, input: ParseStream<'_>) -> syn::Result<Vec<Member>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut members = Vec::new();
+    while !content.is_empty() {
+        let mut stub = TokenStream::new();
+        while !content.is_empty() && !content.peek(Token![=>]) && !content.peek(Token![,]) {
+            stub.extend([content.parse::<TokenTree>()?]);
+        }
+        if stub.is_empty() || !content.peek(Token![=>]) {
+            let at = stub.clone().into_iter().next().map_or(content.span(), |t| t.span());
+            return Err(syn::Error::new(at, "expected `stub => Type::method(args…)` in `all(…)`"));
+        }
+        let stub: Expr = syn::parse2(stub)?;
+        content.parse::<Token![=>]>()?;
+        let target = parse_invocation(&content)?;
+        if members.len() == MAX_MEMBERS {
+            return Err(syn::Error::new_spanned(
+                &stub,
+                format!("a fan-in takes at most {MAX_MEMBERS} calls: split it, or fan in the results of fan-ins"),
+            ));
+        }
+        members.push(Member { stub, target });
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    if members.is_empty() {
+        return Err(syn::Error::new(all, "a fan-in needs at least one call: `all(stub => Type::method(args…), …)`"));
+    }
+    Ok(members)
 }
 
 fn parse_invocation(input: ParseStream<'_>) -> syn::Result<Invocation> {
@@ -259,11 +328,11 @@ mod tests {
     #[test]
     fn parses_the_awaited_form() {
         let input = parse(quote!($crate; self.stub, my::Remote::add(1, a + b))).unwrap();
-        let ty = &input.target.ty;
+        let ty = &input.calls[0].target.ty;
         assert_eq!(quote!(#ty).to_string(), "my :: Remote");
-        assert_eq!(input.target.method, "add");
-        assert_eq!(input.target.args.len(), 2);
-        assert!(input.then.is_none() && input.timeout.is_none());
+        assert_eq!(input.calls[0].target.method, "add");
+        assert_eq!(input.calls[0].target.args.len(), 2);
+        assert!(input.then.is_none() && input.timeout.is_none() && input.all.is_none());
     }
 
     #[test]
@@ -274,18 +343,34 @@ mod tests {
         assert!(matches!(then.args[0], Arg::Expr(_)));
         assert!(matches!(then.args[1], Arg::Result(_)));
         assert!(input.timeout.is_some());
-        assert!(input.target.args.is_empty());
+        assert!(input.calls[0].target.args.is_empty());
     }
 
     #[test]
     fn finds_nested_result_and_rejects_malformed_input() {
         let input = parse(quote!(c; s, R::m(Some($result)))).unwrap();
-        assert!(matches!(input.target.args[0], Arg::NestedResult(_)));
+        assert!(matches!(input.calls[0].target.args[0], Arg::NestedResult(_)));
         assert!(parse(quote!(c; s, m(1))).is_err(), "a bare function is not Type::method");
         assert!(parse(quote!(c; s)).is_err());
         assert!(parse(quote!(c; s, R::m(1), then self.k($result), then self.k($result))).is_err());
         assert!(parse(quote!(c; s, R::m(1), otherwise)).is_err());
         let nested = parse(quote!(c; s, R::m(1), then self.inner.k($result))).unwrap().then.unwrap();
         assert_eq!(quote::ToTokens::to_token_stream(&nested.receiver).to_string(), "self . inner");
+    }
+
+    #[test]
+    fn parses_fan_ins() {
+        let input = parse(quote!(c; all(self.a => R::m(1), b.clone() => my::S::k()), then self.k($result))).unwrap();
+        assert!(input.all.is_some() && input.then.is_some());
+        assert_eq!(input.calls.len(), 2);
+        assert_eq!(quote::ToTokens::to_token_stream(&input.calls[1].stub).to_string(), "b . clone ()");
+        assert_eq!(input.calls[1].target.method, "k");
+        // `all(x)` without `=>` is a stub expression.
+        let stub = parse(quote!(c; all(x), R::m())).unwrap();
+        assert!(stub.all.is_none() && stub.calls.len() == 1);
+        assert!(parse(quote!(c; all())).is_err());
+        assert!(parse(quote!(c; all(a => R::m(), b))).is_err());
+        let thirteen: Vec<TokenStream> = (0..13).map(|_| quote!(s => R::m())).collect();
+        assert!(parse(quote!(c; all(#(#thirteen),*))).is_err());
     }
 }

@@ -45,6 +45,19 @@ mod shadowed {
     mod serde {}
 
     type Outcome = ::core::result::Result<i64, CallError<Never>>;
+    type Pair = (Outcome, ::core::result::Result<u8, CallError<Never>>);
+
+    /// A trait in scope, for every type, whose methods are named like those the expansions
+    /// call (`join` is why the probe's method is `__call_core_join`): method resolution must
+    /// still pick call-core's.
+    trait Everything {
+        fn join(&self) {}
+        fn nested(&self) {}
+        fn value(&self) {}
+        fn finish(&self) {}
+        fn check(&self) {}
+    }
+    impl<T: ?::core::marker::Sized> Everything for T {}
 
     pub struct Remote;
 
@@ -84,6 +97,7 @@ mod shadowed {
     #[derive(::core::default::Default)]
     pub struct Controller {
         seen: ::core::cell::RefCell<::std::vec::Vec<(i64, u8, u8)>>,
+        pairs: ::core::cell::RefCell<::std::vec::Vec<Pair>>,
     }
 
     #[continuation]
@@ -91,6 +105,11 @@ mod shadowed {
         #[handler]
         pub fn on_sum(&self, tag: u8, sum: Outcome, flag: u8) {
             self.seen.borrow_mut().push((sum.unwrap_or(-1), tag, flag));
+        }
+
+        #[handler]
+        pub fn on_pair(&self, pair: Pair) {
+            self.pairs.borrow_mut().push(pair);
         }
     }
 
@@ -101,6 +120,10 @@ mod shadowed {
             let __call = 40_u8;
             let __k0 = 2_u8;
             call!(remote, Remote::add(20, 22), then self.on_sum(__call + __k0, $result, this));
+            // Nested, and a fan-in, next to the user's own `__a0`, `__sig`, `__pipe`, `__c0`.
+            let (__a0, __sig, __pipe, __c0) = (1_i64, 2_i64, 3_i64, 4_u8);
+            call!(remote, Remote::add(Remote::add(__a0, __sig), __pipe), then self.on_sum(__c0, $result, 5));
+            call!(all(remote => Remote::add(Remote::add(__a0, __sig), __pipe), remote => Remote::get()), then self.on_pair($result));
         }
     }
 
@@ -118,12 +141,31 @@ mod shadowed {
             ::std::assert_eq!(call!(remote, Remote::get()).await, ::core::result::Result::Ok(1));
             ::std::assert_eq!(call!(remote, Remote::new()).await, ::core::result::Result::Ok(2));
             ::std::assert_eq!(call!(remote, Remote::into()).await, ::core::result::Result::Ok(3));
+            // Nested, with an error type joined from a fallible inner step.
+            ::std::assert_eq!(
+                call!(remote, Remote::add(Remote::add(1, 2), i64::from(2_u8))).await,
+                ::core::result::Result::Ok(5)
+            );
+            ::std::assert_eq!(
+                call!(remote, Remote::add(Remote::checked(i64::MAX), 1)).await,
+                ::core::result::Result::Err(CallError::App(::std::string::String::from("overflow")))
+            );
+            ::std::assert_eq!(
+                call!(all(remote => Remote::add(1, Remote::add(2, 3)), &remote => Remote::get())).await,
+                (::core::result::Result::Ok(6), ::core::result::Result::Ok(1))
+            );
             controller.target().start(&remote);
-            while controller.target().seen.borrow().is_empty() {
+            while controller.target().seen.borrow().len() < 2 || controller.target().pairs.borrow().is_empty() {
                 local::sleep(::core::time::Duration::from_millis(1)).await;
             }
         });
-        ::std::assert_eq!(*controller.target().seen.borrow(), [(42, 42, 0)]);
+        let mut seen = controller.target().seen.borrow().clone();
+        seen.sort();
+        ::std::assert_eq!(seen, [(6, 4, 5), (42, 42, 0)]);
+        ::std::assert_eq!(
+            *controller.target().pairs.borrow(),
+            [(::core::result::Result::Ok(6), ::core::result::Result::Ok(1))]
+        );
     }
 }
 
@@ -155,10 +197,20 @@ mod no_prelude {
 
     pub struct Controller {
         got: ::core::cell::Cell<::core::option::Option<i64>>,
+        pair: ::core::cell::Cell<::core::option::Option<i64>>,
     }
+
+    type Unit = ::core::result::Result<(), ::call_core::CallError<::call_core::Never>>;
 
     #[::call_core::continuation]
     impl Controller {
+        #[handler]
+        pub fn on_pair(&self, pair: (::core::result::Result<i64, ::call_core::CallError<::call_core::Never>>, Unit)) {
+            if let (::core::result::Result::Ok(sum), ::core::result::Result::Ok(())) = pair {
+                self.pair.set(::core::option::Option::Some(sum));
+            }
+        }
+
         #[handler]
         pub async fn on_sum(
             &self,
@@ -175,6 +227,17 @@ mod no_prelude {
         fn start(&self, remote: &::call_core::local::LocalStub<Remote>) -> ::call_core::CallHandle {
             ::call_core::call!(remote, Remote::add(1, 2), then self.on_sum($result, 100))
         }
+
+        fn start_nested(&self, remote: &::call_core::local::LocalStub<Remote>) -> ::call_core::CallHandle {
+            ::call_core::call!(remote, Remote::add(Remote::add(1, 2), 3), then self.on_sum($result, 1000))
+        }
+
+        fn start_fan_in(&self, remote: &::call_core::local::LocalStub<Remote>) -> ::call_core::CallHandle {
+            ::call_core::call!(
+                all(remote => Remote::add(Remote::add(1, 2), 3), remote => Remote::ping()),
+                then self.on_pair($result)
+            )
+        }
     }
 
     #[test]
@@ -182,6 +245,7 @@ mod no_prelude {
         let remote = ::call_core::local::LocalStub::new(Remote);
         let controller = ::call_core::local::LocalStub::new(Controller {
             got: ::core::cell::Cell::new(::core::option::Option::None),
+            pair: ::core::cell::Cell::new(::core::option::Option::None),
         });
         ::call_core::local::block_on(async {
             ::std::assert_eq!(::call_core::call!(remote, Remote::add(2, 3)).await, ::core::result::Result::Ok(5));
@@ -193,12 +257,31 @@ mod no_prelude {
                 )))
             );
             ::std::assert_eq!(::call_core::call!(remote, Remote::ping()).await, ::core::result::Result::Ok(()));
+            ::std::assert_eq!(
+                ::call_core::call!(remote, Remote::add(Remote::add(1, 2), 3)).await,
+                ::core::result::Result::Ok(6)
+            );
+            ::std::assert_eq!(
+                ::call_core::call!(all(remote => Remote::halve(3), remote => Remote::add(Remote::add(1, 1), 1))).await,
+                (
+                    ::core::result::Result::Err(::call_core::CallError::App(::std::string::ToString::to_string(
+                        "3 is odd"
+                    ))),
+                    ::core::result::Result::Ok(3)
+                )
+            );
             let handle = controller.target().start(&remote);
             while !handle.is_finished() || controller.target().got.get().is_none() {
                 ::call_core::local::sleep(::core::time::Duration::from_millis(1)).await;
             }
+            let nested = controller.target().start_nested(&remote);
+            let fan_in = controller.target().start_fan_in(&remote);
+            while !nested.is_finished() || !fan_in.is_finished() {
+                ::call_core::local::sleep(::core::time::Duration::from_millis(1)).await;
+            }
         });
-        ::std::assert_eq!(controller.target().got.get(), ::core::option::Option::Some(103));
+        ::std::assert_eq!(controller.target().got.get(), ::core::option::Option::Some(1006));
+        ::std::assert_eq!(controller.target().pair.get(), ::core::option::Option::Some(6));
     }
 }
 
@@ -228,11 +311,26 @@ mod renamed {
         pub fn on_echo(&self, echoed: Result<String, CallError<Never>>) {
             *self.got.borrow_mut() = echoed.ok();
         }
+
+        #[handler]
+        pub fn on_both(&self, both: (Result<String, CallError<Never>>, Result<String, CallError<Never>>)) {
+            if let (Ok(a), Ok(b)) = both {
+                *self.got.borrow_mut() = Some(a + &b);
+            }
+        }
     }
 
     impl Controller {
         fn start(&self, remote: &LocalStub<Remote>) {
             renamed_call::call!(remote, Remote::echo("later".into()), then self.on_echo($result));
+        }
+
+        fn start_nested(&self, remote: &LocalStub<Remote>) {
+            renamed_call::call!(remote, Remote::echo(Remote::echo("nested".into())), then self.on_echo($result));
+            renamed_call::call!(
+                all(remote => Remote::echo(Remote::echo("a".into())), remote => Remote::echo("b".into())),
+                then self.on_both($result)
+            );
         }
     }
 
@@ -248,5 +346,16 @@ mod renamed {
             }
         });
         assert_eq!(controller.target().got.borrow().as_deref(), Some("later"));
+        local::block_on(async {
+            assert_eq!(
+                renamed_call::call!(remote, Remote::echo(Remote::echo("now".into()))).await,
+                Ok("now".to_string())
+            );
+            *controller.target().got.borrow_mut() = None;
+            controller.target().start_nested(&remote);
+            while controller.target().got.borrow().as_deref() != Some("ab") {
+                local::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        });
     }
 }

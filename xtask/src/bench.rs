@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the experiment in local workerd (every mode of `/modes` at several
-//! batch sizes, repeated, validated, compared with `rpc` and `js` from the same run) and
+//! batch sizes, repeated, validated, compared with `rpc` and `js` from the same run, and a
+//! composite mode with its bases, see [`composite`](crate::composite)) and
 //! the native micro-benchmark of call-core's per-call work; reports as markdown, JSON and
 //! an SVG plot.
 
@@ -40,9 +41,10 @@ and changes under results/ do not count). With --allow-dirty it runs anyway and 
 hash of `git diff HEAD` (and of the untracked files), marked in bench.md, bench.json and on
 stderr.
 
-With the defaults and the example's 8 modes: 7-15 s per measured run on a 2-core VM, so
-about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark and
-the wasm cost probe (and the first builds); it prints the time to go after every run.
+With the defaults and the example's 8 single-call modes: 7-15 s per measured run on a 2-core
+VM, so about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark
+and the wasm cost probe (and the first builds); the 5 chain and fan-in modes add about as much
+again (7 modes at N = 10, 50, 500: about 8 s per run). It prints the time to go after every run.
 
   --modes a,b     only these modes (default: all that /modes lists)
   --n 10,50       batch sizes (default: 10,50,500,5000)
@@ -62,7 +64,10 @@ pub const TIMING: &str = "Times are measured inside the controller Durable Objec
     the measured runs, after one warm-up request per (mode, N); the modes run in forward order on \
     odd runs and in reverse order on even runs. Ratios are the median over runs of the per-run \
     ratio (mode ms/op ÷ rpc or js ms/op at the same N in the same run). The client-side wall time \
-    of every request is in bench.json (client_ms), for reference.";
+    of every request is in bench.json (client_ms), for reference. For the composite modes \
+    (pipeline…, fanin…) an op is a chain of 3 calls or a fan-in of 2: ms/op is per chain or fan-in, \
+    and their other ratios are to the modes doing the same work another way (pipeline-rpc, \
+    pipeline-js, fanin-join), paired by run in the same way.";
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,6 +271,8 @@ pub struct Row {
     pub ratio_to_rpc: Option<f64>,
     /// Median over runs of the ratio to `js`'s ms/op in the same run.
     pub ratio_to_js: Option<f64>,
+    /// For a composite mode, the same against each of its bases (`composite::bases`).
+    pub ratios: Vec<(String, f64)>,
     /// Validated results over all measured runs.
     pub ok: u64,
     /// Every run's samples, in run order.
@@ -312,6 +319,10 @@ pub fn summarize(samples: &[Sample], modes: &[String], sizes: &[u32]) -> Vec<Row
                 max: per_op.iter().copied().fold(0.0, f64::max),
                 ratio_to_rpc: ratio(&mine, "rpc", n),
                 ratio_to_js: ratio(&mine, "js", n),
+                ratios: crate::composite::bases(mode)
+                    .iter()
+                    .filter_map(|base| Some((base.to_string(), ratio(&mine, base, n)?)))
+                    .collect(),
                 ok: mine.iter().map(|s| s.ok).sum(),
                 samples: mine.into_iter().cloned().collect(),
             });
@@ -334,14 +345,16 @@ fn ratio_text(r: Option<f64>) -> String {
 /// The markdown table of the workerd rows.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| mode | N | R | ms/op (median) | min..max | ratio to rpc | ratio to js | ok |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| mode | N | R | ms/op (median) | min..max | ratio to rpc | ratio to js | other ratios | ok |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let (rpc, js, calls) = (ratio_text(r.ratio_to_rpc), ratio_text(r.ratio_to_js), r.calls());
         let (mode, n, rounds, ok) = (&r.mode, r.n, r.rounds, r.ok);
         let times = format!("{:.4} | {:.4}..{:.4}", r.ms_per_op, r.min, r.max);
-        out.push_str(&format!("| {mode} | {n} | {rounds} | {times} | {rpc} | {js} | {ok}/{calls} |\n"));
+        let others: Vec<String> = r.ratios.iter().map(|(base, x)| format!("{x:.2}x {base}")).collect();
+        let others = if others.is_empty() { "–".to_string() } else { others.join(", ") };
+        out.push_str(&format!("| {mode} | {n} | {rounds} | {times} | {rpc} | {js} | {others} | {ok}/{calls} |\n"));
     }
     out
 }
@@ -357,6 +370,7 @@ pub fn to_json(rows: &[Row], native: &[Value]) -> Value {
                 "kind": "workerd", "mode": r.mode, "n": r.n, "rounds": r.rounds, "runs": r.samples.len(),
                 "ms_per_op": r4(r.ms_per_op), "min": r4(r.min), "max": r4(r.max),
                 "ratio_to_rpc": r.ratio_to_rpc.map(r4), "ratio_to_js": r.ratio_to_js.map(r4),
+                "ratios": r.ratios.iter().map(|(base, x)| (base.clone(), json!(r4(*x)))).collect::<serde_json::Map<_, _>>(),
                 "ok": r.ok, "calls": r.calls(),
                 "per_run_ms_per_op": r.samples.iter().map(|s| r4(s.ms_per_op())).collect::<Vec<_>>(),
                 "per_run_ms": r.samples.iter().map(|s| s.ms).collect::<Vec<_>>(),
@@ -456,6 +470,23 @@ mod tests {
     }
 
     #[test]
+    fn composite_modes_get_ratios_to_their_bases() {
+        let samples = [
+            sample("pipeline", 10, 0, 100.0),
+            sample("pipeline-rpc", 10, 0, 300.0),
+            sample("pipeline-js", 10, 0, 200.0),
+        ];
+        let modes = ["pipeline".to_string(), "pipeline-rpc".to_string(), "pipeline-js".to_string()];
+        let rows = summarize(&samples, &modes, &[10]);
+        let ratios: Vec<(&str, f64)> =
+            rows[0].ratios.iter().map(|(b, x)| (b.as_str(), (x * 100.0).round() / 100.0)).collect();
+        assert_eq!(ratios, [("pipeline-rpc", 0.33), ("pipeline-js", 0.5)]);
+        assert!(rows[1].ratios.is_empty());
+        assert!(table(&rows).contains("| 0.33x pipeline-rpc, 0.50x pipeline-js |"));
+        assert_eq!(to_json(&rows, &[])[0]["ratios"]["pipeline-js"], 0.5);
+    }
+
+    #[test]
     fn ratios_pair_runs() {
         let samples = [
             sample("rpc", 10, 0, 600.0),
@@ -473,7 +504,7 @@ mod tests {
         assert_eq!(call.ratio_to_js, None);
         assert!((call.ms_per_op - 0.33).abs() < 1e-9 && (call.min - 0.18).abs() < 1e-9);
         let md = table(&rows);
-        assert!(md.contains("| call | 10 | 200 | 0.3300 | 0.1800..0.3450 | 1.15x | – | 6000/6000 |"), "{md}");
+        assert!(md.contains("| call | 10 | 200 | 0.3300 | 0.1800..0.3450 | 1.15x | – | – | 6000/6000 |"), "{md}");
         let json = to_json(&rows, &[json!({"name": "build", "ns_per_op": 80.0})]);
         assert_eq!(json[1]["per_run_ms_per_op"].as_array().unwrap().len(), 3);
         assert_eq!(json[2]["kind"], "native");

@@ -123,7 +123,7 @@ fn mode_what(mode: &str) -> &'static str {
         "rpc-envelope" => "ablation: raw RPC of a ready envelope to `__call`",
         "rpc-bytes" => "ablation: raw RPC of envelope-sized bytes",
         "rpc-object" => "ablation: raw RPC of the envelope as a JS object",
-        _ => "",
+        other => xtask::composite::what(other),
     }
 }
 
@@ -145,12 +145,25 @@ fn demo_table(rows: &[xtask::bench::Row]) -> String {
             ratio(r.ratio_to_js)
         )
     };
-    rows.iter().filter(|r| !is_ablation(&r.mode)).for_each(|r| out.push_str(&line(r)));
+    let composite = |r: &&xtask::bench::Row| xtask::composite::is_composite(&r.mode);
+    rows.iter().filter(|r| !is_ablation(&r.mode) && !composite(r)).for_each(|r| out.push_str(&line(r)));
     out.push_str(
         "| seed: `@lumenize/call` | the old TypeScript library (seed's figures) | 10, 50 | | 2.8–4.0 | | 27–33x |\n\
          | seed: plain Workers RPC | its baseline (seed's figures) | 10, 50 | | 0.10–0.12 | | 1x |\n",
     );
     rows.iter().filter(|r| is_ablation(&r.mode)).for_each(|r| out.push_str(&line(r)));
+    if rows.iter().any(|r| composite(&r)) {
+        out.push_str(
+            "\nChains of 3 calls and fan-ins of 2 (ms/op: per chain or fan-in; × base: median of the per-run \
+             ratios to the mode's base, named):\n\n| mode | what | N | R | ms/op | × base |\n|---|---|---:|---:|---:|---|\n",
+        );
+        for r in rows.iter().filter(composite) {
+            let bases: Vec<String> = r.ratios.iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
+            let bases = if bases.is_empty() { "–".to_string() } else { bases.join(", ") };
+            let what = mode_what(&r.mode);
+            out.push_str(&format!("| {} | {what} | {} | {} | {:.4} | {bases} |\n", r.mode, r.n, r.rounds, r.ms_per_op));
+        }
+    }
     out
 }
 
@@ -333,7 +346,10 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     write("bench.md", format!("{header}{wasm}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;
     write("bench.svg", xtask::plot::bench(&rows, &modes))?;
-    say(format!("wrote bench.md, bench.json and bench.svg in {}", opts.out.display()));
+    if modes.iter().any(|m| xtask::composite::is_composite(m)) {
+        write("bench-composite.svg", xtask::composite::plot(&rows, &modes))?;
+    }
+    say(format!("wrote bench.md, bench.json and the plots in {}", opts.out.display()));
     let results = workspace_root().join("results");
     if opts.out.canonicalize().ok() == results.canonicalize().ok() {
         let changed = xtask::readme::update(&workspace_root())?;

@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod composite;
 pub mod entry;
 pub mod fuzz;
 pub mod git;

@@ -12,8 +12,10 @@ cargo xtask <command>
 
   setup                  install the wasm toolchain, wasm-bindgen-cli and workerd (idempotent)
   build [crate]          build a Worker crate (default: examples/call-delay) into <crate>/build
-  serve [--port P] [--storage DIR]\n                         run the example in local workerd on 127.0.0.1 until stopped; DIR keeps\n                         the Durable Objects' storage across restarts
-  demo                   build the example, run every /batch mode in workerd (about 30 s) and
+  serve [--port P] [--storage DIR]
+                         run the example in local workerd on 127.0.0.1 until stopped; DIR keeps
+                         the Durable Objects' storage across restarts
+  demo                   build the example, run every /batch mode in workerd (about 80 s) and
                          print ms/op with the ratios to rpc and js, beside the seed's figures
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the

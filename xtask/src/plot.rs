@@ -190,6 +190,7 @@ pub fn svg(plot: &Plot<'_>) -> String {
 pub fn bench(rows: &[Row], modes: &[String]) -> String {
     let series: Vec<Series> = modes
         .iter()
+        .filter(|m| !crate::composite::is_composite(m))
         .map(|m| Series {
             label: m.clone(),
             points: rows

@@ -12,11 +12,13 @@
 //! and is rewritten from `results/bench.json` (the rows) and `results/bench.md` (the run's
 //! header: date, machine, workerd, commit). The tables are generic over the modes present:
 //! a mode added to the example gets its rows by itself (`rpc-…` modes are ablations, `rpc`
-//! and `js` the baselines, every other mode goes through call-core). The unit test
+//! and `js` the baselines, `pipeline…` and `fanin…` composite modes with their own table,
+//! see [`composite`](crate::composite); every other mode is one call through call-core).
+//! The unit test
 //! `the_readme_matches_results` fails when a generated section differs from what
 //! `results/` produces, so a hand-edited figure cannot land.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -56,6 +58,9 @@ pub struct Measured {
     pub ratio_to_rpc: Option<f64>,
     /// Median of per-run ratios to `js`.
     pub ratio_to_js: Option<f64>,
+    /// Median of per-run ratios to each base of a composite mode.
+    #[serde(default)]
+    pub ratios: BTreeMap<String, f64>,
 }
 
 /// A bench run as `results/` holds it.
@@ -115,11 +120,11 @@ impl Results {
         self.rows.iter().map(|r| r.n).collect::<BTreeSet<_>>().into_iter().collect()
     }
 
-    fn row(&self, mode: &str, n: u32) -> Option<&Measured> {
+    pub(crate) fn row(&self, mode: &str, n: u32) -> Option<&Measured> {
         self.rows.iter().find(|r| r.mode == mode && r.n == n)
     }
 
-    fn of(&self, mode: &str) -> Vec<&Measured> {
+    pub(crate) fn of(&self, mode: &str) -> Vec<&Measured> {
         self.rows.iter().filter(|r| r.mode == mode).collect()
     }
 
@@ -148,9 +153,9 @@ pub fn is_ablation(mode: &str) -> bool {
     mode.starts_with("rpc-")
 }
 
-/// Modes that go through call-core.
+/// Modes of one call through call-core.
 pub fn is_call_core(mode: &str) -> bool {
-    !is_baseline(mode) && !is_ablation(mode)
+    !is_baseline(mode) && !is_ablation(mode) && !crate::composite::is_composite(mode)
 }
 
 /// Rewrites every generated section of `readme` from `results`.
@@ -196,7 +201,8 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
     Ok(match name {
         "bench-run" => run_paragraph(r),
         "bench-table" => {
-            let modes: Vec<&str> = r.modes().into_iter().filter(|m| !is_ablation(m)).collect();
+            let modes: Vec<&str> =
+                r.modes().into_iter().filter(|m| !is_ablation(m) && !crate::composite::is_composite(m)).collect();
             let mut s = mode_table(r, &modes, false);
             let _ = writeln!(
                 s,
@@ -215,6 +221,7 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
             }
         }
         "bench-seed" => seed_paragraph(r),
+        "bench-composite" => crate::composite::section(r),
         "bench-targets" => targets(r),
         "bench-per-call" => per_call(r),
         other => bail!("README: unknown generated section `{other}`"),
@@ -226,7 +233,7 @@ fn ms(x: f64) -> String {
 }
 
 /// `a–bx` over the values (`ax` when equal), or `–` when there are none.
-fn ratio_range(values: impl IntoIterator<Item = f64>) -> String {
+pub(crate) fn ratio_range(values: impl IntoIterator<Item = f64>) -> String {
     range(values, |x| format!("{x:.2}"), "x")
 }
 
@@ -361,11 +368,16 @@ enum Target {
     Native { figures: &'static [(&'static str, &'static str)], max_ns: f64 },
 }
 
-const TARGETS: [Target; 6] = [
+const TARGETS: [Target; 9] = [
     Target::Ratio { mode: "call", base: "rpc", max: 1.10 },
     Target::Ratio { mode: "continuation", base: "rpc", max: 1.15 },
     Target::Ratio { mode: "call", base: "js", max: 1.25 },
     Target::Ratio { mode: "continuation", base: "js", max: 1.25 },
+    // A chain of 3 in one plan at least 2.5x as fast as 3 raw round trips, and faster than
+    // the same chain in JavaScript; a fan-in of 2 within 15 % of two concurrent calls.
+    Target::Ratio { mode: "pipeline", base: "pipeline-rpc", max: 0.40 },
+    Target::Ratio { mode: "pipeline", base: "pipeline-js", max: 1.00 },
+    Target::Ratio { mode: "fanin", base: "fanin-join", max: 1.15 },
     Target::Scaling { from: 50, to: 5000, max: 1.5 },
     Target::Native {
         figures: &[
@@ -382,8 +394,8 @@ fn targets(r: &Results) -> String {
         let (what, measured, verdict) = match target {
             Target::Ratio { mode, base, max } => {
                 let what = format!("`{mode}` ≤ {max:.2}x `{base}` at every N");
-                let get = |x: &Measured| if base == "rpc" { x.ratio_to_rpc } else { x.ratio_to_js };
-                let rows: Vec<(u32, f64)> = r.of(mode).into_iter().filter_map(|x| Some((x.n, get(x)?))).collect();
+                let rows: Vec<(u32, f64)> =
+                    r.of(mode).into_iter().filter_map(|x| Some((x.n, x.ratio_to(base)?))).collect();
                 if rows.is_empty() {
                     (what, "not measured".into(), String::new())
                 } else {
@@ -547,17 +559,56 @@ mod tests {
 
     #[test]
     fn new_modes_get_rows_by_themselves() {
-        let r = results(&[row("pipeline", 10, 0.2, 2.0, 2.5), row("rpc-string", 50, 0.12, 1.2, 1.5)]);
+        let r = results(&[row("batched", 10, 0.2, 2.0, 2.5), row("rpc-string", 50, 0.12, 1.2, 1.5)]);
         let table = section("bench-table", &r).unwrap();
-        assert!(table.contains("| `pipeline` | 0.200 | – | 2.00x | 2.50x |"), "{table}");
+        assert!(table.contains("| `batched` | 0.200 | – | 2.00x | 2.50x |"), "{table}");
         assert!(!table.contains("rpc-string"), "ablations have their own table");
         let ablations = section("bench-ablations", &r).unwrap();
         assert!(ablations.contains("| `rpc-string` | – | 0.120 | 1.20x | 1.20x | 1.50x |"), "{ablations}");
-        assert!(section("bench-seed", &r).unwrap().contains("`pipeline` 0.200 ms/op (2.00x `rpc`, 2.50x `js`)"));
+        assert!(section("bench-seed", &r).unwrap().contains("`batched` 0.200 ms/op (2.00x `rpc`, 2.50x `js`)"));
         let mut no_js = r.clone();
         no_js.rows.retain(|x| x.mode != "js");
         no_js.rows.iter_mut().for_each(|x| x.ratio_to_js = None);
         assert!(section("bench-seed", &no_js).unwrap().contains("`call` 0.110–0.125 ms/op (1.10–1.25x `rpc`);"));
+    }
+
+    #[test]
+    fn composite_modes_have_their_own_table_and_targets() {
+        let mut pipeline = row("pipeline", 10, 0.12, 1.2, 1.4);
+        pipeline["ratios"] = json!({"pipeline-rpc": 0.35, "pipeline-js": 0.9});
+        let mut fanin = row("fanin", 10, 0.2, 2.0, 2.5);
+        fanin["ratios"] = json!({"fanin-join": 1.2});
+        let r =
+            results(&[pipeline, row("pipeline-rpc", 10, 0.33, 3.3, 4.0), fanin, row("fanin-join", 10, 0.17, 1.7, 2.1)]);
+        let table = section("bench-table", &r).unwrap();
+        assert!(!table.contains("pipeline") && !table.contains("fanin"), "{table}");
+        let composite = section("bench-composite", &r).unwrap();
+        assert!(
+            composite.contains("| mode | what | N=10 | N=50 | ratio to `pipeline-rpc` | ratio to `pipeline-js` |"),
+            "{composite}"
+        );
+        assert!(
+            composite.contains("| `pipeline` | chain of 3 as one nested `call!`: 1 RPC | 0.120 | – | 0.35x | 0.90x |"),
+            "{composite}"
+        );
+        assert!(
+            composite
+                .contains("| `pipeline-rpc` | chain of 3 as sequential raw Rust RPCs: 3 RPCs | 0.330 | – | 1 | – |"),
+            "{composite}"
+        );
+        assert!(
+            composite.contains("| `fanin` | fan-in of 2 calls to 2 objects, 1 continuation | 0.200 | – | 1.20x |"),
+            "{composite}"
+        );
+        let targets = section("bench-targets", &r).unwrap();
+        assert!(targets.contains("| `pipeline` ≤ 0.40x `pipeline-rpc` at every N | 0.35x | met |"), "{targets}");
+        assert!(targets.contains("| `pipeline` ≤ 1.00x `pipeline-js` at every N | 0.90x | met |"), "{targets}");
+        assert!(targets.contains("| `fanin` ≤ 1.15x `fanin-join` at every N | 1.20x | missed |"), "{targets}");
+        assert!(!section("bench-seed", &r).unwrap().contains("pipeline"));
+        assert_eq!(
+            section("bench-composite", &results(&[])).unwrap(),
+            "(No pipeline or fan-in mode in the latest run.)\n"
+        );
     }
 
     #[test]

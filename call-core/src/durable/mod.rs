@@ -238,10 +238,10 @@ where
         }
     };
     let key = durable.next_key();
-    let prepared = prepare(call, Some(DurableId { caller: &durable.object, key: &key }));
+    let (prepared, errors) = prepare(call, Some(DurableId { caller: &durable.object, key: &key }));
     let Ok(envelope) = &prepared.envelope else {
         let state = Rc::new(CancelState::default());
-        let future = send_prepared::<_, T, E>(stub, &prepared).with_cancel(state.clone());
+        let future = send_prepared::<_, T, E>(stub, &prepared, errors).with_cancel(state.clone());
         let home = Home::pending(home, prepared.id, &state);
         runtime::spawn(async move {
             let result = future.await;
@@ -276,7 +276,7 @@ where
     durable.in_flight.borrow_mut().insert(key.clone());
     recovery::arm(&durable, runtime::now_ms() + RETRY);
     let state = Rc::new(CancelState::default());
-    let future = send_prepared::<_, T, E>(stub, &prepared).with_cancel(state.clone());
+    let future = send_prepared::<_, T, E>(stub, &prepared, errors).with_cancel(state.clone());
     let id = prepared.id;
     let home = Home::pending(home, id, &state);
     let tick = durable.tick.clone();

@@ -148,7 +148,7 @@ where
                     _,
                     Box<serde_json::value::RawValue>,
                     Box<serde_json::value::RawValue>,
-                >(&stub, &prepared);
+                >(&stub, &prepared, None);
                 runtime::spawn(async move {
                     let result = future.await;
                     let result = serde_json::to_string(&result).unwrap_or_else(|_| timeout_json());

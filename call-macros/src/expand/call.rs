@@ -1,12 +1,14 @@
-//! `call!`: the awaited form and the fire-and-continue form.
+//! `call!`: the awaited form and the fire-and-continue form (of one call; a fan-in's are in
+//! `fanin`, a call's nested calls in `nested`).
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
+use crate::call_tree::Tree;
 use crate::check;
 use crate::fallback;
-use crate::parse::{Arg, CallInput, Invocation};
+use crate::parse::{Arg, CallInput, Then};
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input: CallInput = match syn::parse2(input) {
@@ -16,25 +18,82 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     if let Err(e) = check::call(&input) {
         return fallback::expr_with_errors(e);
     }
-    let krate = &input.krate;
-    let stub = borrowed_stub(&input.stub);
-    let mut call = builder(krate, &input.target);
-    if let Some(timeout) = &input.timeout {
-        let value = &timeout.value;
-        call = call_at(quote!(#krate::__private::timeout), quote!(#call, #value), timeout.keyword);
+    let trees: Vec<Tree<'_>> = input.calls.iter().map(|c| Tree::of(&c.target)).collect();
+    if let Some(e) = trees.iter().filter_map(|t| check::plan(t).err()).reduce(|mut all, e| {
+        all.combine(e);
+        all
+    }) {
+        return fallback::expr_with_errors(e);
     }
-    let stub_span = input.stub.span();
+    let krate = &input.krate;
+    let calls: Vec<TokenStream> = trees
+        .iter()
+        .map(|tree| {
+            let call = super::nested::call(krate, tree);
+            match &input.timeout {
+                Some(timeout) => {
+                    let value = &timeout.value;
+                    call_at(quote!(#krate::__private::timeout), quote!(#call, #value), timeout.keyword)
+                }
+                None => call,
+            }
+        })
+        .collect();
+    if let Some(all) = input.all {
+        return super::fanin::expand(&input, all, calls);
+    }
+    let stub = borrowed_stub(&input.calls[0].stub);
+    let call = &calls[0];
+    let stub_span = input.calls[0].stub.span();
     let Some(then) = &input.then else {
         return call_at(quote!(#krate::__private::send), quote!(#stub, #call), stub_span);
     };
+    let call_var = Ident::new("__call", Span::mixed_site());
+    let typed = quote!(#krate::__private::result_of(&#call_var));
+    let receiver = &then.receiver;
+    let continuation = match input.durable {
+        // A durable call also stores its handler's captured arguments (`stored`), with the
+        // result's place; its bound failures are reported at `durable`.
+        Some(durable) => continuation(krate, then, typed, true, |k, stored| {
+            let (stored, result_at) = stored.expect("a durable continuation stores its arguments");
+            call_at(
+                quote!(#krate::__private::then_durable),
+                quote!(#receiver, #stub, #call_var, #k, #stored, #result_at),
+                durable,
+            )
+        }),
+        None => continuation(krate, then, typed, false, |k, _| {
+            call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #k), stub_span)
+        }),
+    };
+    quote! {
+        {
+            let #call_var = #call;
+            #continuation
+        }
+    }
+}
 
+/// The continuation of a call (or fan-in) and what sends it: statements that bind the
+/// handler's captured arguments, then `send(continuation, stored)`.
+///
+/// `typed` is an expression of the type of `$result` (a `TypeOf`), evaluated first. With
+/// `durable`, the captured arguments are also encoded, before they move into the
+/// continuation: `stored` is then the variable holding them (every handler argument in
+/// order as a JSON array, `null` where the result goes) and the result's place.
+pub(super) fn continuation(
+    krate: &TokenStream,
+    then: &Then,
+    typed: TokenStream,
+    durable: bool,
+    send: impl FnOnce(&Ident, Option<(&Ident, Literal)>) -> TokenStream,
+) -> TokenStream {
     // The continuation is built in two steps, so that rustc checks each argument against
     // its parameter where the user wrote it: `bind` takes the captured arguments (its
     // parameter types are inferred from the call of the handler's invoker inside it), and
     // it is called with the user's expressions, now and in order; the closure it returns
     // takes the result and makes the resumption that `then` runs on `self` later. The
     // result's type is pinned to the call's first, so a mismatch is reported at `$result`.
-    let call_var = Ident::new("__call", Span::mixed_site());
     let typed_var = Ident::new("__typed", Span::mixed_site());
     let bind_var = Ident::new("__bind", at(then.method.span()));
     let continuation_var = Ident::new("__continuation", Span::mixed_site());
@@ -62,28 +121,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let handlers = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Continuation>::HANDLERS));
     let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
     let invoke = quote_spanned!(method.span()=> #handlers.#method #args);
-    if let Some(durable) = input.durable {
-        return durable_then(DurableThen {
-            krate,
-            stub: &stub,
-            stub_span,
-            call: &call,
-            receiver,
-            invoke: &invoke,
-            args: &then.args,
-            captures: &captures,
-            captured: &captured,
-            paren_span: then.paren_span,
-            durable,
-        });
-    }
-    let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
-    let then_call =
-        call_at(quote!(#krate::__private::then), quote!(#receiver, #stub, #call_var, #continuation_var), stub_span);
-    quote! {
-        {
-            let #call_var = #call;
-            let #typed_var = #krate::__private::result_of(&#call_var);
+    if !durable {
+        let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
+        let send = send(&continuation_var, None);
+        return quote! {
+            let #typed_var = #typed;
             let #bind_var = move |#(#captured),*| {
                 move |#result_var| {
                     #krate::__private::is(#typed_var, &#result_var);
@@ -91,39 +133,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 }
             };
             let #continuation_var = #bind_var #capture_args;
-            #then_call
-        }
+            #send
+        };
     }
-}
-
-/// The parts of a durable `call!(…, then …, durable)`.
-struct DurableThen<'a> {
-    krate: &'a TokenStream,
-    stub: &'a TokenStream,
-    stub_span: Span,
-    call: &'a TokenStream,
-    receiver: &'a syn::Expr,
-    invoke: &'a TokenStream,
-    args: &'a [Arg],
-    captures: &'a [&'a syn::Expr],
-    captured: &'a [Ident],
-    paren_span: Span,
-    durable: Span,
-}
-
-/// The durable form: as `then`, but the captured arguments are also encoded now (every
-/// handler argument in order, `null` where the result goes), to be stored with the call.
-fn durable_then(d: DurableThen<'_>) -> TokenStream {
-    let DurableThen { krate, stub, stub_span, call, receiver, invoke, args, captures, captured, paren_span, durable } =
-        d;
-    let call_var = Ident::new("__call", Span::mixed_site());
-    let typed_var = Ident::new("__typed", Span::mixed_site());
-    let bind_var = Ident::new("__bind", Span::mixed_site());
-    let continuation_var = Ident::new("__continuation", Span::mixed_site());
-    let result_var = Ident::new("__result", Span::mixed_site());
+    // Durable: the captures are evaluated into a tuple first (in order), encoded, then moved
+    // into the continuation; each is read from the tuple at its own expression's span, so
+    // that a wrong type is still reported where the user wrote it.
     let values_var = Ident::new("__captures", Span::mixed_site());
-    // Each capture is read from the tuple at its own expression's span, so that a wrong type
-    // is still reported where the user wrote it.
+    let stored_var = Ident::new("__stored", Span::mixed_site());
     let fields: Vec<TokenStream> = captures
         .iter()
         .enumerate()
@@ -133,66 +150,42 @@ fn durable_then(d: DurableThen<'_>) -> TokenStream {
         })
         .collect();
     let mut field = fields.iter();
-    let mut result_at = 0usize;
-    let stored: Vec<TokenStream> = args
+    let mut result_at = 0u32;
+    let stored: Vec<TokenStream> = then
+        .args
         .iter()
         .enumerate()
         .map(|(i, arg)| match arg {
             Arg::Result(_) => {
-                result_at = i;
+                result_at = i as u32;
                 quote!(())
             }
             _ => {
-                let f = field.next().expect("one capture per non-result argument");
+                let f = field.next().expect("one capture per argument that is not `$result`");
                 quote!(&#f)
             }
         })
         .collect();
-    let result_at = Literal::u32_unsuffixed(result_at as u32);
-    let capture_args = group(Delimiter::Parenthesis, quote!(#(#fields),*), at(paren_span));
-    let stored_var = Ident::new("__stored", Span::mixed_site());
-    let then_call = call_at(
-        quote!(#krate::__private::then_durable),
-        quote!(#receiver, #stub, #call_var, #continuation_var, #stored_var, #result_at),
-        durable,
-    );
-    let _ = stub_span;
+    let capture_args = group(Delimiter::Parenthesis, quote!(#(#fields),*), at(then.paren_span));
+    let send = send(&continuation_var, Some((&stored_var, Literal::u32_unsuffixed(result_at))));
     quote! {
-        {
-            let #call_var = #call;
-            let #typed_var = #krate::__private::result_of(&#call_var);
-            let #values_var = (#(#captures,)*);
-            // Encoded before the captures move into the continuation.
-            let #stored_var = #krate::__private::stored_args(&(#(#stored,)*));
-            let #bind_var = move |#(#captured),*| {
-                move |#result_var| {
-                    #krate::__private::is(#typed_var, &#result_var);
-                    #invoke
-                }
-            };
-            let #continuation_var = #bind_var #capture_args;
-            #then_call
-        }
+        let #typed_var = #typed;
+        let #values_var = (#(#captures,)*);
+        let #stored_var = #krate::__private::stored_args(&(#(#stored,)*));
+        let #bind_var = move |#(#captured),*| {
+            move |#result_var| {
+                #krate::__private::is(#typed_var, &#result_var);
+                #invoke
+            }
+        };
+        let #continuation_var = #bind_var #capture_args;
+        #send
     }
-}
-
-/// `<Type as Continuation>::CALLS.method(args…)`, spanned so that an unmarked type is
-/// reported at the type, an unknown method at the method, a bad argument at the argument.
-fn builder(krate: &TokenStream, target: &Invocation) -> TokenStream {
-    let ty = &target.ty;
-    let method = &target.method;
-    let args = target.args.iter().map(|arg| match arg {
-        Arg::Expr(e) => quote!(#e),
-        Arg::Result(_) | Arg::NestedResult(_) => unreachable!("rejected by check::call"),
-    });
-    let calls = quote_spanned!(ty.span()=> <#ty as #krate::__private::Continuation>::CALLS);
-    let args = group(Delimiter::Parenthesis, quote!(#(#args),*), target.paren_span);
-    quote_spanned!(method.span()=> #calls.#method #args)
 }
 
 /// `&(stub)`, spanned over the stub's tokens, so that a stub that is not a `Transport` is
 /// reported there.
-fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
+pub(super) fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
     let (first, last) = first_and_last(stub.to_token_stream());
     let mut amp = Punct::new('&', Spacing::Alone);
     amp.set_span(at(first));
@@ -207,7 +200,7 @@ fn borrowed_stub(stub: &syn::Expr) -> TokenStream {
 /// field access whose base starts at `first` and whose field ends at `last`. So a type
 /// mismatch on `$result` underlines all of it, not only its `$`, and rustc's suggestions
 /// quote `$result`.
-fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
+pub(super) fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
     let base = group(Delimiter::Parenthesis, quote!(#var,), at(first));
     let mut dot = Punct::new('.', Spacing::Alone);
     dot.set_span(at(last));
@@ -222,7 +215,7 @@ fn covering(var: &Ident, first: Span, last: Span) -> TokenStream {
 /// from several expansions (`$crate` comes from `call!`, the rest from this macro) is
 /// shown at the whole `call!`. So the function is imported under a local name first, and
 /// the call is made of tokens of this macro only, located at the user's token.
-fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream {
+pub(super) fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream {
     let name = Ident::new("__call_core_function", at(span));
     let args = group(Delimiter::Parenthesis, args, at(span));
     quote!({
@@ -233,11 +226,11 @@ fn call_at(function: TokenStream, args: TokenStream, span: Span) -> TokenStream 
 
 /// `span`'s location with this expansion's hygiene: rustc shows the user's tokens, and
 /// lints treat the code as generated.
-fn at(span: Span) -> Span {
+pub(super) fn at(span: Span) -> Span {
     Span::mixed_site().located_at(span)
 }
 
-fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
+pub(super) fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
     let mut group = Group::new(delimiter, stream);
     group.set_span(span);
     TokenTree::Group(group).into()
@@ -245,7 +238,7 @@ fn group(delimiter: Delimiter, stream: TokenStream, span: Span) -> TokenStream {
 
 /// The spans of the first and the last token of `tokens` (of the closing delimiter if
 /// the last token is a group).
-fn first_and_last(tokens: TokenStream) -> (Span, Span) {
+pub(super) fn first_and_last(tokens: TokenStream) -> (Span, Span) {
     let mut iter = tokens.into_iter();
     let first = iter.next();
     let last = iter.last().or_else(|| first.clone());

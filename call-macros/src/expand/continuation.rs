@@ -12,6 +12,8 @@ use crate::check;
 use crate::fallback;
 use crate::model::{self, fnv1a, Form, Impl, Method, Output, Role};
 
+mod signatures;
+
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemImpl = match syn::parse2(input.clone()) {
         Ok(item) => item,
@@ -80,12 +82,14 @@ impl Generator<'_> {
         let invokers = self.invokers();
         let traits = self.traits();
         let entry = self.wasm_entry();
+        let signatures = self.signatures();
         quote! {
             #structs
             #builders
             #invokers
             #traits
             #entry
+            #signatures
         }
     }
 
@@ -211,7 +215,9 @@ impl Generator<'_> {
     /// A method with `method`'s name and parameters whose use is an error saying `why`
     /// (a trait bound that never holds, with its own message): what `call!` finds for a
     /// method that has the other role, or errors of its own.
-    fn refusal(&self, method: &Method<'_>, why: &str, output: TokenStream) -> TokenStream {
+    ///
+    /// `generics` are the refusal's own.
+    fn refusal(&self, method: &Method<'_>, why: &str, generics: TokenStream, output: TokenStream) -> TokenStream {
         let krate = self.krate;
         let name = method.name();
         let names = Self::param_names(method);
@@ -221,7 +227,7 @@ impl Generator<'_> {
         quote_spanned! {name.span()=>
             #(#cfgs)*
             #[doc(hidden)]
-            pub fn #name(self, #(#names: #types),*) -> #output
+            pub fn #name #generics(self, #(#names: #types),*) -> #output
             where
                 for<'__call_core> &'__call_core (): #krate::__private::#why,
             {
@@ -238,12 +244,16 @@ impl Generator<'_> {
         let krate = self.krate;
         let calls = self.calls_struct();
         let never = quote!(#krate::__private::Call<#krate::__private::Never, #krate::__private::Never>);
+        // A handler's refusal returns a call of any value type, so that a nested call of it
+        // reports nothing more than the refusal.
+        let any = Ident::new("__T", Span::mixed_site());
+        let any_call = quote!(#krate::__private::Call<#any, #krate::__private::Never>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             if broken.is_some() {
-                return self.refusal(method, "MethodHasErrors", never.clone());
+                return self.refusal(method, "MethodHasErrors", TokenStream::new(), never.clone());
             }
             if method.role == Role::Handler {
-                return self.refusal(method, "HandlerIsNotCallable", never.clone());
+                return self.refusal(method, "HandlerIsNotCallable", quote!(<#any>), any_call.clone());
             }
             let name = method.name();
             let id = method.id(self.type_ident());
@@ -285,10 +295,10 @@ impl Generator<'_> {
         let never = quote!(#krate::__private::Resume<#self_ty, #krate::__private::NoHandler, fn(&#self_ty)>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             if broken.is_some() {
-                return self.refusal(method, "MethodHasErrors", never.clone());
+                return self.refusal(method, "MethodHasErrors", TokenStream::new(), never.clone());
             }
             if method.role == Role::Callable {
-                return self.refusal(method, "CallableIsNotAHandler", never.clone());
+                return self.refusal(method, "CallableIsNotAHandler", TokenStream::new(), never.clone());
             }
             let name = method.name();
             let marker = self.handler_marker(method);

@@ -2,6 +2,8 @@
 
 pub(crate) mod call;
 pub(crate) mod continuation;
+pub(crate) mod fanin;
+pub(crate) mod nested;
 
 #[cfg(test)]
 mod tests {
@@ -35,5 +37,14 @@ mod tests {
         assert!(names(call.clone(), "renamed") && !names(call, "call_core"));
         let awaited = super::call::expand(quote!(::renamed; stub, Remote::add(1), timeout = d));
         assert!(names(awaited.clone(), "renamed") && !names(awaited, "call_core"));
+        let nested =
+            super::call::expand(quote!(::renamed; stub, Remote::add(Remote::add(1)), then self.on_sum($result, 2)));
+        assert!(names(nested.clone(), "renamed") && !names(nested, "call_core"));
+        let fan_in = super::call::expand(
+            quote!(::renamed; all(a => Remote::add(Remote::add(1)), b => R::m()), then self.k($result)),
+        );
+        assert!(names(fan_in.clone(), "renamed") && !names(fan_in, "call_core"));
+        let fan_in = super::call::expand(quote!(::renamed; all(a => Remote::add(1)), timeout = d));
+        assert!(names(fan_in.clone(), "renamed") && !names(fan_in, "call_core"));
     }
 }

@@ -5,6 +5,21 @@ import { DurableObject } from "cloudflare:workers";
 
 // The remote's answer for call `i`; every mode validates against the same function.
 const expected = (i) => i * 2 + 1;
+// The answer of a chain of three dependent calls (`pipeline-js`).
+const chained = (i) => expected(expected(expected(i)));
+
+// A chain of three dependent calls, written both ways a JavaScript user could: awaiting each
+// call, or passing the unresolved RpcPromise of one call as the argument of the next
+// (promise pipelining, if workerd takes an RpcPromise as a parameter).
+const chains = {
+  awaited: async (remote, i) => {
+    const a = await remote.echo(i);
+    const b = await remote.echo(a);
+    return remote.echo(b);
+  },
+  pipelined: (remote, i) => remote.echo(remote.echo(remote.echo(i))),
+};
+const PIPELINE_JS = chains.awaited;
 
 export class JsRemote extends DurableObject {
   echo(i) {
@@ -85,6 +100,21 @@ export class JsController extends DurableObject {
         bind: await attempt(() => stub.__call_core_bind(null, "x")),
       });
     }
+    if (url.pathname === "/probe/js-pipelining") {
+      // What workerd does with each way of chaining (the bench's `pipeline-js` uses the
+      // fastest way that works).
+      const remote = this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
+      const outcome = {};
+      for (const [name, chain] of Object.entries(chains)) {
+        try {
+          const value = await chain(remote, 5);
+          outcome[name] = { value, ok: value === chained(5) };
+        } catch (e) {
+          outcome[name] = { thrown: String(e) };
+        }
+      }
+      return Response.json(outcome);
+    }
     if (url.pathname === "/probe/js-to-rust") {
       // A JS caller invoking a Rust Durable Object's exported method over native RPC.
       const i = Number(url.searchParams.get("i"));
@@ -96,32 +126,37 @@ export class JsController extends DurableObject {
     const n = Number(url.searchParams.get("n") ?? 10);
     const rounds = Math.max(1, Number(url.searchParams.get("rounds") ?? 1));
     const remote = this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
-    const durable = mode === "js-durable";
     const sql = this.ctx.storage.sql;
-    if (durable) {
+    if (mode === "js-durable") {
       sql.exec("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, call TEXT NOT NULL)");
     }
+    // The least a durable call must do: a row before the call leaves (the output gate holds
+    // the call until it is written), the row deleted when the reply is handled.
+    let seq = 0;
+    const durableEcho = (i) => {
+      const id = seq++;
+      sql.exec("INSERT INTO pending (id, call) VALUES (?, ?)", id, JSON.stringify({ m: "echo", a: [i] }));
+      return remote.echo(i).then((value) => {
+        sql.exec("DELETE FROM pending WHERE id = ?", id);
+        return value;
+      });
+    };
+    // `js`: N concurrent calls; `pipeline-js`: N concurrent chains of three dependent calls;
+    // `js-durable`: N concurrent calls, each with its row.
+    const [op, answer] =
+      mode === "pipeline-js"
+        ? [(i) => PIPELINE_JS(remote, i), chained]
+        : mode === "js-durable"
+          ? [durableEcho, expected]
+          : [(i) => remote.echo(i), expected];
     const start = Date.now();
     let ok = 0;
     for (let round = 0; round < rounds; round++) {
       const pending = [];
-      for (let i = 0; i < n; i++) {
-        if (durable) {
-          // The least a durable call must do: a row before the call leaves (the output gate
-          // holds the call until it is written), the row deleted when the reply is handled.
-          const id = round * n + i;
-          sql.exec("INSERT INTO pending (id, call) VALUES (?, ?)", id, JSON.stringify({ m: "echo", a: [i] }));
-          pending.push(remote.echo(i).then((value) => {
-            sql.exec("DELETE FROM pending WHERE id = ?", id);
-            return value;
-          }));
-        } else {
-          pending.push(remote.echo(i));
-        }
-      }
+      for (let i = 0; i < n; i++) pending.push(op(i));
       const results = await Promise.all(pending);
       results.forEach((value, i) => {
-        if (value === expected(i)) ok++;
+        if (value === answer(i)) ok++;
       });
     }
     const ms = Date.now() - start;

@@ -23,8 +23,8 @@ pub struct CallDelayController {
     /// This object's name (the `c` of the requests that reach it), for the records of the
     /// probes that run many objects at once.
     pub(crate) name: RefCell<String>,
-    /// Batches of `mode=continuation` still collecting results, by batch id.
-    batches: RefCell<HashMap<u64, Batch>>,
+    /// Batches of `mode=continuation` and `mode=fanin` still collecting results, by batch id.
+    pub(crate) batches: RefCell<HashMap<u64, Batch>>,
     next_batch: RefCell<u64>,
     /// What the continuations of probes received, by probe tag.
     probes: RefCell<HashMap<String, Vec<serde_json::Value>>>,
@@ -39,11 +39,18 @@ pub struct CallDelayController {
 impl std::panic::RefUnwindSafe for CallDelayController {}
 
 #[derive(Default)]
-struct Batch {
+pub(crate) struct Batch {
     n: u32,
     arrived: u32,
     ok: u32,
     waker: Option<Waker>,
+}
+
+impl Batch {
+    /// A batch waiting for `n` results.
+    pub(crate) fn of(n: u32) -> Batch {
+        Batch { n, ..Batch::default() }
+    }
 }
 
 impl DurableObject for CallDelayController {
@@ -67,7 +74,7 @@ impl DurableObject for CallDelayController {
                 let mode = param("mode").unwrap_or_default();
                 let n: u32 = param("n").and_then(|n| n.parse().ok()).unwrap_or(10);
                 let rounds: u32 = param("rounds").and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
-                if !MODES.contains(&mode.as_str()) || mode.starts_with("js") {
+                if !MODES.contains(&mode.as_str()) || crate::is_js(&mode) {
                     return Response::error(format!("mode must be one of {MODES:?}"), 400);
                 }
                 // Date.now() advances only across I/O; every round is N RPCs, so the clock
@@ -83,6 +90,10 @@ impl DurableObject for CallDelayController {
                         "rpc-envelope" => self.batch_rpc_envelope(n).await?,
                         "call" => self.batch_call(n).await?,
                         "durable" => self.batch_durable(n).await?,
+                        "pipeline" => self.batch_pipeline(n).await?,
+                        "pipeline-rpc" => self.batch_pipeline_rpc(n).await?,
+                        "fanin" => self.batch_fanin(n).await?,
+                        "fanin-join" => self.batch_fanin_join(n).await?,
                         _ => self.batch_continuation(n).await?,
                     };
                 }
@@ -134,12 +145,8 @@ impl CallDelayController {
 impl CallDelayController {
     /// A new batch of `n` results to collect (ended by `BatchDone`).
     pub(crate) fn new_batch(&self, n: u32) -> u64 {
-        let batch = {
-            let mut next = self.next_batch.borrow_mut();
-            *next += 1;
-            *next
-        };
-        self.batches.borrow_mut().insert(batch, Batch { n, ..Batch::default() });
+        let batch = self.next_id();
+        self.batches.borrow_mut().insert(batch, Batch::of(n));
         batch
     }
 }
@@ -151,17 +158,44 @@ impl CallDelayController {
     /// Records one result of a `mode=continuation` batch.
     #[handler]
     pub fn on_echo(&self, result: std::result::Result<u32, CallError>, i: u32, batch: u64) {
-        let mut batches = self.batches.borrow_mut();
-        let Some(b) = batches.get_mut(&batch) else { return };
-        b.arrived += 1;
-        if result == Ok(expected(i)) {
-            b.ok += 1;
-        }
-        if b.arrived == b.n {
-            if let Some(w) = b.waker.take() {
-                w.wake();
-            }
-        }
+        self.record(batch, result == Ok(expected(i)));
+    }
+
+    /// Records one pair of a `mode=fanin` batch: a fan-in's continuation, run once both
+    /// calls have ended.
+    #[handler]
+    pub fn on_pair(
+        &self,
+        pair: (std::result::Result<u32, CallError>, std::result::Result<u32, CallError>),
+        i: u32,
+        batch: u64,
+    ) {
+        self.record_pair(pair, i, batch);
+    }
+
+    /// Records what the continuation of a fan-in probe received.
+    #[handler]
+    pub fn on_fanin_probe(
+        &self,
+        pair: (std::result::Result<u32, CallError>, std::result::Result<u32, CallError>),
+        tag: String,
+    ) {
+        let record = serde_json::json!([crate::probes::record(&pair.0), crate::probes::record(&pair.1)]);
+        self.probes.borrow_mut().entry(tag).or_default().push(record);
+    }
+
+    /// Records what the continuation of a fan-in of `Ledger` balances received.
+    #[handler]
+    pub fn on_balances(&self, balances: crate::pipeline_probes::Balances, tag: String) {
+        let record = serde_json::to_value(&balances).unwrap_or_default();
+        self.probes.borrow_mut().entry(tag).or_default().push(record);
+    }
+
+    /// Records what the continuation of a nested call received.
+    #[handler]
+    pub fn on_nested(&self, result: std::result::Result<i64, CallError<crate::MathError>>, tag: String) {
+        let record = serde_json::to_value(&result).unwrap_or_default();
+        self.probes.borrow_mut().entry(tag).or_default().push(record);
     }
 
     /// Answers `i` (for `/probe/cost`, which times the wasm side of a call without RPC).
@@ -218,11 +252,31 @@ impl CallDelayController {
 }
 
 impl CallDelayController {
-    /// A tag for one probe run, so that concurrent or repeated probes do not mix.
-    pub(crate) fn fresh_probe_tag(&self, name: &str) -> String {
+    /// A fresh id for a batch or a probe run.
+    pub(crate) fn next_id(&self) -> u64 {
         let mut next = self.next_batch.borrow_mut();
         *next += 1;
-        let tag = format!("{name}-{next}");
+        *next
+    }
+
+    /// Counts one arrived result of `batch`; wakes the batch when all have arrived.
+    pub(crate) fn record(&self, batch: u64, ok: bool) {
+        let mut batches = self.batches.borrow_mut();
+        let Some(b) = batches.get_mut(&batch) else { return };
+        b.arrived += 1;
+        if ok {
+            b.ok += 1;
+        }
+        if b.arrived == b.n {
+            if let Some(w) = b.waker.take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// A tag for one probe run, so that concurrent or repeated probes do not mix.
+    pub(crate) fn fresh_probe_tag(&self, name: &str) -> String {
+        let tag = format!("{name}-{}", self.next_id());
         self.probes.borrow_mut().insert(tag.clone(), Vec::new());
         tag
     }

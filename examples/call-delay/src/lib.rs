@@ -5,12 +5,17 @@
 //! * `call`: N awaited `call!`s;
 //! * `continuation`: N fire-and-continue `call!`s, each result recorded by a continuation;
 //! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor;
+//! * `pipeline`, `pipeline-rpc`, `pipeline-js`: N concurrent chains of 3 dependent calls, as
+//!   one nested `call!` (one plan, one RPC), as 3 sequential raw RPCs, and in JavaScript
+//!   (see pipeline.rs and js/reference.mjs);
+//! * `fanin`, `fanin-join`: N concurrent pairs of calls to two objects, as a fan-in with one
+//!   continuation, and as a join of two awaited `call!`s (pipeline.rs);
 //! * ablations (`rpc-string`, `rpc-envelope`, `rpc-bytes`, `rpc-object`, see ablations.rs):
 //!   raw RPC carrying what a call carries, to see where the cost of `call` over `rpc` goes.
 //!
-//! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls one after the other
-//! and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated results, N×R when
-//! all are right); `GET /modes` lists the modes.
+//! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls (chains, fan-ins)
+//! one after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
+//! results, N×R when all are right); `GET /modes` lists the modes.
 
 // Not `missing_docs`: workers-rs's `#[durable_object]` emits undocumented public methods.
 #![warn(unreachable_pub, rust_2018_idioms)]
@@ -23,6 +28,8 @@ mod durable;
 mod ledger;
 mod lifetimes;
 mod memory;
+mod pipeline;
+mod pipeline_probes;
 mod probes;
 mod remote;
 mod rpc;
@@ -34,7 +41,7 @@ pub use remote::{MathError, RemoteDo};
 pub use tally::Tally;
 
 /// Every mode of `/batch`, in the order the demo and the bench run them.
-pub const MODES: [&str; 10] = [
+pub const MODES: [&str; 15] = [
     "rpc",
     "call",
     "continuation",
@@ -45,7 +52,17 @@ pub const MODES: [&str; 10] = [
     "rpc-envelope",
     "rpc-bytes",
     "rpc-object",
+    "pipeline",
+    "pipeline-rpc",
+    "pipeline-js",
+    "fanin",
+    "fanin-join",
 ];
+
+/// The modes that the JavaScript controller runs.
+pub fn is_js(mode: &str) -> bool {
+    mode == "js" || mode == "pipeline-js" || mode == "js-durable"
+}
 
 /// The remote's answer for call `i`; every mode validates against it.
 pub fn expected(i: u32) -> u32 {
@@ -70,7 +87,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         "/batch" => {
             let mode = param(&url, "mode");
             let binding = match mode.as_deref() {
-                Some(m) if m.starts_with("js") && MODES.contains(&m) => "JS_CONTROLLER",
+                Some(m) if is_js(m) => "JS_CONTROLLER",
                 Some(m) if MODES.contains(&m) => "CONTROLLER",
                 _ => return Response::error(format!("mode must be one of {MODES:?}"), 400),
             };

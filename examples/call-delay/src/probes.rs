@@ -21,6 +21,9 @@ impl CallDelayController {
             "mixed" | "owned-results" | "reset-setup" | "abort" | "handler-runs" | "finished" | "handler-ids"
             | "call-handler" => self.lifetime_probe(name, param).await,
             "app-error" => self.probe_app_error().await,
+            "nested" => self.probe_nested().await,
+            "nested-limits" => self.probe_nested_limits().await,
+            "fanin" => self.probe_fanin(&param("account").unwrap_or_else(|| "alice".into())).await,
             "ledger" => self.probe_ledger(&param("account").unwrap_or_else(|| "alice".into())).await,
             "panic" => self.probe_panic().await,
             "timeout" => self.probe_timeout().await,

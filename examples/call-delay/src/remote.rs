@@ -61,6 +61,36 @@ impl RemoteDo {
         Delay::from(Duration::from_millis(u64::from(ms))).await;
         ms
     }
+
+    /// `n`, negated: an infallible method that nested calls can feed.
+    #[callable]
+    pub fn negate(&self, n: i64) -> i64 {
+        -n
+    }
+
+    /// The decimal digits of `i` (a `String` for the `&str` methods below).
+    #[callable]
+    pub fn word(&self, i: u32) -> String {
+        format!("call-{i}")
+    }
+
+    /// `s` in upper case.
+    #[callable]
+    pub fn upper(&self, s: &str) -> String {
+        s.to_uppercase()
+    }
+
+    /// The length of `s` in bytes.
+    #[callable]
+    pub fn len(&self, s: &str) -> u32 {
+        s.len() as u32
+    }
+
+    /// `a` then `b`.
+    #[callable]
+    pub fn concat(&self, a: &str, b: &str) -> String {
+        format!("{a}{b}")
+    }
 }
 
 #[wasm_bindgen]

@@ -8,6 +8,7 @@ mod harness;
 mod interop;
 mod lifetimes;
 mod load;
+mod pipeline;
 
 fn main() -> std::process::ExitCode {
     harness::run(&[
@@ -35,6 +36,13 @@ fn main() -> std::process::ExitCode {
         ("load_call_10k", load::call_10k),
         ("load_continuation_10k", load::continuation_10k),
         ("load_memory_per_pending_call", load::memory_per_pending_call),
+        ("pipeline_batches", pipeline::batch_pipeline),
+        ("pipeline_nested_typed_errors_timeout_then", pipeline::nested),
+        ("pipeline_limits_apply_to_the_whole_plan", pipeline::nested_limits),
+        ("fanin_batches", pipeline::batch_fanin),
+        ("fanin_ledger_balances_member_timeout_cancel", pipeline::fanin),
+        ("pipeline_and_fanin_in_20_objects", pipeline::many_objects),
+        ("load_pipeline_and_fanin_10k", pipeline::load),
         // Last: whatever the faults above did, the batch modes still work.
         ("after_faults_batches_still_validate", batch::call),
     ])

@@ -1,0 +1,68 @@
+//! `call!(all(stub => Type::method(…), …))`: a fan-in, awaited or continued.
+//!
+//! ```text
+//! // awaited: the calls built and sent in order, then a future of their results
+//! all((send(&(a), <call 0>), send(&(b), <call 1>)))
+//!
+//! // with `then`: the calls are built first (their arguments evaluated in order), then the
+//! // continuation's captures, then the caller's object is found (before anything is sent),
+//! // then the stubs are evaluated and the calls sent
+//! {
+//!     let c0 = <call 0>;
+//!     let c1 = <call 1>;
+//!     let typed = results_of((&c0, &c1));      // the type of $result
+//!     let bind = move |k1| move |result| { is(typed, &result); HANDLERS.on_both(result, k1) };
+//!     let continuation = bind(tag);
+//!     let caller = caller(self);
+//!     then_all(caller, (send(&(a), c0), send(&(b), c1)), continuation)
+//! }
+//! ```
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use syn::spanned::Spanned;
+
+use super::call::{borrowed_stub, call_at, continuation};
+use crate::parse::CallInput;
+
+/// The fan-in of `input`, whose members' calls are `calls`.
+pub(crate) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> TokenStream {
+    let krate = &input.krate;
+    // Each member sent as a single call is: a stub that is not a `Transport` is reported
+    // at the stub, once.
+    let sends = |calls: &[TokenStream]| -> Vec<TokenStream> {
+        input
+            .calls
+            .iter()
+            .zip(calls)
+            .map(|(member, call)| {
+                let stub = borrowed_stub(&member.stub);
+                call_at(quote!(#krate::__private::send), quote!(#stub, #call), member.stub.span())
+            })
+            .collect()
+    };
+    let Some(then) = &input.then else {
+        let sends = sends(&calls);
+        return call_at(quote!(#krate::__private::all), quote!((#(#sends,)*)), all);
+    };
+    let vars: Vec<Ident> = (0..calls.len()).map(|i| Ident::new(&format!("__c{i}"), Span::mixed_site())).collect();
+    let typed = quote!(#krate::__private::results_of((#(&#vars,)*)));
+    let sends = sends(&vars.iter().map(|v| quote!(#v)).collect::<Vec<_>>());
+    let receiver = &then.receiver;
+    let caller = Ident::new("__caller", Span::mixed_site());
+    let find = call_at(quote!(#krate::__private::caller), quote!(#receiver), all);
+    let send = |k: &Ident, _: Option<(&Ident, proc_macro2::Literal)>| {
+        let then_all = call_at(quote!(#krate::__private::then_all), quote!(#caller, (#(#sends,)*), #k), all);
+        quote!({
+            let #caller = #find;
+            #then_all
+        })
+    };
+    let continuation = continuation(krate, then, typed, false, send);
+    quote! {
+        {
+            #(let #vars = #calls;)*
+            #continuation
+        }
+    }
+}
