@@ -8,7 +8,9 @@ pub use crate::continuation::{resume, resume_async, then, Handler, Resume, Resum
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
 #[cfg(target_arch = "wasm32")]
 pub use crate::durable::{alarm, set_user_alarm, user_alarm};
-pub use crate::durable::{decode_stored, stored, then_durable, DurableCaller, Restore, Stored};
+pub use crate::durable::{
+    decode_stored, durable_fan, stored, then_all_durable, then_durable, DurableCaller, DurableFan, Restore, Stored,
+};
 pub use crate::entry::{serve_later, serve_now};
 pub use crate::fanin::{all, caller, then_all};
 #[cfg(target_arch = "wasm32")]

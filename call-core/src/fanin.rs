@@ -106,6 +106,8 @@ pub trait Members {
     type Output;
     /// The tuple of the members' [`Slot`]s.
     type Slots: Slots<Output = Self::Output>;
+    /// How many members.
+    const SIZE: usize;
     /// The fan-in of these members.
     fn all(self) -> All<Self::Slots>;
 }
@@ -129,6 +131,7 @@ macro_rules! tuples {
         impl<$($M: MemberFuture),+> Members for ($($M,)+) {
             type Output = ($($M::Output,)+);
             type Slots = ($(Slot<$M>,)+);
+            const SIZE: usize = [$($i),+].len();
 
             fn all(self) -> All<Self::Slots> {
                 All::new(($(Slot::Pending(self.$i),)+))
@@ -230,7 +233,7 @@ impl<S: Slots> All<S> {
         self.id
     }
 
-    fn with_cancel(mut self, state: Rc<CancelState>) -> Self {
+    pub(crate) fn with_cancel(mut self, state: Rc<CancelState>) -> Self {
         self.cancel = Some(state);
         self
     }
@@ -275,6 +278,13 @@ pub fn all<M: Members>(members: M) -> All<M::Slots> {
 pub struct Caller<S> {
     home: Rc<HomeState>,
     _object: PhantomData<fn(&S)>,
+}
+
+impl<S> Caller<S> {
+    /// Where the caller's object is.
+    pub(crate) fn home(&self) -> &Rc<HomeState> {
+        &self.home
+    }
 }
 
 /// The [`Caller`] of `this`.

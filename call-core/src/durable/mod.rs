@@ -47,6 +47,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 mod callee;
+mod fan;
 mod recovery;
 mod store;
 mod tick;
@@ -68,6 +69,7 @@ use crate::stub::{CallStub, Object};
 use crate::wire::DurableId;
 
 pub(crate) use callee::{begin, record, records, Begin};
+pub use fan::{durable_fan, then_all_durable, DurableFan};
 pub(crate) use recovery::recover_later;
 #[cfg(target_arch = "wasm32")]
 pub use recovery::{alarm, set_user_alarm, user_alarm};
@@ -155,7 +157,15 @@ impl Durable {
     /// was finished already (another delivery of the same call came first).
     pub(crate) fn finish(&self, key: &str) -> bool {
         self.in_flight.borrow_mut().remove(key);
-        match self.sql.run("DELETE FROM _call_core_calls WHERE key = ?", &[Value::Text(key)]) {
+        let deleted = if key.starts_with(fan::FAN) {
+            // A fan-in: its row, and its members'.
+            let members = self.sql.run("DELETE FROM _call_core_calls WHERE fan = ?", &[Value::Text(key)]);
+            let fan = self.sql.run("DELETE FROM _call_core_fans WHERE key = ?", &[Value::Text(key)]);
+            members.and(fan)
+        } else {
+            self.sql.run("DELETE FROM _call_core_calls WHERE key = ?", &[Value::Text(key)])
+        };
+        match deleted {
             Ok(rows) => rows > 0,
             Err(e) => {
                 crate::continuation::log_error(&format!("call-core: durable call {key}: cannot delete its row: {e}"));

@@ -84,6 +84,19 @@ struct Row {
     args: String,
     result_at: usize,
     deadline: u64,
+    /// The fan-in it is a member of, and which.
+    fan: Option<String>,
+    member: Option<usize>,
+}
+
+/// A stored pending fan-in.
+#[derive(Debug, Deserialize)]
+struct Fan {
+    key: String,
+    handler: String,
+    args: String,
+    result_at: usize,
+    size: usize,
 }
 
 /// Recovers the pending calls of a newly bound durable caller, after this turn.
@@ -101,22 +114,37 @@ where
     S::Handlers: Restore<Object = S>,
 {
     let Some(durable) = home.durable.clone() else { return };
-    let rows: Vec<Row> = match durable.sql.texts(
-        "SELECT json_object('key', key, 'binding', binding, 'object', object, 'by_id', by_id, 'envelope', \
-         envelope, 'handler', handler, 'args', args, 'result_at', result_at, 'deadline', deadline) FROM \
-         _call_core_calls ORDER BY created",
-        &[],
-    ) {
-        Ok(texts) => texts.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+    let read = durable
+        .sql
+        .texts(
+            "SELECT json_object('key', key, 'binding', binding, 'object', object, 'by_id', by_id, 'envelope', \
+             envelope, 'handler', handler, 'args', args, 'result_at', result_at, 'deadline', deadline, 'fan', fan, \
+             'member', member) FROM _call_core_calls ORDER BY created",
+            &[],
+        )
+        .and_then(|calls| {
+            let fans = durable.sql.texts(
+                "SELECT json_object('key', key, 'handler', handler, 'args', args, 'result_at', result_at, 'size', \
+                 size) FROM _call_core_fans ORDER BY created",
+                &[],
+            )?;
+            Ok((calls, fans))
+        });
+    let (rows, fans): (Vec<Row>, Vec<Fan>) = match read {
+        Ok((calls, fans)) => (
+            calls.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+            fans.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+        ),
         Err(e) => {
             log_error(&format!("call-core: cannot read the pending durable calls: {e}"));
             return;
         }
     };
+    let (members, rows): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.fan.is_some());
     let now = now_ms();
     let mut pending = false;
     // One stub per callee, as a caller would keep.
-    let mut stubs: std::collections::HashMap<(String, String, i64), Result<CallStub, String>> = Default::default();
+    let mut stubs = Stubs::default();
     for row in rows {
         if durable.in_flight.borrow().contains(&row.key) {
             pending = true;
@@ -128,44 +156,130 @@ where
         }
         pending = true;
         durable.in_flight.borrow_mut().insert(row.key.clone());
-        let stub = stubs
-            .entry((row.binding.clone(), row.object.clone(), row.by_id))
-            .or_insert_with(|| {
-                let object =
-                    if row.by_id == 1 { Object::Id(row.object.clone()) } else { Object::Name(row.object.clone()) };
-                CallStub::at(&durable.env, &Address { binding: row.binding.clone(), object }).map_err(|e| e.to_string())
-            })
-            .clone();
-        let _ = durable
-            .sql
-            .run("UPDATE _call_core_calls SET attempt = attempt + 1 WHERE key = ?", &[Value::Text(&row.key)]);
+        let result = resend(&durable, &mut stubs, &row);
         let home = home.clone();
         let durable = durable.clone();
-        match stub {
-            Ok(stub) => {
-                let prepared = Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()) };
-                let future = crate::caller::send_prepared::<
-                    _,
-                    Box<serde_json::value::RawValue>,
-                    Box<serde_json::value::RawValue>,
-                >(&stub, &prepared, None);
-                runtime::spawn(async move {
-                    let result = future.await;
-                    let result = serde_json::to_string(&result).unwrap_or_else(|_| timeout_json());
-                    // Finished with the other replies of this tick: one commit for all.
-                    durable.next_tick().await;
-                    finish::<S>(&home, &durable, row, &result);
-                });
-            }
-            Err(e) => {
-                let failed: Result<(), CallError> = Err(CallError::Transport(format!("cannot reach the callee: {e}")));
-                finish::<S>(&home, &durable, row, &serde_json::to_string(&failed).unwrap_or_default());
-            }
-        }
+        runtime::spawn(async move {
+            let result = result.await;
+            // Finished with the other replies of this tick: one commit for all.
+            durable.next_tick().await;
+            finish::<S>(&home, &durable, row, &result);
+        });
     }
+    pending |= recover_fans::<S>(home, &durable, fans, members, &mut stubs);
     let mut alarm = durable.alarm.borrow_mut();
     alarm.ours = pending.then(|| now + RETRY);
     set_real(&durable, &mut alarm);
+}
+
+type Stubs = std::collections::HashMap<(String, String, i64), Result<CallStub, String>>;
+
+/// The stub of `row`'s callee (one per callee).
+fn stub_of(durable: &Durable, stubs: &mut Stubs, row: &Row) -> Result<CallStub, String> {
+    stubs
+        .entry((row.binding.clone(), row.object.clone(), row.by_id))
+        .or_insert_with(|| {
+            let object = if row.by_id == 1 { Object::Id(row.object.clone()) } else { Object::Name(row.object.clone()) };
+            CallStub::at(&durable.env, &Address { binding: row.binding.clone(), object }).map_err(|e| e.to_string())
+        })
+        .clone()
+}
+
+/// Sends `row` again (or times it out): its result as stored JSON, once it has ended.
+fn resend(
+    durable: &Rc<Durable>,
+    stubs: &mut Stubs,
+    row: &Row,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = String>>> {
+    if row.deadline <= now_ms() {
+        return Box::pin(std::future::ready(timeout_json()));
+    }
+    let _ =
+        durable.sql.run("UPDATE _call_core_calls SET attempt = attempt + 1 WHERE key = ?", &[Value::Text(&row.key)]);
+    match stub_of(durable, stubs, row) {
+        Ok(stub) => {
+            let prepared = Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()) };
+            let future =
+                crate::caller::send_prepared::<_, Box<serde_json::value::RawValue>, Box<serde_json::value::RawValue>>(
+                    &stub, &prepared, None,
+                );
+            Box::pin(async move { serde_json::to_string(&future.await).unwrap_or_else(|_| timeout_json()) })
+        }
+        Err(e) => {
+            let failed: Result<(), CallError> = Err(CallError::Transport(format!("cannot reach the callee: {e}")));
+            Box::pin(std::future::ready(serde_json::to_string(&failed).unwrap_or_default()))
+        }
+    }
+}
+
+/// Sends again every member of every fan-in this instance does not have in flight; when all
+/// of a fan-in's members have ended, runs its continuation. Whether any is pending.
+fn recover_fans<S: DurableCaller>(
+    home: &Rc<HomeState>,
+    durable: &Rc<Durable>,
+    fans: Vec<Fan>,
+    members: Vec<Row>,
+    stubs: &mut Stubs,
+) -> bool
+where
+    S::Handlers: Restore<Object = S>,
+{
+    let mut pending = false;
+    let mut by_fan: std::collections::HashMap<String, Vec<Row>> = Default::default();
+    for row in members {
+        by_fan.entry(row.fan.clone().unwrap_or_default()).or_default().push(row);
+    }
+    for fan in fans {
+        let rows = by_fan.remove(&fan.key).unwrap_or_default();
+        if durable.in_flight.borrow().contains(&fan.key) {
+            pending = true;
+            continue;
+        }
+        pending = true;
+        durable.in_flight.borrow_mut().insert(fan.key.clone());
+        let mut results: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = String>>>> = Vec::new();
+        for member in 0..fan.size {
+            match rows.iter().find(|r| r.member == Some(member)) {
+                Some(row) => results.push(resend(durable, stubs, row)),
+                None => {
+                    let lost: Result<(), CallError> = Err(CallError::Transport("the member's call was lost".into()));
+                    results.push(Box::pin(std::future::ready(serde_json::to_string(&lost).unwrap_or_default())));
+                }
+            }
+        }
+        let home = home.clone();
+        let durable = durable.clone();
+        runtime::spawn(async move {
+            let mut all = Vec::with_capacity(results.len());
+            for result in results {
+                all.push(result.await);
+            }
+            durable.next_tick().await;
+            let tuple = format!("[{}]", all.join(","));
+            let row = Row {
+                key: fan.key,
+                binding: String::new(),
+                object: String::new(),
+                by_id: 0,
+                envelope: String::new(),
+                handler: fan.handler,
+                args: fan.args,
+                result_at: fan.result_at,
+                deadline: 0,
+                fan: None,
+                member: None,
+            };
+            finish::<S>(&home, &durable, row, &tuple);
+        });
+    }
+    // Members of no fan-in (cannot happen: a fan-in's rows are written in one turn).
+    for (fan, rows) in by_fan {
+        for row in rows {
+            log_error(&format!("call-core: durable call {}: member of unknown fan-in {fan}; deleted", row.key));
+            let _ = durable.sql.run("DELETE FROM _call_core_calls WHERE key = ?", &[Value::Text(&row.key)]);
+        }
+    }
+    pending
 }
 
 /// `Err(CallError::Timeout)` as stored JSON.
@@ -188,7 +302,6 @@ where
                 "call-core: durable call {}: its continuation `{}` cannot run in this build ({reason}); moved to the dead letters",
                 row.key, row.handler
             ));
-            durable.in_flight.borrow_mut().remove(&row.key);
             let moved = durable.sql.run(
                 "INSERT OR REPLACE INTO _call_core_dead (key, handler, args, result, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
                 &[
@@ -201,8 +314,9 @@ where
                 ],
             );
             match moved {
+                // Its rows go (a fan-in's with its members'), in this turn.
                 Ok(_) => {
-                    let _ = durable.sql.run("DELETE FROM _call_core_calls WHERE key = ?", &[Value::Text(&row.key)]);
+                    durable.finish(&row.key);
                 }
                 Err(e) => log_error(&format!("call-core: durable call {}: cannot store the dead letter: {e}", row.key)),
             }

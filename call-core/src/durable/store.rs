@@ -11,7 +11,10 @@
 //! -- in the transaction that runs its handler); WITHOUT ROWID, so that the key is the row
 //! -- and an insert writes one row, not a row and an index entry
 //! _call_core_calls(key PRIMARY KEY, binding, object, by_id, envelope, handler, args,
-//!                  result_at, deadline, attempt, created)
+//!                  result_at, deadline, attempt, created, fan, member)
+//! -- caller: one row per pending durable fan-in (its members are rows of _call_core_calls
+//! -- with `fan` set and no handler of their own)
+//! _call_core_fans(key PRIMARY KEY, handler, args, result_at, size, created)
 //! -- caller: stored continuations that this build cannot run (a deploy changed the handler)
 //! _call_core_dead(key PRIMARY KEY, handler, args, result, reason, at)
 //! -- callee: the reply to each durable call received, until its deadline has passed
@@ -107,7 +110,10 @@ const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS _call_core_calls (key TEXT PRIMARY KEY, binding TEXT NOT NULL, \
         object TEXT NOT NULL, by_id INTEGER NOT NULL, envelope TEXT NOT NULL, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result_at INTEGER NOT NULL, deadline INTEGER NOT NULL, \
-        attempt INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;\
+        attempt INTEGER NOT NULL, created INTEGER NOT NULL, fan TEXT, member INTEGER) WITHOUT ROWID;\
+    CREATE TABLE IF NOT EXISTS _call_core_fans (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
+        args TEXT NOT NULL, result_at INTEGER NOT NULL, size INTEGER NOT NULL, created INTEGER NOT NULL) \
+        WITHOUT ROWID;\
     CREATE TABLE IF NOT EXISTS _call_core_dead (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result TEXT, reason TEXT NOT NULL, at INTEGER NOT NULL);\
     CREATE TABLE IF NOT EXISTS _call_core_replies (caller TEXT NOT NULL, key TEXT NOT NULL, \

@@ -47,18 +47,54 @@ pub(crate) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> T
     };
     let vars: Vec<Ident> = (0..calls.len()).map(|i| Ident::new(&format!("__c{i}"), Span::mixed_site())).collect();
     let typed = quote!(#krate::__private::results_of((#(&#vars,)*)));
-    let sends = sends(&vars.iter().map(|v| quote!(#v)).collect::<Vec<_>>());
     let receiver = &then.receiver;
-    let caller = Ident::new("__caller", Span::mixed_site());
-    let find = call_at(quote!(#krate::__private::caller), quote!(#receiver), all);
-    let send = |k: &Ident, _: Option<(&Ident, proc_macro2::Literal)>| {
-        let then_all = call_at(quote!(#krate::__private::then_all), quote!(#caller, (#(#sends,)*), #k), all);
-        quote!({
-            let #caller = #find;
-            #then_all
-        })
+    let continuation = match input.durable {
+        None => {
+            let sends = sends(&vars.iter().map(|v| quote!(#v)).collect::<Vec<_>>());
+            let caller = Ident::new("__caller", Span::mixed_site());
+            let find = call_at(quote!(#krate::__private::caller), quote!(#receiver), all);
+            let send = |k: &Ident, _: Option<(&Ident, proc_macro2::Literal)>| {
+                let then_all = call_at(quote!(#krate::__private::then_all), quote!(#caller, (#(#sends,)*), #k), all);
+                quote!({
+                    let #caller = #find;
+                    #then_all
+                })
+            };
+            continuation(krate, then, typed, false, send)
+        }
+        // Durable: each member is sent as a durable call of the fan-in (its row first), and
+        // the fan-in's own row is written with the continuation (see call_core::durable).
+        Some(durable) => {
+            let fan = Ident::new("__fan", Span::mixed_site());
+            let find = call_at(quote!(#krate::__private::durable_fan), quote!(#receiver), durable);
+            let sends: Vec<TokenStream> = input
+                .calls
+                .iter()
+                .zip(&vars)
+                .enumerate()
+                .map(|(i, (member, var))| {
+                    let stub = borrowed_stub(&member.stub);
+                    let i = proc_macro2::Literal::u32_unsuffixed(i as u32);
+                    quote!(#fan.send(#stub, #var, #i))
+                })
+                .collect();
+            let send = |k: &Ident, stored: Option<(&Ident, proc_macro2::Literal)>| {
+                let (stored, result_at) = stored.expect("a durable continuation stores its arguments");
+                let members = Ident::new("__members", Span::mixed_site());
+                let then_all = call_at(
+                    quote!(#krate::__private::then_all_durable),
+                    quote!(#fan, #members, #k, #stored, #result_at),
+                    durable,
+                );
+                quote!({
+                    let #fan = #find;
+                    let #members = (#(#sends,)*);
+                    #then_all
+                })
+            };
+            continuation(krate, then, typed, true, send)
+        }
     };
-    let continuation = continuation(krate, then, typed, false, send);
     quote! {
         {
             #(let #vars = #calls;)*

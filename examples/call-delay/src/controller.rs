@@ -219,6 +219,16 @@ impl CallDelayController {
         crate::durable::record_handled(self, tag, &result);
     }
 
+    /// Records that durable fan-in `tag` (of `/durable/fanin`: two bumps) was handled.
+    #[handler]
+    fn on_durable_pair(&self, results: crate::durable::Pair, tag: u64) {
+        let both = match results {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        crate::durable::record_handled(self, tag, &both);
+    }
+
     /// Records that durable call `tag` (of `/durable/slow`) was handled.
     #[handler]
     fn on_durable_slow(&self, result: std::result::Result<u32, CallError>, tag: u64) {

@@ -7,6 +7,8 @@
 //!   `Tally::bump_after(MS)`), each continued by `on_durable`, and answers once they are
 //!   written (before any is handled);
 //! * `GET /durable/hold?ms=MS` holds the controller's input gate for MS (replies wait);
+//! * `GET /durable/fanin?n=N` starts N durable fan-ins, each of two `Tally::bump`s,
+//!   continued by `on_durable_pair` (a handled fan-in counts once; the callee counts two);
 //! * `GET /durable/slow?n=N&ms=M&timeout=T` starts N durable calls of `RemoteDo::slow(M)`
 //!   with timeout T (a callee that answers after the deadline, or never within a test);
 //! * `GET /durable/status` answers `{"started","pending","handled","duplicates","ok","dead",
@@ -54,6 +56,10 @@ pub(crate) fn record_handled<T: serde::Serialize, E: serde::Serialize>(
     }
 }
 
+/// The results of a durable fan-in of two `Tally::bump`s.
+pub(crate) type Pair =
+    (std::result::Result<u64, CallError<WorkerError>>, std::result::Result<u64, CallError<WorkerError>>);
+
 /// The tag argument of `on_durable`, whose type the "deploy" (`deploy-v2`) changes.
 #[cfg(not(feature = "deploy-v2"))]
 fn tag_arg(tag: u64) -> u64 {
@@ -90,6 +96,7 @@ impl CallDelayController {
                 Response::from_json(&serde_json::json!({ "held": ms }))
             }
             "slow" => self.durable_slow(number("n", 1), number("ms", 60_000) as u32, number("timeout", 1_000)),
+            "fanin" => self.durable_fanin(number("n", 100)),
             "status" => self.durable_status().await,
             "results" => {
                 let rows: Vec<serde_json::Value> = self
@@ -134,6 +141,16 @@ impl CallDelayController {
                 None => call!(tally, Tally::bump(), then self.on_durable($result, tag_arg(tag)), durable),
                 Some(ms) => call!(tally, Tally::bump_after(ms), then self.on_durable($result, tag_arg(tag)), durable),
             };
+        }
+        Response::from_json(&serde_json::json!({ "first": tags.start, "n": n }))
+    }
+
+    /// `n` durable fan-ins, each of two `Tally::bump`s, continued by `on_durable_pair`.
+    fn durable_fanin(&self, n: u64) -> Result<Response> {
+        let tally = CallStub::by_name(&self.env, "TALLY", "tally")?;
+        let tags = self.next_tags(n)?;
+        for tag in tags.clone() {
+            call!(all(tally => Tally::bump(), tally => Tally::bump()), then self.on_durable_pair($result, tag), durable);
         }
         Response::from_json(&serde_json::json!({ "first": tags.start, "n": n }))
     }

@@ -22,6 +22,11 @@ impl Controller {
     }
 
     #[handler]
+    fn on_pair(&self, sums: (Result<i64, CallError>, Result<i64, CallError>), tag: u8) {
+        let _ = (sums, tag);
+    }
+
+    #[handler]
     async fn on_sum_later(&self, sum: Result<i64, CallError>) -> Result<(), String> {
         sum.map(drop).map_err(|e| e.to_string())
     }
@@ -32,6 +37,7 @@ impl Controller {
     fn start(&self, remote: &CallStub) {
         call!(remote, Remote::add(1, 2), then self.on_sum("sum".to_string(), $result, 7), durable);
         call!(remote, Remote::add(1, 2), then self.on_sum_later($result), durable, timeout = std::time::Duration::from_secs(5));
+        call!(all(remote => Remote::add(1, 2), remote => Remote::add(3, 4)), then self.on_pair($result, 9), durable);
     }
 }
 
