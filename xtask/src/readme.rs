@@ -72,6 +72,8 @@ pub struct Results {
     pub rows: Vec<Measured>,
     /// The native and wasm per-call figures.
     pub per_call: Vec<Value>,
+    /// `fuzz.md` (written by `cargo xtask fuzz`), if there is one.
+    pub fuzz: Option<String>,
 }
 
 impl Results {
@@ -82,7 +84,9 @@ impl Results {
         let all: Vec<Value> = serde_json::from_str(&text).context(|| json_path.display().to_string())?;
         let md_path = dir.join("bench.md");
         let md = std::fs::read_to_string(&md_path).context(|| format!("cannot read {}", md_path.display()))?;
-        Results::parse(&all, &md)
+        let mut results = Results::parse(&all, &md)?;
+        results.fuzz = std::fs::read_to_string(dir.join("fuzz.md")).ok();
+        Ok(results)
     }
 
     /// Builds from `bench.json`'s array and `bench.md`'s text.
@@ -102,7 +106,7 @@ impl Results {
             .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Results { header, rows, per_call })
+        Ok(Results { header, rows, per_call, fuzz: None })
     }
 
     fn field(&self, key: &str) -> &str {
@@ -195,6 +199,9 @@ pub fn strip_generated(text: &str) -> String {
 
 /// The body of one generated section (ends with a newline).
 pub fn section(name: &str, r: &Results) -> Result<String> {
+    if name == "fuzz" {
+        return Ok(fuzz(r));
+    }
     if r.rows.is_empty() {
         bail!("results/bench.json has no workerd rows: run `cargo xtask bench`");
     }
@@ -473,6 +480,17 @@ fn per_call(r: &Results) -> String {
 }
 
 /// Rewrites the README's generated sections from `results/`; returns whether it changed.
+/// The fuzzing figure, from `results/fuzz.md`.
+fn fuzz(r: &Results) -> String {
+    match r.fuzz.as_deref().and_then(crate::fuzz::parse_record) {
+        Some((seconds, executions, crashes, commit)) => format!(
+            "  The latest run (results/fuzz.md, `cargo xtask fuzz --seconds {seconds}` at {commit}): {executions} \
+             executions in {seconds} s, {crashes} crash(es).\n"
+        ),
+        None => "  (No fuzzing run is recorded: `cargo xtask fuzz` writes results/fuzz.md.)\n".to_string(),
+    }
+}
+
 pub fn update(root: &Path) -> Result<bool> {
     let path = root.join("README.md");
     let old = std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
