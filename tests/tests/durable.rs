@@ -3,8 +3,10 @@
 //! durable call must be handled exactly once, and the callee must count it exactly once.
 //!
 //! Each test starts its own workerd (they run one at a time). The kill points are printed
-//! so that a failure can be replayed. `CALL_CORE_SOAK=1` adds a longer soak (more rounds
-//! and calls), which `cargo xtask test` does not set.
+//! so that a failure can be replayed. A longer soak with random kill points (also during the
+//! recovery) is an ignored test, which `cargo xtask test` does not run:
+//! `cargo test -p tests --test durable -- --ignored soak` (`CALL_CORE_SOAK_ROUNDS`, default
+//! 10; `CALL_CORE_SOAK_SEED` replays a printed seed).
 
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -236,4 +238,57 @@ fn ten_thousand_durable_calls_in_one_batch() {
     assert_eq!(answer["ok"], 10_000, "{answer}");
     println!("10,000 durable calls validated in {} ms (in the controller)", answer["ms"]);
     assert_eq!(get(&w, "/durable/status?c=batch")["pending"], 0);
+}
+
+/// Soak (ignored by default): rounds of a batch of 500-3,000 durable calls (some with a
+/// callee that waits up to 800 ms), workerd killed at a random moment, sometimes killed
+/// again while it recovers, and started again; each round every call is handled exactly
+/// once. The seed and every kill point are printed.
+#[test]
+#[ignore = "soak: cargo test -p tests --test durable -- --ignored soak"]
+fn soak_random_kill_points() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("CALL_CORE_SOAK_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
+    let rounds = env("CALL_CORE_SOAK_ROUNDS").unwrap_or(10);
+    println!("soak: seed {seed} (CALL_CORE_SOAK_SEED={seed} replays it), {rounds} rounds");
+    let mut state = seed;
+    // xorshift64: enough to pick kill points, and replayable from the seed.
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let started = Instant::now();
+    for round in 0..rounds {
+        // Its own storage: the callee's count starts at 0.
+        let dir = storage(&format!("soak-{round}"));
+        let c = format!("soak-{round}");
+        let n = 500 + next(2501);
+        let after = match next(3) {
+            0 => String::new(),
+            _ => format!("&after={}", next(801)),
+        };
+        let mut w = start(&builds().v1, &dir);
+        get(&w, &format!("/durable/start?c={c}&n={n}{after}"));
+        let first = next(2000);
+        std::thread::sleep(Duration::from_millis(first));
+        w.stop();
+        let mut kills = format!("{first} ms after the batch was written");
+        if next(2) == 0 {
+            w = start(&builds().v1, &dir);
+            let second = next(2500);
+            std::thread::sleep(Duration::from_millis(second));
+            w.stop();
+            kills += &format!(", then {second} ms into the recovery");
+        }
+        let w = start(&builds().v1, &dir);
+        println!("round {round}: {n} calls{after}, SIGKILL {kills}");
+        let status = settle(&w, &c, n);
+        assert_handled_once(&status, n, 1);
+    }
+    println!("soak: {rounds} rounds in {:.0} s, every call handled exactly once", started.elapsed().as_secs_f64());
 }
