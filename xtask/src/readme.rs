@@ -479,7 +479,6 @@ fn per_call(r: &Results) -> String {
     s
 }
 
-/// Rewrites the README's generated sections from `results/`; returns whether it changed.
 /// The fuzzing figure, from `results/fuzz.md`.
 fn fuzz(r: &Results) -> String {
     match r.fuzz.as_deref().and_then(crate::fuzz::parse_record) {
@@ -491,6 +490,7 @@ fn fuzz(r: &Results) -> String {
     }
 }
 
+/// Rewrites the README's generated sections from `results/`; returns whether it changed.
 pub fn update(root: &Path) -> Result<bool> {
     let path = root.join("README.md");
     let old = std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;

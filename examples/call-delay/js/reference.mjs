@@ -115,6 +115,22 @@ export class JsController extends DurableObject {
       }
       return Response.json(outcome);
     }
+    if (url.pathname === "/probe/js-commit") {
+      // What one storage commit costs in this workerd, for the README's durable figures:
+      // `k` turns one after another, each `then`: nothing; a `setTimeout(0)` (a tick of
+      // call-core's group commit); a row written, then a `setTimeout(0)` (so a commit per
+      // turn). The answer's `ms` is read from `Date.now()`, which advances across I/O.
+      const k = Number(url.searchParams.get("k") ?? 1000);
+      const then = url.searchParams.get("then") ?? "write";
+      const sql = this.ctx.storage.sql;
+      sql.exec("CREATE TABLE IF NOT EXISTS commit_probe (id INTEGER PRIMARY KEY, v INTEGER)");
+      const start = Date.now();
+      for (let i = 0; i < k; i++) {
+        if (then === "write") sql.exec("INSERT OR REPLACE INTO commit_probe VALUES (1, ?)", i);
+        if (then !== "nothing") await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      return Response.json({ k, then, ms: Date.now() - start });
+    }
     if (url.pathname === "/probe/js-to-rust") {
       // A JS caller invoking a Rust Durable Object's exported method over native RPC.
       const i = Number(url.searchParams.get("i"));
@@ -132,12 +148,25 @@ export class JsController extends DurableObject {
     }
     // The least a durable call must do: a row before the call leaves (the output gate holds
     // the call until it is written), the row deleted when the reply is handled.
+    // Rows written, and commits counted as call-core counts them: turns with writes.
     let seq = 0;
+    const writes = { rows: 0, commits: 0 };
+    let writing = false;
+    const wrote = () => {
+      writes.rows++;
+      if (!writing) {
+        writing = true;
+        writes.commits++;
+        queueMicrotask(() => (writing = false));
+      }
+    };
     const durableEcho = (i) => {
       const id = seq++;
       sql.exec("INSERT INTO pending (id, call) VALUES (?, ?)", id, JSON.stringify({ m: "echo", a: [i] }));
+      wrote();
       return remote.echo(i).then((value) => {
         sql.exec("DELETE FROM pending WHERE id = ?", id);
+        wrote();
         return value;
       });
     };
@@ -160,6 +189,8 @@ export class JsController extends DurableObject {
       });
     }
     const ms = Date.now() - start;
-    return Response.json({ mode, n, rounds, ok, ms });
+    const reply = { mode, n, rounds, ok, ms };
+    if (mode === "js-durable") reply.writes = { caller: writes, callee: { rows: 0, commits: 0 } };
+    return Response.json(reply);
   }
 }

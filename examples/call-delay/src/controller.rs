@@ -79,6 +79,7 @@ impl DurableObject for CallDelayController {
                 }
                 // Date.now() advances only across I/O; every round is N RPCs, so the clock
                 // moves with the work. Several rounds make short batches measurable.
+                let writes_before = if mode == "durable" { Some(self.durable_writes().await?) } else { None };
                 let start = Date::now().as_millis();
                 let mut ok = 0;
                 for _ in 0..rounds {
@@ -98,7 +99,11 @@ impl DurableObject for CallDelayController {
                     };
                 }
                 let ms = Date::now().as_millis() - start;
-                let answer = serde_json::json!({ "mode": mode, "n": n, "rounds": rounds, "ok": ok, "ms": ms });
+                let mut answer = serde_json::json!({ "mode": mode, "n": n, "rounds": rounds, "ok": ok, "ms": ms });
+                if let Some(before) = writes_before {
+                    // Read after the clock stopped: what the batch wrote, on each side.
+                    answer["writes"] = self.durable_writes().await?.since(&before);
+                }
                 Response::from_json(&answer)
             }
             path if path.starts_with("/probe/") => self.probe(&path["/probe/".len()..], &param).await,

@@ -183,6 +183,16 @@ impl CallDelayController {
         }))
     }
 
+    /// What call-core wrote so far to this controller's storage and to `RemoteDo`'s, for
+    /// the `writes` of a `mode=durable` answer.
+    pub(crate) async fn durable_writes(&self) -> Result<Wrote> {
+        let caller = call_core::durable::writes(self).map_err(Error::RustError)?;
+        let callee = call!(self.remote()?, RemoteDo::durable_writes())
+            .await
+            .map_err(|e| Error::RustError(format!("RemoteDo::durable_writes: {e}")))?;
+        Ok(Wrote { caller: (caller.rows, caller.commits), callee })
+    }
+
     /// `mode=durable`: N durable calls of `RemoteDo::echo`, handled in memory; ends when all
     /// N have been handled.
     pub(crate) async fn batch_durable(&self, n: u32) -> Result<u32> {
@@ -192,5 +202,20 @@ impl CallDelayController {
             call!(remote, RemoteDo::echo(i), then self.on_durable_echo($result, i, batch), durable);
         }
         Ok(BatchDone { controller: self, batch }.await)
+    }
+}
+
+/// Rows and commits call-core wrote, as `(rows, commits)`, on each side of a durable call.
+pub(crate) struct Wrote {
+    caller: (u64, u64),
+    callee: (u64, u64),
+}
+
+impl Wrote {
+    /// What was written since `before`, as the bench reads it:
+    /// `{"caller": {"rows", "commits"}, "callee": {"rows", "commits"}}`.
+    pub(crate) fn since(&self, before: &Wrote) -> serde_json::Value {
+        let side = |now: (u64, u64), then: (u64, u64)| serde_json::json!({ "rows": now.0 - then.0, "commits": now.1 - then.1 });
+        serde_json::json!({ "caller": side(self.caller, before.caller), "callee": side(self.callee, before.callee) })
     }
 }

@@ -62,6 +62,13 @@ impl RemoteDo {
         ms
     }
 
+    /// What call-core wrote to this object's storage since it started, as `(rows, commits)`:
+    /// the callee's side of the bench's durable figures (its at-most-once records).
+    #[callable]
+    pub fn durable_writes(&self) -> std::result::Result<(u64, u64), String> {
+        call_core::durable::writes(self).map(|w| (w.rows, w.commits))
+    }
+
     /// `n`, negated: an infallible method that nested calls can feed.
     #[callable]
     pub fn negate(&self, n: i64) -> i64 {
