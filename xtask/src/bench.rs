@@ -159,6 +159,9 @@ pub struct Sample {
     pub client_ms: f64,
     /// Validated results (equals `n * rounds`).
     pub ok: u64,
+    /// What a durable mode's request wrote (its answer's `writes`), see
+    /// [`durable_bench`](crate::durable_bench).
+    pub writes: Option<Value>,
 }
 
 impl Sample {
@@ -185,7 +188,8 @@ pub fn request(workerd: &Workerd, mode: &str, n: u32, rounds: u32, run: usize) -
         );
     }
     let ms = json["ms"].as_f64().ok_or_else(|| crate::Error(format!("GET {path}: no `ms` in {}", answer.body)))?;
-    Ok(Sample { mode: mode.into(), n, rounds, run, ms, client_ms, ok: expected })
+    let writes = json.get("writes").cloned();
+    Ok(Sample { mode: mode.into(), n, rounds, run, ms, client_ms, ok: expected, writes })
 }
 
 /// The modes the example's `/batch` endpoint offers, as it reports them (`GET /modes`).
@@ -321,6 +325,7 @@ pub fn summarize(samples: &[Sample], modes: &[String], sizes: &[u32]) -> Vec<Row
                 ratio_to_js: ratio(&mine, "js", n),
                 ratios: crate::composite::bases(mode)
                     .iter()
+                    .chain(crate::durable_bench::bases(mode))
                     .filter_map(|base| Some((base.to_string(), ratio(&mine, base, n)?)))
                     .collect(),
                 ok: mine.iter().map(|s| s.ok).sum(),
@@ -375,6 +380,7 @@ pub fn to_json(rows: &[Row], native: &[Value]) -> Value {
                 "per_run_ms_per_op": r.samples.iter().map(|s| r4(s.ms_per_op())).collect::<Vec<_>>(),
                 "per_run_ms": r.samples.iter().map(|s| s.ms).collect::<Vec<_>>(),
                 "client_ms": r.samples.iter().map(|s| r4(s.client_ms)).collect::<Vec<_>>(),
+                "writes": crate::durable_bench::writes(&r.samples),
             })
         })
         .collect();
@@ -447,7 +453,7 @@ mod tests {
     use super::*;
 
     fn sample(mode: &str, n: u32, run: usize, ms: f64) -> Sample {
-        Sample { mode: mode.into(), n, rounds: rounds_for(n), run, ms, client_ms: ms + 1.0, ok: 2000 }
+        Sample { mode: mode.into(), n, rounds: rounds_for(n), run, ms, client_ms: ms + 1.0, ok: 2000, writes: None }
     }
 
     #[test]

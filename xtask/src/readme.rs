@@ -58,9 +58,13 @@ pub struct Measured {
     pub ratio_to_rpc: Option<f64>,
     /// Median of per-run ratios to `js`.
     pub ratio_to_js: Option<f64>,
-    /// Median of per-run ratios to each base of a composite mode.
+    /// Median of per-run ratios to each base of a composite or durable mode.
     #[serde(default)]
     pub ratios: BTreeMap<String, f64>,
+    /// A durable mode's rows per call and commits per batch on each side
+    /// ([`durable_bench::writes`](crate::durable_bench::writes)).
+    #[serde(default)]
+    pub writes: Option<Value>,
 }
 
 /// A bench run as `results/` holds it.
@@ -208,8 +212,11 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
     Ok(match name {
         "bench-run" => run_paragraph(r),
         "bench-table" => {
-            let modes: Vec<&str> =
-                r.modes().into_iter().filter(|m| !is_ablation(m) && !crate::composite::is_composite(m)).collect();
+            let modes: Vec<&str> = r
+                .modes()
+                .into_iter()
+                .filter(|m| !is_ablation(m) && !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m))
+                .collect();
             let mut s = mode_table(r, &modes, false);
             let _ = writeln!(
                 s,
@@ -229,6 +236,7 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
         }
         "bench-seed" => seed_paragraph(r),
         "bench-composite" => crate::composite::section(r),
+        "bench-durable" => crate::durable_bench::section(r),
         "bench-targets" => targets(r),
         "bench-per-call" => per_call(r),
         other => bail!("README: unknown generated section `{other}`"),
@@ -371,11 +379,14 @@ enum Target {
     Ratio { mode: &'static str, base: &'static str, max: f64 },
     /// ms/op at N = `to` ≤ `max` × ms/op at N = `from`, for every call-core mode.
     Scaling { from: u32, to: u32, max: f64 },
+    /// `mode`'s caller writes ≤ `max_rows_per_call` rows per call and ≤
+    /// `max_commits_per_batch` commits per batch at every N (a constant: O(1) per batch).
+    Writes { mode: &'static str, max_rows_per_call: f64, max_commits_per_batch: f64 },
     /// The native per-call figures named here ≤ `max_ns`.
     Native { figures: &'static [(&'static str, &'static str)], max_ns: f64 },
 }
 
-const TARGETS: [Target; 9] = [
+const TARGETS: [Target; 12] = [
     Target::Ratio { mode: "call", base: "rpc", max: 1.10 },
     Target::Ratio { mode: "continuation", base: "rpc", max: 1.15 },
     Target::Ratio { mode: "call", base: "js", max: 1.25 },
@@ -385,6 +396,11 @@ const TARGETS: [Target; 9] = [
     Target::Ratio { mode: "pipeline", base: "pipeline-rpc", max: 0.40 },
     Target::Ratio { mode: "pipeline", base: "pipeline-js", max: 1.00 },
     Target::Ratio { mode: "fanin", base: "fanin-join", max: 1.15 },
+    // A durable call close to an in-memory one, and no slower than the least JavaScript can
+    // do for it; its writes: insert and delete on the caller, commits per batch not per call.
+    Target::Ratio { mode: "durable", base: "continuation", max: 1.5 },
+    Target::Ratio { mode: "durable", base: "js-durable", max: 1.2 },
+    Target::Writes { mode: "durable", max_rows_per_call: 2.0, max_commits_per_batch: 3.0 },
     Target::Scaling { from: 50, to: 5000, max: 1.5 },
     Target::Native {
         figures: &[
@@ -431,6 +447,28 @@ fn targets(r: &Results) -> String {
                         per_mode.iter().filter(|x| x.1 > max).map(|x| format!("`{}`", x.0)).collect();
                     let verdict = if over.is_empty() { "met".into() } else { format!("missed by {}", over.join(", ")) };
                     (what, measured.join(", "), verdict)
+                }
+            }
+            Target::Writes { mode, max_rows_per_call, max_commits_per_batch } => {
+                let what = format!(
+                    "`{mode}`: ≤ {max_rows_per_call} rows per call on the caller, ≤ {max_commits_per_batch} \
+                     commits per batch (not per call) at every N"
+                );
+                let figure = |field: &str| -> Vec<f64> {
+                    r.of(mode).iter().filter_map(|x| x.writes.as_ref()?["caller"][field].as_f64()).collect()
+                };
+                let (rows, commits) = (figure("rows_per_call"), figure("commits_per_batch"));
+                if rows.is_empty() {
+                    (what, "not measured".into(), String::new())
+                } else {
+                    let measured = format!(
+                        "{} rows per call, {} commits per batch",
+                        crate::durable_bench::figure_range(r, mode, "caller", "rows_per_call"),
+                        crate::durable_bench::figure_range(r, mode, "caller", "commits_per_batch")
+                    );
+                    let met = rows.iter().all(|x| *x <= max_rows_per_call)
+                        && commits.iter().all(|x| *x <= max_commits_per_batch);
+                    (what, measured, if met { "met" } else { "missed" }.to_string())
                 }
             }
             Target::Native { figures, max_ns } => {
