@@ -228,6 +228,46 @@ fn killed_durable_fan_ins_are_handled_exactly_once() {
     assert_handled_once(&status, 300, 2);
 }
 
+/// What "exactly once" covers for an `async` handler: its part up to its first `await`
+/// commits with the call's row; its part after the `await` runs at most once. 20 durable
+/// calls whose async handler records the call, waits 4 s, then records its second part:
+/// killed during the wait, and started again, each first part ran once and no second part
+/// ran (nor was the handler run again); without a kill, every second part runs once.
+#[test]
+fn an_async_handler_is_exactly_once_up_to_its_first_await() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("async");
+    let mut w = start(&builds().v1, &dir);
+    get(&w, "/durable/async?c=async&n=20&ms=4000");
+    let status = settle(&w, "async", 20);
+    assert_eq!((&status["handled"], &status["after_await"]), (&json!(20), &json!(0)), "{status}");
+    // The first parts have committed (a commit takes well under a millisecond here).
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = w.pid();
+    w.stop();
+    println!("kill point: SIGKILL workerd (pid {pid:?}) while 20 async handlers wait after their first part");
+    let w = start(&builds().v1, &dir);
+    // Past the recovery alarm (2 s) and past the handlers' wait, had they run again.
+    std::thread::sleep(Duration::from_millis(7000));
+    let status = get(&w, "/durable/status?c=async");
+    println!("  after the restart: {status}");
+    assert_handled_once(&status, 20, 1);
+    assert_eq!(status["after_await"], 0, "no part after the await ran again: {status}");
+
+    get(&w, "/durable/async?c=async-control&n=20&ms=200");
+    let started = Instant::now();
+    let mut status = get(&w, "/durable/status?c=async-control");
+    while status["after_await"] != 20 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+        status = get(&w, "/durable/status?c=async-control");
+    }
+    assert_eq!(
+        (&status["handled"], &status["duplicates"], &status["after_await"], &status["after_await_runs"]),
+        (&json!(20), &json!(0), &json!(20), &json!(20)),
+        "without a kill every part after the await runs once: {status}"
+    );
+}
+
 /// 10,000 durable calls in one batch, every result validated (no restart).
 #[test]
 fn ten_thousand_durable_calls_in_one_batch() {

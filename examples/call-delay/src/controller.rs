@@ -234,6 +234,17 @@ impl CallDelayController {
         crate::durable::record_handled(self, tag, &both);
     }
 
+    /// An async durable handler (of `/durable/async`): its part before the first `await`
+    /// (recording `tag`) commits with the call's row, exactly once; its part after the
+    /// `await` (waiting `ms`, then recording in `durable_after`) runs at most once: a kill
+    /// in between leaves it not run, and it is not run again.
+    #[handler]
+    async fn on_durable_async(&self, result: std::result::Result<u64, CallError<WorkerError>>, tag: u64, ms: u32) {
+        crate::durable::record_handled(self, tag, &result);
+        Delay::from(std::time::Duration::from_millis(u64::from(ms))).await;
+        crate::durable::record_after_await(self, tag);
+    }
+
     /// Records that durable call `tag` (of `/durable/slow`) was handled.
     #[handler]
     fn on_durable_slow(&self, result: std::result::Result<u32, CallError>, tag: u64) {

@@ -11,10 +11,15 @@
 //!   continued by `on_durable_pair` (a handled fan-in counts once; the callee counts two);
 //! * `GET /durable/slow?n=N&ms=M&timeout=T` starts N durable calls of `RemoteDo::slow(M)`
 //!   with timeout T (a callee that answers after the deadline, or never within a test);
+//! * `GET /durable/async?n=N&ms=MS` starts N durable calls of `Tally::bump` continued by the
+//!   async handler `on_durable_async`, which records the call (its part before its first
+//!   `await`), waits MS, then records its part after the `await` in `durable_after`;
 //! * `GET /durable/status` answers `{"started","pending","handled","duplicates","ok","dead",
-//!   "callee_effects"}` from storage: `started` durable calls ever written, `pending` not yet
-//!   finished, `handled` distinct calls whose handler ran, `duplicates` handler runs beyond
-//!   the first, `ok` handled with `Ok`, `dead` dead letters, `callee_effects` Tally's count;
+//!   "callee_effects","after_await","after_await_runs"}` from storage: `started` durable
+//!   calls ever written, `pending` not yet finished, `handled` distinct calls whose handler
+//!   ran, `duplicates` handler runs beyond the first, `ok` handled with `Ok`, `dead` dead
+//!   letters, `callee_effects` Tally's count, `after_await` distinct async handlers whose part
+//!   after the `await` ran, `after_await_runs` how many times it ran;
 //! * `GET /durable/results` lists each handled call's last result;
 //! * `GET /durable/dead` lists the dead letters, `GET /durable/dead-clear` clears them.
 //!
@@ -33,7 +38,8 @@ use crate::tally::Tally;
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS durable_handled (tag INTEGER PRIMARY KEY, ok INTEGER NOT NULL, \
     runs INTEGER NOT NULL, result TEXT NOT NULL); \
-    CREATE TABLE IF NOT EXISTS durable_started (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL)";
+    CREATE TABLE IF NOT EXISTS durable_started (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL); \
+    CREATE TABLE IF NOT EXISTS durable_after (tag INTEGER PRIMARY KEY, runs INTEGER NOT NULL)";
 
 /// Records that durable call `tag` was handled with `result` (in the turn call-core finishes
 /// the call: one transaction with the call's row).
@@ -53,6 +59,17 @@ pub(crate) fn record_handled<T: serde::Serialize, E: serde::Serialize>(
     });
     if let Err(e) = recorded {
         console_error!("cannot record durable call {tag}: {e}");
+    }
+}
+
+/// Records that the part after the first `await` of durable call `tag`'s async handler ran.
+pub(crate) fn record_after_await(controller: &CallDelayController, tag: u64) {
+    let recorded = controller.state.storage().sql().exec(
+        "INSERT INTO durable_after (tag, runs) VALUES (?, 1) ON CONFLICT (tag) DO UPDATE SET runs = runs + 1",
+        vec![(tag as i64).into()],
+    );
+    if let Err(e) = recorded {
+        console_error!("cannot record the second part of durable call {tag}: {e}");
     }
 }
 
@@ -97,6 +114,7 @@ impl CallDelayController {
             }
             "slow" => self.durable_slow(number("n", 1), number("ms", 60_000) as u32, number("timeout", 1_000)),
             "fanin" => self.durable_fanin(number("n", 100)),
+            "async" => self.durable_async(number("n", 10), number("ms", 1_000) as u32),
             "status" => self.durable_status().await,
             "results" => {
                 let rows: Vec<serde_json::Value> = self
@@ -155,6 +173,17 @@ impl CallDelayController {
         Response::from_json(&serde_json::json!({ "first": tags.start, "n": n }))
     }
 
+    /// `n` durable calls of `Tally::bump`, each continued by the async `on_durable_async`
+    /// that waits `ms` between its two parts.
+    fn durable_async(&self, n: u64, ms: u32) -> Result<Response> {
+        let tally = CallStub::by_name(&self.env, "TALLY", "tally")?;
+        let tags = self.next_tags(n)?;
+        for tag in tags.clone() {
+            call!(tally, Tally::bump(), then self.on_durable_async($result, tag, ms), durable);
+        }
+        Response::from_json(&serde_json::json!({ "first": tags.start, "n": n }))
+    }
+
     fn durable_slow(&self, n: u64, ms: u32, timeout: u64) -> Result<Response> {
         let remote = self.remote()?;
         let tags = self.next_tags(n)?;
@@ -172,6 +201,8 @@ impl CallDelayController {
         let handled = one("SELECT count(*) AS n FROM durable_handled")?;
         let duplicates = one("SELECT sum(runs - 1) AS n FROM durable_handled")?;
         let ok = one("SELECT sum(ok) AS n FROM durable_handled")?;
+        let after_await = one("SELECT count(*) AS n FROM durable_after")?;
+        let after_await_runs = one("SELECT sum(runs) AS n FROM durable_after")?;
         let pending = pending_calls(self).map_err(Error::RustError)?.len();
         let dead = dead_letters(self).map_err(Error::RustError)?.len();
         let tally = CallStub::by_name(&self.env, "TALLY", "tally")?;
@@ -180,6 +211,7 @@ impl CallDelayController {
         Response::from_json(&serde_json::json!({
             "started": started, "pending": pending, "handled": handled, "duplicates": duplicates, "ok": ok,
             "dead": dead, "callee_effects": effects.ok(), "writes": writes,
+            "after_await": after_await, "after_await_runs": after_await_runs,
         }))
     }
 
