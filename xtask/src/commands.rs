@@ -417,8 +417,16 @@ mod tests {
 
     #[test]
     fn the_demo_table_puts_the_seed_beside_our_modes() {
-        let sample =
-            |mode: &str, ms: f64| Sample { mode: mode.into(), n: 10, rounds: 100, run: 0, ms, client_ms: ms, ok: 1000, writes: None };
+        let sample = |mode: &str, ms: f64| Sample {
+            mode: mode.into(),
+            n: 10,
+            rounds: 100,
+            run: 0,
+            ms,
+            client_ms: ms,
+            ok: 1000,
+            writes: None,
+        };
         let samples = [sample("rpc", 100.0), sample("call", 110.0), sample("js", 80.0), sample("rpc-string", 105.0)];
         let modes: Vec<String> = ["rpc", "call", "js", "rpc-string"].map(String::from).to_vec();
         let rows = summarize(&samples, &modes, &[10]);

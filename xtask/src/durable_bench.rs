@@ -79,9 +79,12 @@ pub fn section(r: &Results) -> String {
             };
             let _ = write!(s, " {cell} |");
         }
-        for (side, field) in
-            [("caller", "rows_per_call"), ("caller", "commits_per_batch"), ("callee", "rows_per_call"), ("callee", "commits_per_batch")]
-        {
+        for (side, field) in [
+            ("caller", "rows_per_call"),
+            ("caller", "commits_per_batch"),
+            ("callee", "rows_per_call"),
+            ("callee", "commits_per_batch"),
+        ] {
             let _ = write!(s, " {} |", figure_range(r, mode, side, field));
         }
         s.push('\n');
@@ -123,7 +126,9 @@ mod tests {
             ms: 1.0,
             client_ms: 1.0,
             ok: u64::from(n * rounds),
-            writes: Some(json!({ "caller": { "rows": rows, "commits": commits }, "callee": { "rows": 0, "commits": 0 } })),
+            writes: Some(
+                json!({ "caller": { "rows": rows, "commits": commits }, "callee": { "rows": 0, "commits": 0 } }),
+            ),
         }
     }
 

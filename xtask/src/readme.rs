@@ -215,7 +215,9 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
             let modes: Vec<&str> = r
                 .modes()
                 .into_iter()
-                .filter(|m| !is_ablation(m) && !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m))
+                .filter(|m| {
+                    !is_ablation(m) && !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m)
+                })
                 .collect();
             let mut s = mode_table(r, &modes, false);
             let _ = writeln!(
