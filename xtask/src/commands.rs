@@ -9,33 +9,6 @@ use xtask::util::{run, say, workspace_root};
 use xtask::workerd::{self, Workerd};
 use xtask::{bail, Result};
 
-/// Batch sizes of the demo table.
-const DEMO_SIZES: [u32; 3] = [10, 50, 500];
-/// Interleaved runs of the demo (the median is shown).
-const DEMO_RUNS: usize = 5;
-/// In-DO milliseconds that the rounds of one demo request aim at, calibrated per N on the
-/// fastest mode, so that every row lasts well over [`DEMO_MIN_MS`] of the in-DO clock,
-/// whose step is 1 ms.
-const DEMO_TARGET_MS: f64 = 160.0;
-/// A row whose median run is shorter than this (in-DO ms) is flagged as clock-limited.
-const DEMO_MIN_MS: f64 = 100.0;
-
-/// Rounds per request at each N such that the fastest mode takes about [`DEMO_TARGET_MS`]:
-/// one request of about 500 calls per (mode, N), which also warms every mode up.
-fn demo_rounds(workerd: &Workerd, modes: &[String]) -> Result<Vec<(u32, u32)>> {
-    let mut rounds = Vec::new();
-    for n in DEMO_SIZES {
-        let probe = 500u32.div_ceil(n);
-        let mut fastest = f64::INFINITY;
-        for mode in modes {
-            let sample = xtask::bench::request(workerd, mode, n, probe, 0)?;
-            fastest = fastest.min(sample.ms.max(1.0) / f64::from(n * probe));
-        }
-        rounds.push((n, (DEMO_TARGET_MS / (fastest * f64::from(n))).ceil().max(1.0) as u32));
-    }
-    Ok(rounds)
-}
-
 fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
@@ -73,122 +46,48 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
     bail!("workerd exited ({status}):\n{}", workerd.log())
 }
 
-pub(crate) fn demo(_args: &[String]) -> Result<()> {
+pub(crate) fn demo(args: &[String]) -> Result<()> {
+    use xtask::demo;
     let started = Instant::now();
+    let record = args.iter().any(|a| a == "--record");
+    let tree = tree_state()?;
+    if record && tree.is_dirty() && !args.iter().any(|a| a == "--allow-dirty") {
+        bail!(
+            "--record: the work tree has uncommitted changes ({}): results/demo.md must name the code that ran. \
+             Commit them, or pass --allow-dirty as well",
+            tree.dirty.join(", ")
+        );
+    }
     let (tc, built) = setup_and_build(None)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let modes = xtask::bench::modes(&workerd)?;
-    let rounds = demo_rounds(&workerd, &modes)?;
+    let rounds = demo::rounds(&workerd, &modes)?;
     say(format!(
-        "running {} modes × N = {DEMO_SIZES:?}: {DEMO_RUNS} interleaved runs, rounds per request {rounds:?} \
-         (about {DEMO_TARGET_MS} ms each) …",
-        modes.len()
+        "running {} modes × N = {:?}: {} interleaved runs, rounds per request {rounds:?} (about {} ms each) …",
+        modes.len(),
+        demo::SIZES,
+        demo::RUNS,
+        demo::TARGET_MS
     ));
     let rounds_of = |n: u32| rounds.iter().find(|r| r.0 == n).map_or(1, |r| r.1);
-    let samples = xtask::bench::measure_with(&workerd, &modes, &DEMO_SIZES, DEMO_RUNS, rounds_of, false)?;
+    let samples = xtask::bench::measure_with(&workerd, &modes, &demo::SIZES, demo::RUNS, rounds_of, false)?;
     drop(workerd);
-    let rows = xtask::bench::summarize(&samples, &modes, &DEMO_SIZES);
-    println!("{}", demo_table(&rows));
-    println!("{}\n", demo_takeaway(&rows));
-    // Per row, the median run's in-DO time must be well above the clock's 1 ms step.
-    let shortest = rows.iter().map(|r| r.ms_per_op * f64::from(r.n * r.rounds)).fold(f64::INFINITY, f64::min);
-    let calls: u64 = rows.iter().map(|r| r.ok).sum();
-    println!(
-        "ms/op: in-DO milliseconds (Date.now() in the controller Durable Object, which advances across \
-         the batch's I/O) over N × R calls, median of {DEMO_RUNS} runs with the modes in forward and \
-         reverse order, after a warm-up; × rpc and × js: median of the per-run ratios to the `rpc` and \
-         `js` rows at the same N. All {calls} results validated; the shortest row took {shortest:.0} ms in \
-         the DO (median run){}. The seed rows are the old TypeScript library's published figures, not run here. \
-         `cargo xtask bench` measures more runs and N = 5000 (see the README's Performance section). \
-         Demo took {:.0?}.",
-        if shortest < DEMO_MIN_MS {
-            format!(" (under {DEMO_MIN_MS} ms: the clock's 1 ms step matters; rerun)")
-        } else {
-            " (so no row is limited by the clock's 1 ms step)".to_string()
-        },
-        started.elapsed()
-    );
+    let rows = xtask::bench::summarize(&samples, &modes, &demo::SIZES);
+    let report = demo::report(&rows, started.elapsed());
+    println!("{report}");
+    if record {
+        let path = workspace_root().join("results/demo.md");
+        std::fs::write(&path, demo::record(&report, &tree))
+            .map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))?;
+        let changed = xtask::readme::update(&workspace_root())?;
+        say(format!(
+            "wrote {}; README.md {}",
+            path.display(),
+            if changed { "rewritten" } else { "already up to date" }
+        ));
+    }
     Ok(())
-}
-
-/// What a mode of the example is, for the demo's newcomers.
-fn mode_what(mode: &str) -> &'static str {
-    match mode {
-        "rpc" => "raw Rust RPC (hand-written binding): baseline",
-        "call" => "typed `call!`, awaited",
-        "continuation" => "typed `call!` + `then` continuation",
-        "js" => "plain Workers RPC, JavaScript to JavaScript",
-        "rpc-string" => "ablation: raw RPC of an envelope-sized string",
-        "rpc-envelope" => "ablation: raw RPC of a ready envelope to `__call`",
-        "rpc-bytes" => "ablation: raw RPC of envelope-sized bytes",
-        "rpc-object" => "ablation: raw RPC of the envelope as a JS object",
-        other => xtask::composite::what(other),
-    }
-}
-
-/// The demo's table: the baselines and the call-core modes of this run, the seed's
-/// figures beside them, then the ablations.
-fn demo_table(rows: &[xtask::bench::Row]) -> String {
-    use xtask::readme::is_ablation;
-    let ratio = |r: Option<f64>| r.map_or_else(|| "–".to_string(), |r| format!("{r:.2}x"));
-    let mut out = String::from("| mode | what | N | R | ms/op | × rpc | × js |\n|---|---|---:|---:|---:|---:|---:|\n");
-    let line = |r: &xtask::bench::Row| {
-        format!(
-            "| {} | {} | {} | {} | {:.4} | {} | {} |\n",
-            r.mode,
-            mode_what(&r.mode),
-            r.n,
-            r.rounds,
-            r.ms_per_op,
-            ratio(r.ratio_to_rpc),
-            ratio(r.ratio_to_js)
-        )
-    };
-    let composite = |r: &&xtask::bench::Row| xtask::composite::is_composite(&r.mode);
-    rows.iter().filter(|r| !is_ablation(&r.mode) && !composite(r)).for_each(|r| out.push_str(&line(r)));
-    out.push_str(
-        "| seed: `@lumenize/call` | the old TypeScript library (seed's figures) | 10, 50 | | 2.8–4.0 | | 27–33x |\n\
-         | seed: plain Workers RPC | its baseline (seed's figures) | 10, 50 | | 0.10–0.12 | | 1x |\n",
-    );
-    rows.iter().filter(|r| is_ablation(&r.mode)).for_each(|r| out.push_str(&line(r)));
-    if rows.iter().any(|r| composite(&r)) {
-        out.push_str(
-            "\nChains of 3 calls and fan-ins of 2 (ms/op: per chain or fan-in; × base: median of the per-run \
-             ratios to the mode's base, named):\n\n| mode | what | N | R | ms/op | × base |\n|---|---|---:|---:|---:|---|\n",
-        );
-        for r in rows.iter().filter(composite) {
-            let bases: Vec<String> = r.ratios.iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
-            let bases = if bases.is_empty() { "–".to_string() } else { bases.join(", ") };
-            let what = mode_what(&r.mode);
-            out.push_str(&format!("| {} | {what} | {} | {} | {:.4} | {bases} |\n", r.mode, r.n, r.rounds, r.ms_per_op));
-        }
-    }
-    out
-}
-
-/// One line on what the table shows: typed calls against both baselines, and the seed.
-fn demo_takeaway(rows: &[xtask::bench::Row]) -> String {
-    let typed: Vec<&xtask::bench::Row> = rows.iter().filter(|r| xtask::readme::is_call_core(&r.mode)).collect();
-    let span = |values: Vec<f64>| {
-        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = (format!("{lo:.2}"), format!("{hi:.2}"));
-        match values.is_empty() {
-            true => "–".to_string(),
-            false if lo == hi => format!("{lo}x"),
-            false => format!("{lo}–{hi}x"),
-        }
-    };
-    let names: Vec<String> =
-        typed.iter().map(|r| format!("`{}`", r.mode)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    format!(
-        "In this run typed calls ({}) cost {} raw Rust RPC and {} plain Workers RPC (`js`); the seed's \
-         TypeScript library cost 27–33x plain Workers RPC.",
-        names.join(", "),
-        span(typed.iter().filter_map(|r| r.ratio_to_rpc).collect()),
-        span(typed.iter().filter_map(|r| r.ratio_to_js).collect())
-    )
 }
 
 pub(crate) fn test(_args: &[String]) -> Result<()> {
@@ -408,41 +307,4 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
         bail!("the fuzzer found crashes; fix them and keep the inputs in fuzz/regressions");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use xtask::bench::{summarize, Sample};
-
-    #[test]
-    fn the_demo_table_puts_the_seed_beside_our_modes() {
-        let sample = |mode: &str, ms: f64| Sample {
-            mode: mode.into(),
-            n: 10,
-            rounds: 100,
-            run: 0,
-            ms,
-            client_ms: ms,
-            ok: 1000,
-            writes: None,
-        };
-        let samples = [sample("rpc", 100.0), sample("call", 110.0), sample("js", 80.0), sample("rpc-string", 105.0)];
-        let modes: Vec<String> = ["rpc", "call", "js", "rpc-string"].map(String::from).to_vec();
-        let rows = summarize(&samples, &modes, &[10]);
-        let table = demo_table(&rows);
-        let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 2 + 4 + 2, "{table}");
-        assert!(
-            lines[3].starts_with("| call | typed `call!`, awaited | 10 | 100 | 0.1100 | 1.10x | 1.38x |"),
-            "{table}"
-        );
-        assert!(lines[5].starts_with("| seed: `@lumenize/call` |") && lines[6].starts_with("| seed: plain"), "{table}");
-        assert!(lines[7].starts_with("| rpc-string |"), "ablations last: {table}");
-        assert_eq!(
-            demo_takeaway(&rows),
-            "In this run typed calls (`call`) cost 1.10x raw Rust RPC and 1.38x plain Workers RPC \
-             (`js`); the seed's TypeScript library cost 27–33x plain Workers RPC."
-        );
-    }
 }

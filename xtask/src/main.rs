@@ -15,8 +15,9 @@ cargo xtask <command>
   serve [--port P] [--storage DIR]
                          run the example in local workerd on 127.0.0.1 until stopped; DIR keeps
                          the Durable Objects' storage across restarts
-  demo                   build the example, run every /batch mode in workerd (about 80 s) and
-                         print ms/op with the ratios to rpc and js, beside the seed's figures
+  demo [--record]        build the example, run every /batch mode in workerd (about 90 s) and
+                         print ms/op with the ratios to rpc and js, beside the seed's figures;
+                         --record: also write results/demo.md and the README's demo section
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)

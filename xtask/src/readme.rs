@@ -78,6 +78,8 @@ pub struct Results {
     pub per_call: Vec<Value>,
     /// `fuzz.md` (written by `cargo xtask fuzz`), if there is one.
     pub fuzz: Option<String>,
+    /// `demo.md` (written by `cargo xtask demo --record`), if there is one.
+    pub demo: Option<String>,
 }
 
 impl Results {
@@ -90,6 +92,7 @@ impl Results {
         let md = std::fs::read_to_string(&md_path).context(|| format!("cannot read {}", md_path.display()))?;
         let mut results = Results::parse(&all, &md)?;
         results.fuzz = std::fs::read_to_string(dir.join("fuzz.md")).ok();
+        results.demo = std::fs::read_to_string(dir.join("demo.md")).ok();
         Ok(results)
     }
 
@@ -110,7 +113,7 @@ impl Results {
             .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Results { header, rows, per_call, fuzz: None })
+        Ok(Results { header, rows, per_call, fuzz: None, demo: None })
     }
 
     fn field(&self, key: &str) -> &str {
@@ -205,6 +208,9 @@ pub fn strip_generated(text: &str) -> String {
 pub fn section(name: &str, r: &Results) -> Result<String> {
     if name == "fuzz" {
         return Ok(fuzz(r));
+    }
+    if name == "demo" {
+        return Ok(crate::demo::section(r.demo.as_deref()));
     }
     if r.rows.is_empty() {
         bail!("results/bench.json has no workerd rows: run `cargo xtask bench`");
