@@ -20,7 +20,7 @@ pub(crate) mod timer;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod native;
 
-pub(crate) use timer::Deadline;
+pub(crate) use timer::{turn_now, Deadline};
 #[doc(hidden)]
 pub use timer::{pending_timers, timer_groups};
 

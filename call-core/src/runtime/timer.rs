@@ -27,6 +27,27 @@ use std::task::{Context, Poll, Waker};
 
 use super::now_ms;
 
+/// `Date.now()`, read once per JavaScript turn: within one event and its microtasks
+/// workerd's clock does not move (it advances only across I/O), so the turn's first read
+/// serves every call the turn makes, and the end of the turn forgets it. Natively, the
+/// system clock.
+pub(crate) fn turn_now() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if let Some(now) = TIMERS.with(|t| t.borrow().turn_now) {
+            return now;
+        }
+        let now = now_ms();
+        let opened = TIMERS.with(|t| t.borrow_mut().turn_now.replace(now).is_none());
+        if opened {
+            platform::end_turn_later();
+        }
+        now
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    now_ms()
+}
+
 struct Entry {
     at: u64,
     group: u64,
@@ -52,6 +73,9 @@ struct Timers {
     groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
+    /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
+    #[cfg(target_arch = "wasm32")]
+    turn_now: Option<u64>,
     next_key: u64,
     next_group: u64,
 }
@@ -192,11 +216,12 @@ impl Future for Deadline {
         if self.done {
             return Poll::Ready(());
         }
-        let now = now_ms();
-        if now >= self.at {
-            return self.finish();
-        }
         let Some(key) = self.key else {
+            // The first poll: registers (in the turn's group), unless the time has come.
+            let now = turn_now();
+            if now >= self.at {
+                return self.finish();
+            }
             let at = self.at;
             let (key, arm) = TIMERS.with(|t| t.borrow_mut().register(at, cx.waker().clone()));
             self.key = Some(key);
@@ -205,6 +230,12 @@ impl Future for Deadline {
             }
             return Poll::Pending;
         };
+        // Later polls: the group's platform timer marks the entry when its time has come
+        // (natively, the executor's idle loop does, when nothing else is ready).
+        #[cfg(not(target_arch = "wasm32"))]
+        if now_ms() >= self.at {
+            return self.finish();
+        }
         let fired = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
             match t.entries.get_mut(&key) {
@@ -259,29 +290,26 @@ mod platform {
 
         #[wasm_bindgen(js_name = clearTimeout)]
         fn clear_timeout(handle: &JsValue);
-
-        #[wasm_bindgen(js_name = queueMicrotask)]
-        fn queue_microtask(callback: &js_sys::Function);
     }
 
     thread_local! {
         // One callback of each kind for the whole isolate: the timer passes the group.
         static FIRE: OnceCell<Closure<dyn FnMut(f64)>> = const { OnceCell::new() };
-        static CLOSE: OnceCell<Closure<dyn FnMut()>> = const { OnceCell::new() };
+        static CLOSE: OnceCell<Closure<dyn FnMut(JsValue)>> = const { OnceCell::new() };
         static WARNED: Cell<bool> = const { Cell::new(false) };
     }
 
-    /// Arms (or re-arms earlier) the timer of `arm.group`, from the current context. When
-    /// the group is new, also ends it at the end of this turn.
+    /// Arms (or re-arms earlier) the timer of `arm.group`, from the current context. (The
+    /// turn that made the group ends it: [`super::turn_now`], read before registering,
+    /// scheduled that.)
     pub(super) fn arm(arm: Arm, now: u64) {
         let previous = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
             let g = t.groups.get_mut(&arm.group)?;
             g.timer.take().map(|(_, handle)| handle)
         });
-        match previous {
-            Some(handle) => clear_timeout(&handle),
-            None => end_turn_later(),
+        if let Some(handle) = previous {
+            clear_timeout(&handle);
         }
         let delay = arm.at.saturating_sub(now) as f64;
         let handle = FIRE.with(|cell| {
@@ -305,13 +333,21 @@ mod platform {
         }
     }
 
-    /// Ends the current turn's group after this turn's microtasks: a later turn may run in
-    /// another object's context.
-    fn end_turn_later() {
+    /// Ends the current turn (its group, its clock) after this turn's microtasks: a later
+    /// turn may run in another object's context, and at a later time. A promise reaction,
+    /// not `queueMicrotask`, which costs more in workerd (see `runtime::start`).
+    pub(super) fn end_turn_later() {
         CLOSE.with(|cell| {
-            let close =
-                cell.get_or_init(|| Closure::<dyn FnMut()>::new(|| TIMERS.with(|t| t.borrow_mut().current = None)));
-            queue_microtask(close.as_ref().unchecked_ref());
+            let close = cell.get_or_init(|| {
+                Closure::<dyn FnMut(JsValue)>::new(|_| {
+                    TIMERS.with(|t| {
+                        let mut t = t.borrow_mut();
+                        t.current = None;
+                        t.turn_now = None;
+                    })
+                })
+            });
+            let _ = js_sys::Promise::resolve(&JsValue::UNDEFINED).then(close);
         });
     }
 
