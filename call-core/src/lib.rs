@@ -54,6 +54,7 @@ pub mod pipeline;
 pub mod plan;
 mod runtime;
 pub mod stub;
+mod text;
 pub mod transport;
 pub mod wire;
 
