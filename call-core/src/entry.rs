@@ -36,7 +36,7 @@ pub fn start() {
 pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
     match envelope.as_string() {
         Some(text) => match dispatch::serve_now(target, &text, now_ms()) {
-            Some(reply) => crate::text::js_string(&reply),
+            Some(reply) => JsValue::from_str(&reply),
             None => JsValue::UNDEFINED,
         },
         None => not_a_string(&envelope),
@@ -46,7 +46,7 @@ pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
 /// The body of `__call_async`: the reply string.
 pub async fn serve_later<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
     match envelope.as_string() {
-        Some(text) => crate::text::js_string(&dispatch::serve_async(target, &text, now_ms()).await),
+        Some(text) => JsValue::from_str(&dispatch::serve_async(target, &text, now_ms()).await),
         None => not_a_string(&envelope),
     }
 }

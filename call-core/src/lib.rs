@@ -54,7 +54,6 @@ pub mod pipeline;
 pub mod plan;
 mod runtime;
 pub mod stub;
-mod text;
 pub mod transport;
 pub mod wire;
 

@@ -44,7 +44,7 @@ extern "C" {
     fn settle_with(on_text: &JsValue, on_other: &JsValue);
 
     #[wasm_bindgen(catch, js_name = "__call_core_send")]
-    fn send_rpc(stub: &RpcStub, envelope: &JsValue, slot: u32) -> Result<(), JsValue>;
+    fn send_rpc(stub: &RpcStub, envelope: &str, slot: u32) -> Result<(), JsValue>;
 }
 
 /// A Durable Object stub that `call!` sends envelopes through: a [`worker::Stub`], and,
@@ -119,7 +119,7 @@ impl Transport for CallStub {
     fn send(&self, envelope: &str) -> RpcReply {
         ensure_settle();
         let slot = REPLIES.with(|r| r.borrow_mut().open());
-        match send_rpc(&self.stub, &crate::text::js_string(envelope), slot) {
+        match send_rpc(&self.stub, envelope, slot) {
             Ok(()) => RpcReply(Ok(slot)),
             Err(thrown) => {
                 // Nothing will settle the slot.

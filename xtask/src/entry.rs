@@ -43,7 +43,7 @@ const NOT_FORWARDED: [&str; 9] = [
     "__call_core_user_alarm",
 ];
 
-/// Creates wasm-bindgen-futures' task queue (see `call_core::runtime::start`) while the
+/// Creates wasm-bindgen-futures' task queue (see `call_core::entry::start`) while the
 /// global `queueMicrotask` is hidden, so that the queue schedules its runs with a promise
 /// reaction: in workerd, `queueMicrotask` wraps each callback in a host function, which
 /// costs more per wake-up than V8's own promise job (README, Performance). Every Rust task
@@ -51,7 +51,7 @@ const NOT_FORWARDED: [&str; 9] = [
 /// undone before any other code runs. If the global cannot be hidden, nothing changes.
 const START_QUEUE: &str = "\n\
 // wasm-bindgen-futures' task queue: created now, with `queueMicrotask` hidden, so that it\n\
-// schedules its runs with a promise reaction (cheaper in workerd; see call_core::runtime).\n\
+// schedules its runs with a promise reaction (cheaper in workerd; see call_core::entry::start).\n\
 {\n\
 \x20 const own = Object.getOwnPropertyDescriptor(globalThis, \"queueMicrotask\");\n\
 \x20 let hidden = false;\n\
