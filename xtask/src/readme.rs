@@ -72,6 +72,8 @@ pub struct Results {
     pub rows: Vec<Measured>,
     /// The native and wasm per-call figures.
     pub per_call: Vec<Value>,
+    /// `profile-summary.md` (`cargo xtask profile --summary`), when there is one.
+    pub profile_summary: Option<String>,
 }
 
 impl Results {
@@ -82,7 +84,9 @@ impl Results {
         let all: Vec<Value> = serde_json::from_str(&text).context(|| json_path.display().to_string())?;
         let md_path = dir.join("bench.md");
         let md = std::fs::read_to_string(&md_path).context(|| format!("cannot read {}", md_path.display()))?;
-        Results::parse(&all, &md)
+        let mut results = Results::parse(&all, &md)?;
+        results.profile_summary = std::fs::read_to_string(dir.join("profile-summary.md")).ok();
+        Ok(results)
     }
 
     /// Builds from `bench.json`'s array and `bench.md`'s text.
@@ -102,7 +106,7 @@ impl Results {
             .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Results { header, rows, per_call })
+        Ok(Results { header, rows, per_call, profile_summary: None })
     }
 
     fn field(&self, key: &str) -> &str {
@@ -224,8 +228,29 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
         "bench-composite" => crate::composite::section(r),
         "bench-targets" => targets(r),
         "bench-per-call" => per_call(r),
+        "profile-breakdown" => profile_breakdown(r),
         other => bail!("README: unknown generated section `{other}`"),
     })
+}
+
+/// `results/profile-summary.md` without its title, its `## N = …` headings as paragraphs.
+fn profile_breakdown(r: &Results) -> String {
+    let Some(text) = &r.profile_summary else {
+        return "(No profile summary in results/: run `cargo xtask profile --summary`.)\n".into();
+    };
+    let mut out = String::new();
+    for line in text.lines().filter(|l| !l.starts_with("# ")) {
+        match line.strip_prefix("## ") {
+            Some(heading) => {
+                let _ = writeln!(out, "**{heading}** (results/profile-summary.md):");
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    format!("{}\n", out.trim_matches('\n'))
 }
 
 fn ms(x: f64) -> String {
