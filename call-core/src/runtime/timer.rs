@@ -69,7 +69,7 @@ struct Group {
 
 #[derive(Default)]
 struct Timers {
-    entries: Entries,
+    entries: HashMap<u64, Entry>,
     groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
@@ -80,6 +80,7 @@ struct Timers {
     /// the turn goes on while its microtasks keep registering.
     #[cfg(target_arch = "wasm32")]
     busy: bool,
+    next_key: u64,
     next_group: u64,
 }
 
@@ -87,56 +88,11 @@ thread_local! {
     static TIMERS: RefCell<Timers> = RefCell::default();
 }
 
-/// The registered deadlines, by key: a slab (the key is the index; a slot is reused only
-/// after its deadline was released, when no group refers to it any more), so that the
-/// polls of a pending call find their entry without hashing.
-#[derive(Default)]
-struct Entries {
-    slots: Vec<Option<Entry>>,
-    free: Vec<u64>,
-    len: usize,
-}
-
-impl Entries {
-    fn insert(&mut self, entry: Entry) -> u64 {
-        self.len += 1;
-        match self.free.pop() {
-            Some(key) => {
-                self.slots[key as usize] = Some(entry);
-                key
-            }
-            None => {
-                self.slots.push(Some(entry));
-                (self.slots.len() - 1) as u64
-            }
-        }
-    }
-
-    fn remove(&mut self, key: u64) -> Option<Entry> {
-        let entry = self.slots.get_mut(key as usize)?.take()?;
-        self.len -= 1;
-        if self.len == 0 {
-            // Give memory back after a burst: the table is bounded by the pending calls.
-            self.slots = Vec::new();
-            self.free = Vec::new();
-        } else {
-            self.free.push(key);
-        }
-        Some(entry)
-    }
-
-    fn get_mut(&mut self, key: u64) -> Option<&mut Entry> {
-        self.slots.get_mut(key as usize)?.as_mut()
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
 impl Timers {
     /// Registers a deadline; the platform timer to (re-)arm, if any.
     fn register(&mut self, at: u64, waker: Waker) -> (u64, Option<Arm>) {
+        let key = self.next_key;
+        self.next_key += 1;
         let (group, new) = match self.current {
             Some(group) if self.groups.contains_key(&group) => (group, false),
             _ => {
@@ -151,17 +107,21 @@ impl Timers {
         {
             self.busy = true;
         }
-        let key = self.entries.insert(Entry { at, group, waker: Some(waker), fired: false });
         let g = self.groups.get_mut(&group).expect("just found or made");
         g.pending.insert((at, key));
         g.members += 1;
+        self.entries.insert(key, Entry { at, group, waker: Some(waker), fired: false });
         let arm = Arm::needed(g, group, at, new);
         (key, arm)
     }
 
     /// Removes a deadline; the platform timer to clear when its group is now empty.
     fn release(&mut self, key: u64) -> Option<Group> {
-        let entry = self.entries.remove(key)?;
+        let entry = self.entries.remove(&key)?;
+        // Give memory back after a burst: the table is bounded by the pending calls.
+        if self.entries.capacity() > 64 && self.entries.len() * 4 < self.entries.capacity() {
+            self.entries.shrink_to(self.entries.len() * 2);
+        }
         let group = self.groups.get_mut(&entry.group)?;
         group.pending.remove(&(entry.at, key));
         group.members -= 1;
@@ -187,7 +147,7 @@ impl Timers {
                 break;
             }
             g.pending.pop_first();
-            if let Some(entry) = self.entries.get_mut(key) {
+            if let Some(entry) = self.entries.get_mut(&key) {
                 entry.fired = true;
                 wakers.extend(entry.waker.take());
             }
@@ -286,7 +246,7 @@ impl Future for Deadline {
         }
         let fired = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
-            match t.entries.get_mut(key) {
+            match t.entries.get_mut(&key) {
                 Some(entry) if !entry.fired => {
                     match &mut entry.waker {
                         Some(w) if w.will_wake(cx.waker()) => {}
