@@ -76,10 +76,6 @@ struct Timers {
     /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
     #[cfg(target_arch = "wasm32")]
     turn_now: Option<u64>,
-    /// Whether a deadline was registered since the turn's end was last scheduled (wasm):
-    /// the turn goes on while its microtasks keep registering.
-    #[cfg(target_arch = "wasm32")]
-    busy: bool,
     next_key: u64,
     next_group: u64,
 }
@@ -103,10 +99,6 @@ impl Timers {
                 (group, true)
             }
         };
-        #[cfg(target_arch = "wasm32")]
-        {
-            self.busy = true;
-        }
         let g = self.groups.get_mut(&group).expect("just found or made");
         g.pending.insert((at, key));
         g.members += 1;
@@ -342,28 +334,17 @@ mod platform {
     }
 
     /// Ends the current turn (its group, its clock) after this turn's microtasks: a later
-    /// turn may run in another object's context, and at a later time. A microtask that
-    /// finds deadlines registered since it was queued queues itself again, behind them: the
-    /// microtasks of one event all run in its context before the next event (a `join_all`
-    /// of many calls polls them in several microtasks, and one group with one platform
-    /// timer serves them all). A promise reaction, not `queueMicrotask`, which costs more in
-    /// workerd (see `entry::start`).
+    /// turn may run in another object's context, and at a later time. A promise reaction,
+    /// not `queueMicrotask`, which costs more in workerd (see `entry::start`).
     pub(super) fn end_turn_later() {
         CLOSE.with(|cell| {
             let close = cell.get_or_init(|| {
                 Closure::<dyn FnMut(JsValue)>::new(|_| {
-                    let again = TIMERS.with(|t| {
+                    TIMERS.with(|t| {
                         let mut t = t.borrow_mut();
-                        if std::mem::take(&mut t.busy) {
-                            return true;
-                        }
                         t.current = None;
                         t.turn_now = None;
-                        false
-                    });
-                    if again {
-                        end_turn_later();
-                    }
+                    })
                 })
             });
             let _ = js_sys::Promise::resolve(&JsValue::UNDEFINED).then(close);
