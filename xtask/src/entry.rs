@@ -358,6 +358,21 @@ mod tests {
     }
 
     #[test]
+    fn call_core_starts_its_task_queue_without_queue_microtask() {
+        let js = format!("{JS}export function __call_core_start() {{\n");
+        let wasm = scan_wasm_bindgen(DTS, &js);
+        assert!(wasm.call_core_start);
+        assert_eq!(wasm.functions, ["fetch"], "not a handler");
+        let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
+        let start = entry.find("wasm.__call_core_start();").expect("started");
+        assert!(entry[..start].contains("\"queueMicrotask\", { value: undefined"), "{entry}");
+        assert!(entry[start..].contains("Object.defineProperty(globalThis, \"queueMicrotask\", own)"), "{entry}");
+        assert!(start > entry.find("wasm.initSync").unwrap() && start < entry.find("export class").unwrap());
+        let without = generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap();
+        assert!(!without.contains("__call_core_start"));
+    }
+
+    #[test]
     fn unknown_class_is_an_error() {
         let err = generate(&config(&["Missing"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap_err();
         assert!(err.0.contains("`Missing`"), "{err}");
