@@ -10,7 +10,7 @@
 //!   [`home`](crate::home). The entry never forwards these (nor `__call_async`) as RPC
 //!   methods: nothing outside the object can reach a continuation handler.
 //!
-//! And one free function, [`start`] (`__call_core_start`), which the entry calls once per
+//! And one free function, `start` (`__call_core_start`, wasm only), which the entry calls once per
 //! wasm instance.
 
 use wasm_bindgen::JsValue;

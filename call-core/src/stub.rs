@@ -194,18 +194,23 @@ impl Replies {
     }
 }
 
+/// The callback for a string reply: `(slot, reply)`.
+type OnText = Closure<dyn FnMut(u32, String)>;
+/// The callback for anything else: `(slot, value, resolved)` (`resolved` false: the RPC
+/// was rejected with `value`).
+type OnOther = Closure<dyn FnMut(u32, JsValue, bool)>;
+
 thread_local! {
     static REPLIES: RefCell<Replies> = RefCell::default();
-    static SETTLE: std::cell::OnceCell<(Closure<dyn FnMut(u32, String)>, Closure<dyn FnMut(u32, JsValue, bool)>)> =
-        const { std::cell::OnceCell::new() };
+    static SETTLE: std::cell::OnceCell<(OnText, OnOther)> = const { std::cell::OnceCell::new() };
 }
 
 /// Makes the two settle callbacks and hands them to the send function, once per isolate.
 fn ensure_settle() {
     SETTLE.with(|cell| {
         cell.get_or_init(|| {
-            let on_text = Closure::<dyn FnMut(u32, String)>::new(|slot, text: String| settle(slot, Ok(text)));
-            let on_other = Closure::<dyn FnMut(u32, JsValue, bool)>::new(|slot, value: JsValue, ok: bool| {
+            let on_text = OnText::new(|slot, text: String| settle(slot, Ok(text)));
+            let on_other = OnOther::new(|slot, value: JsValue, ok: bool| {
                 let outcome = if ok {
                     Err(CallError::Transport(format!("the reply is not a string: {value:?}")))
                 } else {
