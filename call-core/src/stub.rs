@@ -136,53 +136,51 @@ impl Transport for CallStub {
 pub struct RpcReply(Result<u32, Option<JsValue>>);
 
 /// A pending reply: awaited (with the waker of its task, once polled), arrived, or
-/// abandoned by a dropped future (its slot is freed when the RPC settles).
+/// abandoned by a dropped future (its entry goes when the RPC settles).
 #[derive(Debug)]
 enum Slot {
-    Free,
     Waiting(Option<Waker>),
     Settled(Result<String, CallError<Never>>),
     Abandoned,
 }
 
-/// The pending replies of this isolate, by slot. A slot is reused only after both its
-/// RPC has settled and its future has taken the outcome (or been dropped).
+/// The pending replies of this isolate, by slot id (the settle callbacks name the slot).
+/// A map, not a slab: a call whose RPC never settles (its object was reset) must not pin
+/// a table sized for the largest burst; the map shrinks as the burst drains, as the
+/// deadline table does.
 #[derive(Debug, Default)]
 struct Replies {
-    slots: Vec<Slot>,
-    free: Vec<u32>,
+    slots: std::collections::HashMap<u32, Slot>,
+    next: u32,
 }
 
 impl Replies {
     fn open(&mut self) -> u32 {
-        match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Slot::Waiting(None);
-                slot
-            }
-            None => {
-                self.slots.push(Slot::Waiting(None));
-                (self.slots.len() - 1) as u32
+        loop {
+            let slot = self.next;
+            self.next = self.next.wrapping_add(1);
+            // After 2^32 calls the ids wrap; one still pending keeps its id.
+            if let std::collections::hash_map::Entry::Vacant(v) = self.slots.entry(slot) {
+                v.insert(Slot::Waiting(None));
+                return slot;
             }
         }
     }
 
     fn free(&mut self, slot: u32) {
-        self.slots[slot as usize] = Slot::Free;
-        self.free.push(slot);
-        // Give memory back after a burst.
-        if self.free.len() == self.slots.len() && self.slots.capacity() > 256 {
-            self.slots = Vec::new();
-            self.free = Vec::new();
+        self.slots.remove(&slot);
+        // Give memory back after a burst: the table is bounded by the pending calls.
+        if self.slots.capacity() > 64 && self.slots.len() * 4 < self.slots.capacity() {
+            self.slots.shrink_to(self.slots.len() * 2);
         }
     }
 
     /// Stores the outcome of `slot`'s RPC; the waker to wake.
     fn settle(&mut self, slot: u32, outcome: Result<String, CallError<Never>>) -> Option<Waker> {
-        match self.slots.get_mut(slot as usize) {
+        match self.slots.get_mut(&slot) {
             Some(Slot::Waiting(waker)) => {
                 let waker = waker.take();
-                self.slots[slot as usize] = Slot::Settled(outcome);
+                self.slots.insert(slot, Slot::Settled(outcome));
                 waker
             }
             Some(Slot::Abandoned) => {
@@ -240,24 +238,22 @@ impl Future for RpcReply {
         };
         REPLIES.with(|r| {
             let mut r = r.borrow_mut();
-            match &mut r.slots[slot as usize] {
-                Slot::Waiting(waker) => {
+            match r.slots.get_mut(&slot) {
+                Some(Slot::Waiting(waker)) => {
                     match waker {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         w => *w = Some(cx.waker().clone()),
                     }
                     Poll::Pending
                 }
-                Slot::Settled(_) => {
-                    let Slot::Settled(outcome) = std::mem::replace(&mut r.slots[slot as usize], Slot::Free) else {
-                        unreachable!("matched")
-                    };
+                Some(Slot::Settled(_)) => {
+                    let Some(Slot::Settled(outcome)) = r.slots.remove(&slot) else { unreachable!("matched") };
                     r.free(slot);
                     // Taken: nothing is left to free when this future is dropped.
                     self.0 = Err(None);
                     Poll::Ready(outcome)
                 }
-                Slot::Free | Slot::Abandoned => unreachable!("a reply's slot is its own until it is taken"),
+                Some(Slot::Abandoned) | None => unreachable!("a reply's slot is its own until it is taken"),
             }
         })
     }
@@ -268,8 +264,8 @@ impl Drop for RpcReply {
         let Ok(slot) = self.0 else { return };
         let _ = REPLIES.try_with(|r| {
             let mut r = r.borrow_mut();
-            match r.slots.get(slot as usize) {
-                Some(Slot::Waiting(_)) => r.slots[slot as usize] = Slot::Abandoned,
+            match r.slots.get_mut(&slot) {
+                Some(state @ Slot::Waiting(_)) => *state = Slot::Abandoned,
                 Some(Slot::Settled(_)) => r.free(slot),
                 _ => {}
             }
