@@ -8,9 +8,11 @@
 //! the group's next deadline. A batch of N calls issued together costs one `setTimeout`,
 //! and no object's timer ever wakes another object's task.
 //!
-//! When a call ends, its deadline is dropped: its entry leaves the table and its group, and
-//! the group's timer is cleared with the group's last entry. Timer memory is bounded by
-//! the number of pending calls, and a finished call leaves nothing behind.
+//! A group keeps its members in a vector, each found by its index (a deadline is polled
+//! on every wake-up of its call's task: no hashing there). When a call ends, its deadline
+//! is released: its slot in the group goes dead, and the group, its vector and its timer
+//! (cleared) go with the last member. Timer memory is bounded by the calls of the turns
+//! that still have a pending call, and a finished batch leaves nothing behind.
 //!
 //! An earlier design kept one heap per isolate with a single platform timer; the timer ran
 //! in the context of whichever object had armed it and woke every object's tasks there,
@@ -20,7 +22,7 @@
 //! set. max active timeouts: 10000", seen in the end-to-end load test).
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -48,35 +50,47 @@ pub(crate) fn turn_now() -> u64 {
     now_ms()
 }
 
-struct Entry {
+/// One registered deadline, in its group.
+struct Member {
     at: u64,
-    group: u64,
     waker: Option<Waker>,
     fired: bool,
+    /// Not released yet.
+    live: bool,
 }
 
-/// The deadlines registered in one turn, and their platform timer.
+/// The deadlines registered in one turn, and their platform timer. Members are appended
+/// and found by their index (no hashing per poll); a released member stays as a dead slot
+/// until the group's last member is released and the group goes, so a group holds at
+/// most the calls of its one turn.
 #[derive(Default)]
 struct Group {
-    /// `(deadline, key)` of the members that have not fired, earliest first.
-    pending: BTreeSet<(u64, u64)>,
+    members: Vec<Member>,
     /// Members that have not been released.
-    members: usize,
+    live: usize,
     /// The deadline the platform timer is armed for, and its handle.
     #[cfg(target_arch = "wasm32")]
     timer: Option<(u64, wasm_bindgen::JsValue)>,
 }
 
+impl Group {
+    /// The earliest deadline that has not fired.
+    fn next(&self) -> Option<u64> {
+        self.members.iter().filter(|m| m.live && !m.fired).map(|m| m.at).min()
+    }
+}
+
+/// Where a registered deadline is: its group and its index there.
+type Key = (u64, usize);
+
 #[derive(Default)]
 struct Timers {
-    entries: HashMap<u64, Entry>,
     groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
     /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
     #[cfg(target_arch = "wasm32")]
     turn_now: Option<u64>,
-    next_key: u64,
     next_group: u64,
 }
 
@@ -86,9 +100,7 @@ thread_local! {
 
 impl Timers {
     /// Registers a deadline; the platform timer to (re-)arm, if any.
-    fn register(&mut self, at: u64, waker: Waker) -> (u64, Option<Arm>) {
-        let key = self.next_key;
-        self.next_key += 1;
+    fn register(&mut self, at: u64, waker: Waker) -> (Key, Option<Arm>) {
         let (group, new) = match self.current {
             Some(group) if self.groups.contains_key(&group) => (group, false),
             _ => {
@@ -100,30 +112,26 @@ impl Timers {
             }
         };
         let g = self.groups.get_mut(&group).expect("just found or made");
-        g.pending.insert((at, key));
-        g.members += 1;
-        self.entries.insert(key, Entry { at, group, waker: Some(waker), fired: false });
+        g.members.push(Member { at, waker: Some(waker), fired: false, live: true });
+        g.live += 1;
         let arm = Arm::needed(g, group, at, new);
-        (key, arm)
+        ((group, g.members.len() - 1), arm)
     }
 
-    /// Removes a deadline; the platform timer to clear when its group is now empty.
-    fn release(&mut self, key: u64) -> Option<Group> {
-        let entry = self.entries.remove(&key)?;
-        // Give memory back after a burst: the table is bounded by the pending calls.
-        if self.entries.capacity() > 64 && self.entries.len() * 4 < self.entries.capacity() {
-            self.entries.shrink_to(self.entries.len() * 2);
-        }
-        let group = self.groups.get_mut(&entry.group)?;
-        group.pending.remove(&(entry.at, key));
-        group.members -= 1;
-        if group.members > 0 {
+    /// Removes a deadline; its group when that is now empty (its timer to clear).
+    fn release(&mut self, (group, index): Key) -> Option<Group> {
+        let g = self.groups.get_mut(&group)?;
+        let member = g.members.get_mut(index).filter(|m| m.live)?;
+        member.live = false;
+        member.waker = None;
+        g.live -= 1;
+        if g.live > 0 {
             return None;
         }
-        if self.current == Some(entry.group) {
+        if self.current == Some(group) {
             self.current = None;
         }
-        self.groups.remove(&entry.group)
+        self.groups.remove(&group)
     }
 
     /// Fires the due deadlines of `group`: their wakers, and the timer to arm for the next.
@@ -134,17 +142,11 @@ impl Timers {
             g.timer = None;
         }
         let mut wakers = Vec::new();
-        while let Some(&(at, key)) = g.pending.first() {
-            if at > now {
-                break;
-            }
-            g.pending.pop_first();
-            if let Some(entry) = self.entries.get_mut(&key) {
-                entry.fired = true;
-                wakers.extend(entry.waker.take());
-            }
+        for m in g.members.iter_mut().filter(|m| m.live && !m.fired && m.at <= now) {
+            m.fired = true;
+            wakers.extend(m.waker.take());
         }
-        let arm = g.pending.first().map(|&(at, _)| Arm { group, at });
+        let arm = g.next().map(|at| Arm { group, at });
         (wakers, arm)
     }
 }
@@ -181,7 +183,7 @@ impl Arm {
 #[derive(Debug)]
 pub(crate) struct Deadline {
     at: u64,
-    key: Option<u64>,
+    key: Option<Key>,
     done: bool,
 }
 
@@ -238,9 +240,10 @@ impl Future for Deadline {
         }
         let fired = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
-            match t.entries.get_mut(&key) {
-                Some(entry) if !entry.fired => {
-                    match &mut entry.waker {
+            let member = t.groups.get_mut(&key.0).and_then(|g| g.members.get_mut(key.1));
+            match member {
+                Some(m) if !m.fired => {
+                    match &mut m.waker {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
                     }
@@ -266,7 +269,7 @@ impl Drop for Deadline {
 /// per pending call that has been polled.
 #[doc(hidden)]
 pub fn pending_timers() -> usize {
-    TIMERS.with(|t| t.borrow().entries.len())
+    TIMERS.with(|t| t.borrow().groups.values().map(|g| g.live).sum())
 }
 
 /// How many groups of deadlines (each with at most one platform timer) exist.
@@ -377,7 +380,7 @@ mod platform {
 /// The earliest registered deadline (for the native executor's idle loop).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn next_deadline() -> Option<u64> {
-    TIMERS.with(|t| t.borrow().groups.values().filter_map(|g| g.pending.first()).map(|&(at, _)| at).min())
+    TIMERS.with(|t| t.borrow().groups.values().filter_map(Group::next).min())
 }
 
 /// Fires every deadline that has passed (for the native executor's idle loop).
