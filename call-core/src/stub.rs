@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
@@ -119,66 +118,77 @@ impl Transport for CallStub {
 
     fn send(&self, envelope: &str) -> RpcReply {
         ensure_settle();
-        let (slot, shared) = REPLIES.with(|r| r.borrow_mut().open());
+        let slot = REPLIES.with(|r| r.borrow_mut().open());
         match send_rpc(&self.stub, envelope, slot) {
-            Ok(()) => RpcReply(Ok(shared)),
+            Ok(()) => RpcReply(Ok(slot)),
             Err(thrown) => {
                 // Nothing will settle the slot.
-                REPLIES.with(|r| r.borrow_mut().take(slot));
+                REPLIES.with(|r| r.borrow_mut().free(slot));
                 RpcReply(Err(Some(thrown)))
             }
         }
     }
 }
 
-/// The reply of one RPC: shared with this isolate's table of pending replies (where the
-/// settle callbacks find it by its slot id), or why the send failed at once.
+/// The reply of one RPC: its slot in this isolate's table of pending replies (or why the
+/// send failed at once).
 #[derive(Debug)]
-pub struct RpcReply(Result<Rc<RefCell<Slot>>, Option<JsValue>>);
+pub struct RpcReply(Result<u32, Option<JsValue>>);
 
-/// A pending reply: awaited (with the waker of its task, once polled), arrived, or taken
-/// by its future. Polling it borrows it (no table look-up: `join_all` of a few calls polls
-/// every pending one at each wake-up).
+/// A pending reply: awaited (with the waker of its task, once polled), arrived, or
+/// abandoned by a dropped future (its entry goes when the RPC settles).
 #[derive(Debug)]
 enum Slot {
     Waiting(Option<Waker>),
     Settled(Result<String, CallError<Never>>),
-    Taken,
+    Abandoned,
 }
 
 /// The pending replies of this isolate, by slot id (the settle callbacks name the slot).
-/// An entry goes when its RPC settles, whether or not its future is still there (a dropped
-/// future just drops its share). A map, not a slab: a call whose RPC never settles (its
-/// object was reset) must not pin a table sized for the largest burst; the map shrinks as
-/// a burst drains, as the deadline table does.
+/// A map, not a slab: a call whose RPC never settles (its object was reset) must not pin
+/// a table sized for the largest burst; the map shrinks as the burst drains, as the
+/// deadline table does.
 #[derive(Debug, Default)]
 struct Replies {
-    slots: std::collections::HashMap<u32, Rc<RefCell<Slot>>>,
+    slots: std::collections::HashMap<u32, Slot>,
     next: u32,
 }
 
 impl Replies {
-    fn open(&mut self) -> (u32, Rc<RefCell<Slot>>) {
-        let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
+    fn open(&mut self) -> u32 {
         loop {
             let slot = self.next;
             self.next = self.next.wrapping_add(1);
             // After 2^32 calls the ids wrap; one still pending keeps its id.
             if let std::collections::hash_map::Entry::Vacant(v) = self.slots.entry(slot) {
-                v.insert(shared.clone());
-                return (slot, shared);
+                v.insert(Slot::Waiting(None));
+                return slot;
             }
         }
     }
 
-    /// Removes `slot` from the table.
-    fn take(&mut self, slot: u32) -> Option<Rc<RefCell<Slot>>> {
-        let shared = self.slots.remove(&slot);
+    fn free(&mut self, slot: u32) {
+        self.slots.remove(&slot);
         // Give memory back after a burst: the table is bounded by the pending calls.
         if self.slots.capacity() > 64 && self.slots.len() * 4 < self.slots.capacity() {
             self.slots.shrink_to(self.slots.len() * 2);
         }
-        shared
+    }
+
+    /// Stores the outcome of `slot`'s RPC; the waker to wake.
+    fn settle(&mut self, slot: u32, outcome: Result<String, CallError<Never>>) -> Option<Waker> {
+        match self.slots.get_mut(&slot) {
+            Some(Slot::Waiting(waker)) => {
+                let waker = waker.take();
+                self.slots.insert(slot, Slot::Settled(outcome));
+                waker
+            }
+            Some(Slot::Abandoned) => {
+                self.free(slot);
+                None
+            }
+            _ => None,
+        }
     }
 }
 
@@ -213,9 +223,7 @@ fn ensure_settle() {
 }
 
 fn settle(slot: u32, outcome: Result<String, CallError<Never>>) {
-    let Some(shared) = REPLIES.with(|r| r.borrow_mut().take(slot)) else { return };
-    let previous = std::mem::replace(&mut *shared.borrow_mut(), Slot::Settled(outcome));
-    if let Slot::Waiting(Some(waker)) = previous {
+    if let Some(waker) = REPLIES.with(|r| r.borrow_mut().settle(slot, outcome)) {
         waker.wake();
     }
 }
@@ -224,25 +232,44 @@ impl Future for RpcReply {
     type Output = Result<String, CallError<Never>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let shared = match &mut self.0 {
-            Ok(shared) => shared,
+        let slot = match &mut self.0 {
+            Ok(slot) => *slot,
             Err(thrown) => return Poll::Ready(Err(rpc_failure(&thrown.take().unwrap_or(JsValue::UNDEFINED)))),
         };
-        let mut slot = shared.borrow_mut();
-        match &mut *slot {
-            Slot::Waiting(waker) => {
-                match waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    w => *w = Some(cx.waker().clone()),
+        REPLIES.with(|r| {
+            let mut r = r.borrow_mut();
+            match r.slots.get_mut(&slot) {
+                Some(Slot::Waiting(waker)) => {
+                    match waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        w => *w = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
                 }
-                Poll::Pending
+                Some(Slot::Settled(_)) => {
+                    let Some(Slot::Settled(outcome)) = r.slots.remove(&slot) else { unreachable!("matched") };
+                    r.free(slot);
+                    // Taken: nothing is left to free when this future is dropped.
+                    self.0 = Err(None);
+                    Poll::Ready(outcome)
+                }
+                Some(Slot::Abandoned) | None => unreachable!("a reply's slot is its own until it is taken"),
             }
-            Slot::Settled(_) => match std::mem::replace(&mut *slot, Slot::Taken) {
-                Slot::Settled(outcome) => Poll::Ready(outcome),
-                _ => unreachable!("matched"),
-            },
-            Slot::Taken => Poll::Ready(Err(CallError::Transport("the reply was taken already".into()))),
-        }
+        })
+    }
+}
+
+impl Drop for RpcReply {
+    fn drop(&mut self) {
+        let Ok(slot) = self.0 else { return };
+        let _ = REPLIES.try_with(|r| {
+            let mut r = r.borrow_mut();
+            match r.slots.get_mut(&slot) {
+                Some(state @ Slot::Waiting(_)) => *state = Slot::Abandoned,
+                Some(Slot::Settled(_)) => r.free(slot),
+                _ => {}
+            }
+        });
     }
 }
 

@@ -22,6 +22,7 @@
 //! set. max active timeouts: 10000", seen in the end-to-end load test).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -82,79 +83,15 @@ impl Group {
 /// Where a registered deadline is: its group and its index there.
 type Key = (u64, usize);
 
-/// The live groups, by id: a slab whose id is the slot and a generation (the slot of a
-/// group that went may serve a later one; a stale id, as a timer's, finds nothing), so that
-/// the polls of a pending call reach their group by indexing, not hashing.
-#[derive(Default)]
-struct Groups {
-    slots: Vec<(u32, Option<Group>)>,
-    free: Vec<u32>,
-    len: usize,
-}
-
-impl Groups {
-    fn insert(&mut self, group: Group) -> u64 {
-        self.len += 1;
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.slots.push((0, None));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let (generation, entry) = &mut self.slots[slot as usize];
-        // 20 bits of generation: an id stays exact as the f64 that a timer carries.
-        *generation = (*generation + 1) & 0xf_ffff;
-        *entry = Some(group);
-        (u64::from(*generation) << 32) | u64::from(slot)
-    }
-
-    fn get_mut(&mut self, id: u64) -> Option<&mut Group> {
-        match self.slots.get_mut((id & 0xffff_ffff) as usize) {
-            Some((generation, Some(group))) if u64::from(*generation) == id >> 32 => Some(group),
-            _ => None,
-        }
-    }
-
-    fn contains_key(&self, id: u64) -> bool {
-        matches!(self.slots.get((id & 0xffff_ffff) as usize), Some((generation, Some(_))) if u64::from(*generation) == id >> 32)
-    }
-
-    fn remove(&mut self, id: u64) -> Option<Group> {
-        self.get_mut(id)?;
-        let slot = (id & 0xffff_ffff) as u32;
-        let group = self.slots[slot as usize].1.take();
-        self.len -= 1;
-        if self.len == 0 {
-            // Give memory back: nothing is pending. (Generations restart; no id is held.)
-            self.slots = Vec::new();
-            self.free = Vec::new();
-        } else {
-            self.free.push(slot);
-        }
-        group
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (u64, &Group)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(slot, (generation, g))| Some(((u64::from(*generation) << 32) | slot as u64, g.as_ref()?)))
-    }
-}
-
 #[derive(Default)]
 struct Timers {
-    groups: Groups,
+    groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
     /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
     #[cfg(target_arch = "wasm32")]
     turn_now: Option<u64>,
+    next_group: u64,
 }
 
 thread_local! {
@@ -165,14 +102,16 @@ impl Timers {
     /// Registers a deadline; the platform timer to (re-)arm, if any.
     fn register(&mut self, at: u64, waker: Waker) -> (Key, Option<Arm>) {
         let (group, new) = match self.current {
-            Some(group) if self.groups.contains_key(group) => (group, false),
+            Some(group) if self.groups.contains_key(&group) => (group, false),
             _ => {
-                let group = self.groups.insert(Group::default());
+                let group = self.next_group;
+                self.next_group += 1;
+                self.groups.insert(group, Group::default());
                 self.current = Some(group);
                 (group, true)
             }
         };
-        let g = self.groups.get_mut(group).expect("just found or made");
+        let g = self.groups.get_mut(&group).expect("just found or made");
         g.members.push(Member { at, waker: Some(waker), fired: false, live: true });
         g.live += 1;
         let arm = Arm::needed(g, group, at, new);
@@ -181,7 +120,7 @@ impl Timers {
 
     /// Removes a deadline; its group when that is now empty (its timer to clear).
     fn release(&mut self, (group, index): Key) -> Option<Group> {
-        let g = self.groups.get_mut(group)?;
+        let g = self.groups.get_mut(&group)?;
         let member = g.members.get_mut(index).filter(|m| m.live)?;
         member.live = false;
         member.waker = None;
@@ -192,12 +131,12 @@ impl Timers {
         if self.current == Some(group) {
             self.current = None;
         }
-        self.groups.remove(group)
+        self.groups.remove(&group)
     }
 
     /// Fires the due deadlines of `group`: their wakers, and the timer to arm for the next.
     fn fire(&mut self, group: u64, now: u64) -> (Vec<Waker>, Option<Arm>) {
-        let Some(g) = self.groups.get_mut(group) else { return (Vec::new(), None) };
+        let Some(g) = self.groups.get_mut(&group) else { return (Vec::new(), None) };
         #[cfg(target_arch = "wasm32")]
         {
             g.timer = None;
@@ -301,7 +240,7 @@ impl Future for Deadline {
         }
         let fired = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
-            let member = t.groups.get_mut(key.0).and_then(|g| g.members.get_mut(key.1));
+            let member = t.groups.get_mut(&key.0).and_then(|g| g.members.get_mut(key.1));
             match member {
                 Some(m) if !m.fired => {
                     match &mut m.waker {
@@ -330,7 +269,7 @@ impl Drop for Deadline {
 /// per pending call that has been polled.
 #[doc(hidden)]
 pub fn pending_timers() -> usize {
-    TIMERS.with(|t| t.borrow().groups.iter().map(|(_, g)| g.live).sum())
+    TIMERS.with(|t| t.borrow().groups.values().map(|g| g.live).sum())
 }
 
 /// How many groups of deadlines (each with at most one platform timer) exist.
@@ -369,7 +308,7 @@ mod platform {
     pub(super) fn arm(arm: Arm, now: u64) {
         let previous = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
-            let g = t.groups.get_mut(arm.group)?;
+            let g = t.groups.get_mut(&arm.group)?;
             g.timer.take().map(|(_, handle)| handle)
         });
         if let Some(handle) = previous {
@@ -382,7 +321,7 @@ mod platform {
         });
         match handle {
             Ok(handle) => TIMERS.with(|t| {
-                if let Some(g) = t.borrow_mut().groups.get_mut(arm.group) {
+                if let Some(g) = t.borrow_mut().groups.get_mut(&arm.group) {
                     g.timer = Some((arm.at, handle));
                 }
             }),
@@ -441,7 +380,7 @@ mod platform {
 /// The earliest registered deadline (for the native executor's idle loop).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn next_deadline() -> Option<u64> {
-    TIMERS.with(|t| t.borrow().groups.iter().filter_map(|(_, g)| g.next()).min())
+    TIMERS.with(|t| t.borrow().groups.values().filter_map(Group::next).min())
 }
 
 /// Fires every deadline that has passed (for the native executor's idle loop).
@@ -450,7 +389,7 @@ pub(crate) fn fire_due() {
     let now = now_ms();
     let wakers: Vec<Waker> = TIMERS.with(|t| {
         let mut t = t.borrow_mut();
-        let groups: Vec<u64> = t.groups.iter().map(|(id, _)| id).collect();
+        let groups: Vec<u64> = t.groups.keys().copied().collect();
         groups.into_iter().flat_map(|g| t.fire(g, now).0).collect()
     });
     for waker in wakers {
