@@ -40,12 +40,8 @@ pub(crate) fn turn_now() -> u64 {
             return now;
         }
         let now = now_ms();
-        let schedule = TIMERS.with(|t| {
-            let mut t = t.borrow_mut();
-            t.turn_now = Some(now);
-            !std::mem::replace(&mut t.closing, true)
-        });
-        if schedule {
+        let opened = TIMERS.with(|t| t.borrow_mut().turn_now.replace(now).is_none());
+        if opened {
             platform::end_turn_later();
         }
         now
@@ -95,15 +91,6 @@ struct Timers {
     /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
     #[cfg(target_arch = "wasm32")]
     turn_now: Option<u64>,
-    /// A group of an earlier turn that emptied in this turn, kept (empty, its timer armed)
-    /// for this turn's next calls: a batch that ends and the next one that starts in the
-    /// same turn (a loop of awaited batches) share one platform timer instead of clearing
-    /// one and arming another (wasm).
-    #[cfg(target_arch = "wasm32")]
-    parked: Option<u64>,
-    /// Whether the end of the current turn is scheduled (wasm).
-    #[cfg(target_arch = "wasm32")]
-    closing: bool,
     next_group: u64,
 }
 
@@ -114,12 +101,6 @@ thread_local! {
 impl Timers {
     /// Registers a deadline; the platform timer to (re-)arm, if any.
     fn register(&mut self, at: u64, waker: Waker) -> (Key, Option<Arm>) {
-        #[cfg(target_arch = "wasm32")]
-        if self.current.is_none_or(|g| !self.groups.contains_key(&g)) {
-            // This turn's first registration: a group emptied earlier in this turn, in this
-            // context, serves it with the timer it has.
-            self.current = self.parked.take();
-        }
         let (group, new) = match self.current {
             Some(group) if self.groups.contains_key(&group) => (group, false),
             _ => {
@@ -137,45 +118,20 @@ impl Timers {
         ((group, g.members.len() - 1), arm)
     }
 
-    /// Removes a deadline. When that empties its group: the group, gone (its timer to
-    /// clear); or, in workerd, the group is kept for the rest of this turn (see
-    /// [`Timers::parked`]) and `true` says that the end of the turn must be scheduled.
-    fn release(&mut self, (group, index): Key) -> (Option<Group>, bool) {
-        let Some(g) = self.groups.get_mut(&group) else { return (None, false) };
-        let Some(member) = g.members.get_mut(index).filter(|m| m.live) else { return (None, false) };
+    /// Removes a deadline; its group when that is now empty (its timer to clear).
+    fn release(&mut self, (group, index): Key) -> Option<Group> {
+        let g = self.groups.get_mut(&group)?;
+        let member = g.members.get_mut(index).filter(|m| m.live)?;
         member.live = false;
         member.waker = None;
         g.live -= 1;
         if g.live > 0 {
-            return (None, false);
-        }
-        #[cfg(target_arch = "wasm32")]
-        if self.current == Some(group) || self.parked.is_none() {
-            g.members = Vec::new();
-            if self.current != Some(group) {
-                self.parked = Some(group);
-            }
-            return (None, !std::mem::replace(&mut self.closing, true));
+            return None;
         }
         if self.current == Some(group) {
             self.current = None;
         }
-        (self.groups.remove(&group), false)
-    }
-
-    /// The end of a turn: forgets its clock and its group, and removes the groups it kept
-    /// that are still empty (their timers to clear).
-    #[cfg(target_arch = "wasm32")]
-    fn end_turn(&mut self) -> Vec<Group> {
-        self.turn_now = None;
-        self.closing = false;
-        let mut gone = Vec::new();
-        for id in [self.current.take(), self.parked.take()].into_iter().flatten() {
-            if self.groups.get(&id).is_some_and(|g| g.live == 0) {
-                gone.extend(self.groups.remove(&id));
-            }
-        }
-        gone
+        self.groups.remove(&group)
     }
 
     /// Fires the due deadlines of `group`: their wakers, and the timer to arm for the next.
@@ -245,18 +201,13 @@ impl Deadline {
     /// Leaves the table (and clears the group's timer with its last member).
     fn release(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let (emptied, schedule_end) = TIMERS.try_with(|t| t.borrow_mut().release(key)).unwrap_or((None, false));
+        let emptied = TIMERS.try_with(|t| t.borrow_mut().release(key)).ok().flatten();
         #[cfg(target_arch = "wasm32")]
-        {
-            if let Some((_, handle)) = emptied.and_then(|g| g.timer) {
-                platform::clear(&handle);
-            }
-            if schedule_end {
-                platform::end_turn_later();
-            }
+        if let Some((_, handle)) = emptied.and_then(|g| g.timer) {
+            platform::clear(&handle);
         }
         #[cfg(not(target_arch = "wasm32"))]
-        drop((emptied, schedule_end));
+        drop(emptied);
     }
 }
 
@@ -321,11 +272,10 @@ pub fn pending_timers() -> usize {
     TIMERS.with(|t| t.borrow().groups.values().map(|g| g.live).sum())
 }
 
-/// How many groups of deadlines with pending calls (each with at most one platform timer)
-/// exist. (A group that emptied stays, empty, until the end of its turn.)
+/// How many groups of deadlines (each with at most one platform timer) exist.
 #[doc(hidden)]
 pub fn timer_groups() -> usize {
-    TIMERS.with(|t| t.borrow().groups.values().filter(|g| g.live > 0).count())
+    TIMERS.with(|t| t.borrow().groups.len())
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -393,11 +343,11 @@ mod platform {
         CLOSE.with(|cell| {
             let close = cell.get_or_init(|| {
                 Closure::<dyn FnMut(JsValue)>::new(|_| {
-                    for group in TIMERS.with(|t| t.borrow_mut().end_turn()) {
-                        if let Some((_, handle)) = group.timer {
-                            clear_timeout(&handle);
-                        }
-                    }
+                    TIMERS.with(|t| {
+                        let mut t = t.borrow_mut();
+                        t.current = None;
+                        t.turn_now = None;
+                    })
                 })
             });
             let _ = js_sys::Promise::resolve(&JsValue::UNDEFINED).then(close);
