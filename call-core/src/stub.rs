@@ -150,7 +150,7 @@ enum Slot {
 /// deadline table does.
 #[derive(Debug, Default)]
 struct Replies {
-    slots: std::collections::HashMap<u32, Slot>,
+    slots: crate::runtime::IdMap<u32, Slot>,
     next: u32,
 }
 
