@@ -150,7 +150,7 @@ enum Slot {
 /// deadline table does.
 #[derive(Debug, Default)]
 struct Replies {
-    slots: crate::runtime::IdMap<u32, Slot>,
+    slots: std::collections::HashMap<u32, Slot>,
     next: u32,
 }
 

@@ -44,32 +44,3 @@ pub(crate) fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
     #[cfg(not(target_arch = "wasm32"))]
     native::spawn(task);
 }
-
-/// A hash map keyed by an id this crate hands out (a reply slot, a deadline group): ids
-/// are small sequential integers that no one else chooses, so one multiplication mixes
-/// them well enough, where the default SipHash costs more on every poll of a pending call.
-pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
-
-/// See [`IdMap`]: Fibonacci hashing of an integer id.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u32(&mut self, id: u32) {
-        self.write_u64(u64::from(id));
-    }
-
-    fn write_u64(&mut self, id: u64) {
-        self.0 = (self.0 ^ id).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}

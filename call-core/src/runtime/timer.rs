@@ -22,6 +22,7 @@
 //! set. max active timeouts: 10000", seen in the end-to-end load test).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -84,7 +85,7 @@ type Key = (u64, usize);
 
 #[derive(Default)]
 struct Timers {
-    groups: super::IdMap<u64, Group>,
+    groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
     /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
