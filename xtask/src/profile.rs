@@ -245,7 +245,7 @@ pub(crate) fn debugger_url(inspector: SocketAddr) -> Result<String> {
 pub(crate) struct Load {
     requests: u64,
     pub(crate) calls: u64,
-    do_ms: f64,
+    pub(crate) do_ms: f64,
     wall: Duration,
 }
 

@@ -111,6 +111,9 @@ pub struct Breakdown {
     pub total_us: f64,
     /// Calls validated while the profiler ran.
     pub calls: u64,
+    /// ms/op inside the controller while the profiler ran (the bench's is lower: the
+    /// profiler slows the requests).
+    pub ms_per_op: f64,
 }
 
 impl Breakdown {
@@ -220,8 +223,10 @@ pub fn render(s: &Summary) -> String {
         "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
          {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
          first (xtask/src/profile_summary.rs); µs per call = sampled time / calls validated while profiling. The \
-         profiler slows the requests a little, and one profile is one sample of a noisy machine: shares are \
-         reliable to about ±1 µs, ms/op only roughly (the bench measures those).",
+         profiler slows the requests several times over (compare the last row, the controller's own µs per call \
+         while profiling, with the bench's ms/op): read the rows as shares of the work and compare the modes with \
+         each other, not with the bench's times; one profile is one sample of a noisy machine, so differences \
+         under about 1 µs are noise.",
         s.seconds, s.interval_us
     );
     let sizes: Vec<u32> = s.rows.iter().map(|(n, _, _)| *n).fold(Vec::new(), |mut v, n| {
@@ -283,6 +288,12 @@ pub fn render(s: &Summary) -> String {
             &|b: &Breakdown| b.callee_us / b.calls.max(1) as f64,
             false,
         );
+        line(
+            &mut out,
+            "the controller's own µs per call, profiler attached",
+            &|b: &Breakdown| b.ms_per_op * 1000.0,
+            false,
+        );
     }
     out
 }
@@ -338,7 +349,8 @@ pub fn run(tc: &crate::setup::Toolchain, opts: &profile::Options, modes: &[Strin
             std::fs::write(&out, serde_json::to_string(&raw).unwrap_or_default())?;
             let parsed: CpuProfile =
                 serde_json::from_value(raw).map_err(|e| crate::Error(format!("Profiler.stop: {e}")))?;
-            let b = categorize(&parsed, &names, load.calls);
+            let mut b = categorize(&parsed, &names, load.calls);
+            b.ms_per_op = load.do_ms / load.calls.max(1) as f64;
             say(format!(
                 "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
                 load.calls,
