@@ -36,10 +36,7 @@ pub fn start() {
 pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
     match envelope.as_string() {
         Some(text) => match dispatch::serve_now(target, &text, now_ms()) {
-            Some(reply) => match crate::wire::reply_number(&reply) {
-                Some(n) => JsValue::from_f64(n),
-                None => JsValue::from_str(&reply),
-            },
+            Some(reply) => JsValue::from_str(&reply),
             None => JsValue::UNDEFINED,
         },
         None => not_a_string(&envelope),

@@ -30,18 +30,18 @@ extern "C" {
 // `FinalizationRegistry` and destroyed again) and cross into wasm twice more; a reply that
 // is a string comes into wasm as the callback's argument, without a second crossing.
 #[wasm_bindgen(inline_js = "
-let text, number, other;
-export function __call_core_settle_with(onText, onNumber, onOther) { text = onText; number = onNumber; other = onOther; }
+let text, other;
+export function __call_core_settle_with(onText, onOther) { text = onText; other = onOther; }
 export function __call_core_send(stub, envelope, slot) {
   stub.__call(envelope).then(
-    (v) => typeof v === \"string\" ? text(slot, v) : typeof v === \"number\" ? number(slot, v) : other(slot, v, true),
+    (v) => typeof v === \"string\" ? text(slot, v) : other(slot, v, true),
     (e) => other(slot, e, false),
   );
 }
 ")]
 extern "C" {
     #[wasm_bindgen(js_name = "__call_core_settle_with")]
-    fn settle_with(on_text: &JsValue, on_number: &JsValue, on_other: &JsValue);
+    fn settle_with(on_text: &JsValue, on_other: &JsValue);
 
     #[wasm_bindgen(catch, js_name = "__call_core_send")]
     fn send_rpc(stub: &RpcStub, envelope: &str, slot: u32) -> Result<(), JsValue>;
@@ -194,15 +194,13 @@ impl Replies {
 
 /// The callback for a string reply: `(slot, reply)`.
 type OnText = Closure<dyn FnMut(u32, String)>;
-/// The callback for a reply that travelled as a number: `(slot, n)`.
-type OnNumber = Closure<dyn FnMut(u32, f64)>;
 /// The callback for anything else: `(slot, value, resolved)` (`resolved` false: the RPC
 /// was rejected with `value`).
 type OnOther = Closure<dyn FnMut(u32, JsValue, bool)>;
 
 thread_local! {
     static REPLIES: RefCell<Replies> = RefCell::default();
-    static SETTLE: std::cell::OnceCell<(OnText, OnNumber, OnOther)> = const { std::cell::OnceCell::new() };
+    static SETTLE: std::cell::OnceCell<(OnText, OnOther)> = const { std::cell::OnceCell::new() };
 }
 
 /// Makes the two settle callbacks and hands them to the send function, once per isolate.
@@ -218,13 +216,8 @@ fn ensure_settle() {
                 };
                 settle(slot, outcome)
             });
-            let on_number = OnNumber::new(|slot, n: f64| {
-                let text = crate::wire::reply_from_number(n)
-                    .ok_or_else(|| CallError::Transport(format!("the reply is not a string: {n}")));
-                settle(slot, text)
-            });
-            settle_with(on_text.as_ref(), on_number.as_ref(), on_other.as_ref());
-            (on_text, on_number, on_other)
+            settle_with(on_text.as_ref(), on_other.as_ref());
+            (on_text, on_other)
         });
     });
 }

@@ -306,23 +306,6 @@ pub fn reply_ok(raw: &str) -> String {
     out
 }
 
-/// The number that a reply `{"ok":<n>}` may travel as instead of its text, when `n` is
-/// an integer of at most 15 digits (exact as a JavaScript number), else `None`.
-pub fn reply_number(reply: &str) -> Option<f64> {
-    let n = reply.strip_prefix("{\"ok\":")?.strip_suffix('}')?;
-    let digits = n.strip_prefix('-').unwrap_or(n);
-    let plain = !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit());
-    if !plain || (digits.len() > 1 && digits.starts_with('0')) || n == "-0" {
-        return None;
-    }
-    n.parse::<i64>().ok().map(|n| n as f64)
-}
-
-/// The reply text of a reply that travelled as a number (see [`reply_number`]).
-pub fn reply_from_number(n: f64) -> Option<String> {
-    (n.fract() == 0.0 && n.abs() < 1e15).then(|| reply_ok(&(n as i64).to_string()))
-}
-
 /// `{"err":{"app":<raw>}}`.
 pub fn reply_app(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 16);
