@@ -223,10 +223,11 @@ pub fn render(s: &Summary) -> String {
         "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
          {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
          first (xtask/src/profile_summary.rs); µs per call = sampled time / calls validated while profiling. The \
-         profiler slows the requests several times over (compare the last row, the controller's own µs per call \
-         while profiling, with the bench's ms/op): read the rows as shares of the work and compare the modes with \
-         each other, not with the bench's times; one profile is one sample of a noisy machine, so differences \
-         under about 1 µs are noise.",
+         profiler slows the requests several times over, and wasm more than JavaScript (compare the last row, \
+         the controller's own µs per call while profiling, with the bench's ms/op): read a column as the shares \
+         of one mode's work, and a difference between modes as where the extra work is, not as its size (the \
+         bench measures that); one profile is one sample of a noisy machine, so differences under about 1 µs \
+         are noise.",
         s.seconds, s.interval_us
     );
     let sizes: Vec<u32> = s.rows.iter().map(|(n, _, _)| *n).fold(Vec::new(), |mut v, n| {
@@ -242,7 +243,7 @@ pub fn render(s: &Summary) -> String {
         let diffs: Vec<(&str, &str)> =
             DIFFERENCES.iter().copied().filter(|(a, b)| of(a).is_some() && of(b).is_some()).collect();
         let _ = writeln!(out, "\n## N = {n}\n");
-        out.push_str("| µs per call (share of sampled time) |");
+        out.push_str("| profiled µs per call (share of sampled time) |");
         for (mode, _) in &rows {
             let _ = write!(out, " `{mode}` |");
         }
