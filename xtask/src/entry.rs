@@ -50,9 +50,13 @@ const NOT_FORWARDED: [&str; 9] = [
 /// of the isolate runs from that queue; nothing else sees the global change, which is
 /// undone before any other code runs. If the global cannot be hidden, nothing changes.
 const START_QUEUE: &str = "\n\
-// wasm-bindgen-futures' task queue: created now, with `queueMicrotask` hidden, so that it\n\
-// schedules its runs with a promise reaction (cheaper in workerd; see call_core::entry::start).\n\
-{\n\
+// wasm-bindgen-futures' task queue: created with `queueMicrotask` hidden, so that it\n\
+// schedules its runs with a promise reaction (cheaper in workerd; see call_core::entry::start);\n\
+// once per wasm instance (now, and again after a reset).\n\
+let queueStarted;\n\
+function startQueue() {\n\
+\x20 if (queueStarted === initState.instanceId) return;\n\
+\x20 queueStarted = initState.instanceId;\n\
 \x20 const own = Object.getOwnPropertyDescriptor(globalThis, \"queueMicrotask\");\n\
 \x20 let hidden = false;\n\
 \x20 try {\n\
@@ -65,7 +69,8 @@ const START_QUEUE: &str = "\n\
 \x20   if (hidden && own) Object.defineProperty(globalThis, \"queueMicrotask\", own);\n\
 \x20   else if (hidden) delete globalThis.queueMicrotask;\n\
 \x20 }\n\
-}\n";
+}\n\
+startQueue();\n";
 
 /// The JavaScript that lets call-core share a durable caller's one alarm with the object:
 /// the object gets a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep its own
@@ -235,13 +240,14 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
              \x20   this.#live();\n\
              \x20 }}\n\
              \x20 #live() {{\n\
-             \x20   if (this.#instanceId !== initState.instanceId) {{\n\
+             \x20   if (this.#instanceId !== initState.instanceId) {{\n{start}\
              \x20     const inner = new wasm.{class}({ctx}, this.env);\n\
              \x20     this.#inner = inner;\n\
              \x20     this.#instanceId = initState.instanceId;\n{bind}\
              \x20   }}\n\
              \x20   return this.#inner;\n\
              \x20 }}\n",
+            start = if wasm.call_core_start { "      startQueue();\n" } else { "" },
             bind = if methods.iter().any(|m| m == "__call_core_bind") {
                 "      // call-core reaches this object later (continuations) through a weak\n\
                  \x20     // reference to `inner`, never by a pointer; and its storage.\n\
@@ -365,6 +371,10 @@ mod tests {
         assert_eq!(wasm.functions, ["fetch"], "not a handler");
         let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
         let start = entry.find("wasm.__call_core_start();").expect("started");
+        assert!(
+            entry.contains("\nstartQueue();\n") && entry.contains("      startQueue();\n      const inner"),
+            "{entry}"
+        );
         assert!(entry[..start].contains("\"queueMicrotask\", { value: undefined"), "{entry}");
         assert!(entry[start..].contains("Object.defineProperty(globalThis, \"queueMicrotask\", own)"), "{entry}");
         assert!(start > entry.find("wasm.initSync").unwrap() && start < entry.find("export class").unwrap());
