@@ -131,7 +131,7 @@ pub(crate) fn prepare<T, E>(
     durable: Option<wire::DurableId<'_>>,
 ) -> (Prepared, Option<StepErrors<E>>) {
     let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let deadline = runtime::now_ms().saturating_add(timeout.as_millis() as u64);
+    let deadline = runtime::turn_now().saturating_add(timeout.as_millis() as u64);
     let id = next_call_id();
     let limits = Limits::DEFAULT;
     let envelope = call.plan.map_err(CallError::Encode).and_then(|plan| {

@@ -9,12 +9,28 @@
 //! * `__call_core_bind`, `__call_core_resume`, `__call_core_resume_async`: see
 //!   [`home`](crate::home). The entry never forwards these (nor `__call_async`) as RPC
 //!   methods: nothing outside the object can reach a continuation handler.
+//!
+//! And one free function, `start` (`__call_core_start`, wasm only), which the entry calls once per
+//! wasm instance.
 
 use wasm_bindgen::JsValue;
 
 use crate::dispatch::{self, Callee};
 use crate::error::{RemoteError, RemoteErrorKind};
 use crate::runtime::now_ms;
+
+/// Creates wasm-bindgen-futures' task queue, which runs every Rust task of the isolate.
+/// The generated JavaScript entry calls it once, right after instantiating the wasm, with
+/// the global `queueMicrotask` hidden: the queue looks for that function once, when it is
+/// created, and schedules its runs with a promise reaction when there is none. In workerd
+/// a promise reaction is the cheaper microtask (its `queueMicrotask` wraps every callback
+/// in a host function; see the README's Performance section), and the reply of every call
+/// wakes a task through this queue.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "__call_core_start")]
+pub fn start() {
+    wasm_bindgen_futures::spawn_local(async {});
+}
 
 /// The body of `__call`: the reply string, or `undefined` when the plan needs `__call_async`.
 pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {

@@ -5,13 +5,13 @@
 //! exposes as an RPC method of a class that `extends DurableObject`. Envelope and reply are
 //! JavaScript strings.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{CallError, Never, RemoteError, RemoteErrorKind};
 use crate::transport::Transport;
@@ -22,9 +22,29 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "DurableObjectStub")]
     #[derive(Debug, Clone)]
     type RpcStub;
+}
 
-    #[wasm_bindgen(catch, method, js_name = "__call")]
-    fn call_entry(this: &RpcStub, envelope: &str) -> Result<js_sys::Promise, JsValue>;
+// The send: one RPC, its promise watched by two arrow functions that hand the outcome to
+// call-core's two settle callbacks (made once per isolate) with the call's reply slot. A
+// `JsFuture` per call would make two wasm-bindgen closures (each registered with a
+// `FinalizationRegistry` and destroyed again) and cross into wasm twice more; a reply that
+// is a string comes into wasm as the callback's argument, without a second crossing.
+#[wasm_bindgen(inline_js = "
+let text, other;
+export function __call_core_settle_with(onText, onOther) { text = onText; other = onOther; }
+export function __call_core_send(stub, envelope, slot) {
+  stub.__call(envelope).then(
+    (v) => typeof v === \"string\" ? text(slot, v) : other(slot, v, true),
+    (e) => other(slot, e, false),
+  );
+}
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = "__call_core_settle_with")]
+    fn settle_with(on_text: &JsValue, on_other: &JsValue);
+
+    #[wasm_bindgen(catch, js_name = "__call_core_send")]
+    fn send_rpc(stub: &RpcStub, envelope: &str, slot: u32) -> Result<(), JsValue>;
 }
 
 /// A Durable Object stub that `call!` sends envelopes through: a [`worker::Stub`], and,
@@ -97,34 +117,159 @@ impl Transport for CallStub {
     type Reply = RpcReply;
 
     fn send(&self, envelope: &str) -> RpcReply {
-        match self.stub.call_entry(envelope) {
-            Ok(promise) => RpcReply(Ok(JsFuture::from(promise))),
-            Err(thrown) => RpcReply(Err(Some(thrown))),
+        ensure_settle();
+        let slot = REPLIES.with(|r| r.borrow_mut().open());
+        match send_rpc(&self.stub, envelope, slot) {
+            Ok(()) => RpcReply(Ok(slot)),
+            Err(thrown) => {
+                // Nothing will settle the slot.
+                REPLIES.with(|r| r.borrow_mut().free(slot));
+                RpcReply(Err(Some(thrown)))
+            }
         }
     }
 }
 
-/// The reply of one RPC.
+/// The reply of one RPC: its slot in this isolate's table of pending replies (or why the
+/// send failed at once).
 #[derive(Debug)]
-pub struct RpcReply(Result<JsFuture, Option<JsValue>>);
+pub struct RpcReply(Result<u32, Option<JsValue>>);
+
+/// A pending reply: awaited (with the waker of its task, once polled), arrived, or
+/// abandoned by a dropped future (its entry goes when the RPC settles).
+#[derive(Debug)]
+enum Slot {
+    Waiting(Option<Waker>),
+    Settled(Result<String, CallError<Never>>),
+    Abandoned,
+}
+
+/// The pending replies of this isolate, by slot id (the settle callbacks name the slot).
+/// A map, not a slab: a call whose RPC never settles (its object was reset) must not pin
+/// a table sized for the largest burst; the map shrinks as the burst drains, as the
+/// deadline table does.
+#[derive(Debug, Default)]
+struct Replies {
+    slots: std::collections::HashMap<u32, Slot>,
+    next: u32,
+}
+
+impl Replies {
+    fn open(&mut self) -> u32 {
+        loop {
+            let slot = self.next;
+            self.next = self.next.wrapping_add(1);
+            // After 2^32 calls the ids wrap; one still pending keeps its id.
+            if let std::collections::hash_map::Entry::Vacant(v) = self.slots.entry(slot) {
+                v.insert(Slot::Waiting(None));
+                return slot;
+            }
+        }
+    }
+
+    fn free(&mut self, slot: u32) {
+        self.slots.remove(&slot);
+        // Give memory back after a burst: the table is bounded by the pending calls.
+        if self.slots.capacity() > 64 && self.slots.len() * 4 < self.slots.capacity() {
+            self.slots.shrink_to(self.slots.len() * 2);
+        }
+    }
+
+    /// Stores the outcome of `slot`'s RPC; the waker to wake.
+    fn settle(&mut self, slot: u32, outcome: Result<String, CallError<Never>>) -> Option<Waker> {
+        match self.slots.get_mut(&slot) {
+            Some(Slot::Waiting(waker)) => {
+                let waker = waker.take();
+                self.slots.insert(slot, Slot::Settled(outcome));
+                waker
+            }
+            Some(Slot::Abandoned) => {
+                self.free(slot);
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The callback for a string reply: `(slot, reply)`.
+type OnText = Closure<dyn FnMut(u32, String)>;
+/// The callback for anything else: `(slot, value, resolved)` (`resolved` false: the RPC
+/// was rejected with `value`).
+type OnOther = Closure<dyn FnMut(u32, JsValue, bool)>;
+
+thread_local! {
+    static REPLIES: RefCell<Replies> = RefCell::default();
+    static SETTLE: std::cell::OnceCell<(OnText, OnOther)> = const { std::cell::OnceCell::new() };
+}
+
+/// Makes the two settle callbacks and hands them to the send function, once per isolate.
+fn ensure_settle() {
+    SETTLE.with(|cell| {
+        cell.get_or_init(|| {
+            let on_text = OnText::new(|slot, text: String| settle(slot, Ok(text)));
+            let on_other = OnOther::new(|slot, value: JsValue, ok: bool| {
+                let outcome = if ok {
+                    Err(CallError::Transport(format!("the reply is not a string: {value:?}")))
+                } else {
+                    Err(rpc_failure(&value))
+                };
+                settle(slot, outcome)
+            });
+            settle_with(on_text.as_ref(), on_other.as_ref());
+            (on_text, on_other)
+        });
+    });
+}
+
+fn settle(slot: u32, outcome: Result<String, CallError<Never>>) {
+    if let Some(waker) = REPLIES.with(|r| r.borrow_mut().settle(slot, outcome)) {
+        waker.wake();
+    }
+}
 
 impl Future for RpcReply {
     type Output = Result<String, CallError<Never>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let settled = match &mut self.0 {
-            Ok(future) => match Pin::new(future).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(settled) => settled,
-            },
-            Err(thrown) => Err(thrown.take().unwrap_or(JsValue::UNDEFINED)),
+        let slot = match &mut self.0 {
+            Ok(slot) => *slot,
+            Err(thrown) => return Poll::Ready(Err(rpc_failure(&thrown.take().unwrap_or(JsValue::UNDEFINED)))),
         };
-        Poll::Ready(match settled {
-            Ok(value) => {
-                value.as_string().ok_or_else(|| CallError::Transport(format!("the reply is not a string: {value:?}")))
+        REPLIES.with(|r| {
+            let mut r = r.borrow_mut();
+            match r.slots.get_mut(&slot) {
+                Some(Slot::Waiting(waker)) => {
+                    match waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        w => *w = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
+                }
+                Some(Slot::Settled(_)) => {
+                    let Some(Slot::Settled(outcome)) = r.slots.remove(&slot) else { unreachable!("matched") };
+                    r.free(slot);
+                    // Taken: nothing is left to free when this future is dropped.
+                    self.0 = Err(None);
+                    Poll::Ready(outcome)
+                }
+                Some(Slot::Abandoned) | None => unreachable!("a reply's slot is its own until it is taken"),
             }
-            Err(error) => Err(rpc_failure(&error)),
         })
+    }
+}
+
+impl Drop for RpcReply {
+    fn drop(&mut self) {
+        let Ok(slot) = self.0 else { return };
+        let _ = REPLIES.try_with(|r| {
+            let mut r = r.borrow_mut();
+            match r.slots.get_mut(&slot) {
+                Some(state @ Slot::Waiting(_)) => *state = Slot::Abandoned,
+                Some(Slot::Settled(_)) => r.free(slot),
+                _ => {}
+            }
+        });
     }
 }
 

@@ -15,6 +15,8 @@
 //! last step's application error, `step` an earlier step's (`at`, its index). Envelope and reply travel as JavaScript strings over one
 //! native RPC method, `__call`. Errors travel in-band: the callee never throws across RPC.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -179,7 +181,11 @@ struct VersionOnly {
 /// Decodes and validates an envelope against `limits`.
 pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a>, RemoteError> {
     limits.check_bytes("the envelope", text.len()).map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
-    let envelope: Envelope<'a> = match serde_json::from_str(text) {
+    let decoded = match decode_written(text) {
+        Some(envelope) => Ok(envelope),
+        None => serde_json::from_str(text),
+    };
+    let envelope: Envelope<'a> = match decoded {
         Ok(e) => e,
         Err(e) => {
             if let Ok(VersionOnly { v }) = serde_json::from_str::<VersionOnly>(text) {
@@ -200,6 +206,88 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
         .check_steps(envelope.p.iter().map(|s| s.refs.as_slice()))
         .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
     Ok(envelope)
+}
+
+/// Decodes an envelope exactly as [`encode_envelope`] writes a plain call: `{"v":…,"id":…,
+/// "dl":…,"p":[{"m":"…","a":[…]},…]}`, with no durable part and no references, each
+/// step's arguments checked as JSON. `None` for anything else (other spacing or order, an
+/// escape in a method id, a leading zero, …), which serde then decodes: the result is
+/// the same as serde's, only without its generic field matching (a unit test compares
+/// the two).
+fn decode_written(text: &str) -> Option<Envelope<'_>> {
+    let mut rest = text.strip_prefix("{\"v\":")?;
+    let v = take_u64(&mut rest)?;
+    rest = rest.strip_prefix(",\"id\":")?;
+    let id = take_u64(&mut rest)?;
+    rest = rest.strip_prefix(",\"dl\":")?;
+    let dl = take_u64(&mut rest)?;
+    rest = rest.strip_prefix(",\"p\":[")?;
+    let mut p = Vec::with_capacity(1);
+    loop {
+        rest = rest.strip_prefix("{\"m\":\"")?;
+        let end = rest.find('"')?;
+        let method = &rest[..end];
+        if method.bytes().any(|b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        rest = rest[end..].strip_prefix("\",\"a\":")?;
+        let len = json_array_len(rest)?;
+        let args = &rest[..len];
+        serde_json::from_str::<&serde_json::value::RawValue>(args).ok()?;
+        rest = rest[len..].strip_prefix('}')?;
+        p.push(Step { method: Cow::Borrowed(method), args: Cow::Borrowed(args), refs: Vec::new() });
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    if rest != "]}" {
+        return None;
+    }
+    Some(Envelope { v: u32::try_from(v).ok()?, id, dl: Some(dl), d: None, p })
+}
+
+/// Reads a JSON number as serde_json reads a `u64`: digits, no leading zero, no overflow.
+fn take_u64(rest: &mut &str) -> Option<u64> {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, tail) = rest.split_at(digits);
+    if digits == 0 || (digits > 1 && number.starts_with('0')) || tail.starts_with(['.', 'e', 'E']) {
+        return None;
+    }
+    *rest = tail;
+    number.parse().ok()
+}
+
+/// The length of the JSON array at the start of `text` (brackets matched outside
+/// strings), or `None`. The caller checks that it is valid JSON.
+fn json_array_len(text: &str) -> Option<usize> {
+    if !text.starts_with('[') {
+        return None;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn version_mismatch(v: &serde_json::Value) -> RemoteError {
@@ -343,6 +431,43 @@ mod tests {
         assert_eq!(env.p[1].args, "[null,3]");
         assert_eq!(env.p[1].refs, [(0, 0)]);
         assert!(matches!(env.p[1].args, std::borrow::Cow::Borrowed(_)), "arguments are borrowed from the text");
+    }
+
+    #[test]
+    fn written_envelopes_decode_as_serde_decodes_them() {
+        let step = |m: &str, a: &str| Step { method: m.to_string().into(), args: a.to_string().into(), refs: vec![] };
+        let plans = [
+            Plan { steps: vec![step("R::echo#00ff", "[20]")] },
+            Plan { steps: vec![step("R::echo#00ff", "[]"), step("R::a#1", r#"["x\"]y",{"k":[1,[2]]},null,-1.5e3]"#)] },
+            Plan { steps: vec![step("R::s#2", r#"["\\","[","{}",true]"#)] },
+        ];
+        for (i, plan) in plans.iter().enumerate() {
+            for (id, dl) in [(0, 0), (7, 1_767_225_600_000), (u64::MAX, u64::MAX)] {
+                let text = encode_envelope(plan, id, dl, None);
+                let fast = decode_written(&text).unwrap_or_else(|| panic!("plan {i} not taken: {text}"));
+                let slow: Envelope<'_> = serde_json::from_str(&text).unwrap();
+                assert_eq!((fast.v, fast.id, fast.dl, fast.d, &fast.p), (slow.v, slow.id, slow.dl, slow.d, &slow.p));
+            }
+        }
+        // Anything else goes to serde, whose answer stands.
+        let durable = encode_envelope(&plans[0], 1, 2, Some(DurableId { caller: "c", key: "k-1" }));
+        let refs = encode_envelope(&plan(), 1, 2, None);
+        for text in [
+            durable.as_str(),
+            refs.as_str(),
+            r#"{"v":1,"id":01,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
+            r#"{"v":1,"id":1.0,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
+            r#"{"v":1,"id":18446744073709551616,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e\u0023","a":[1]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1,]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]}]} "#,
+            r#"{"v":1, "id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[]}"#,
+            r#"{"v":4294967296,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
+        ] {
+            assert!(decode_written(text).is_none(), "{text}");
+        }
+        assert_eq!(decode_envelope(&durable, &Limits::DEFAULT).unwrap().d, Some(DurableId { caller: "c", key: "k-1" }));
     }
 
     #[test]

@@ -274,6 +274,9 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
     if let Some(from) = &opts.from {
         return profile::summarize(from, opts.top);
     }
+    if opts.summary {
+        return xtask::profile_summary::run(&setup::ensure()?, &opts, &opts.modes, &opts.sizes);
+    }
     profile::run(&setup::ensure()?, &opts)
 }
 

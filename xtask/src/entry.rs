@@ -21,6 +21,8 @@ pub struct WasmExports {
     pub classes: BTreeMap<String, Vec<String>>,
     /// Exported free functions (e.g. `fetch` from `#[event(fetch)]`).
     pub functions: Vec<String>,
+    /// Whether call-core's `__call_core_start` is exported (the crate uses call-core).
+    pub call_core_start: bool,
 }
 
 /// Worker handlers that the default export forwards when the wasm exports them.
@@ -40,6 +42,35 @@ const NOT_FORWARDED: [&str; 9] = [
     "__call_core_set_user_alarm",
     "__call_core_user_alarm",
 ];
+
+/// Creates wasm-bindgen-futures' task queue (see `call_core::entry::start`) while the
+/// global `queueMicrotask` is hidden, so that the queue schedules its runs with a promise
+/// reaction: in workerd, `queueMicrotask` wraps each callback in a host function, which
+/// costs more per wake-up than V8's own promise job (README, Performance). Every Rust task
+/// of the isolate runs from that queue; nothing else sees the global change, which is
+/// undone before any other code runs. If the global cannot be hidden, nothing changes.
+const START_QUEUE: &str = "\n\
+// wasm-bindgen-futures' task queue: created with `queueMicrotask` hidden, so that it\n\
+// schedules its runs with a promise reaction (cheaper in workerd; see call_core::entry::start);\n\
+// once per wasm instance (now, and again after a reset).\n\
+let queueStarted;\n\
+function startQueue() {\n\
+\x20 if (queueStarted === initState.instanceId) return;\n\
+\x20 queueStarted = initState.instanceId;\n\
+\x20 const own = Object.getOwnPropertyDescriptor(globalThis, \"queueMicrotask\");\n\
+\x20 let hidden = false;\n\
+\x20 try {\n\
+\x20   Object.defineProperty(globalThis, \"queueMicrotask\", { value: undefined, configurable: true, writable: true });\n\
+\x20   hidden = true;\n\
+\x20 } catch {}\n\
+\x20 try {\n\
+\x20   wasm.__call_core_start();\n\
+\x20 } finally {\n\
+\x20   if (hidden && own) Object.defineProperty(globalThis, \"queueMicrotask\", own);\n\
+\x20   else if (hidden) delete globalThis.queueMicrotask;\n\
+\x20 }\n\
+}\n\
+startQueue();\n";
 
 /// The JavaScript that lets call-core share a durable caller's one alarm with the object:
 /// the object gets a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep its own
@@ -95,7 +126,9 @@ pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
     for line in js.lines() {
         if let Some(rest) = line.strip_prefix("export function ") {
             let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
-            if !name.starts_with("__") {
+            if name == "__call_core_start" {
+                exports.call_core_start = true;
+            } else if !name.starts_with("__") {
                 exports.functions.push(name);
             }
         }
@@ -177,6 +210,9 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
          \x20 return JSON.stringify({ err: { remote: { kind: panic ? \"panic\" : \"exception\", message } } });\n\
          }\n",
     );
+    if wasm.call_core_start {
+        out.push_str(START_QUEUE);
+    }
     let durable: Vec<&String> =
         rust_classes.iter().filter(|(_, m)| m.iter().any(|m| m == "__call_core_alarm")).map(|(c, _)| c).collect();
     for class in &durable {
@@ -204,13 +240,14 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
              \x20   this.#live();\n\
              \x20 }}\n\
              \x20 #live() {{\n\
-             \x20   if (this.#instanceId !== initState.instanceId) {{\n\
+             \x20   if (this.#instanceId !== initState.instanceId) {{\n{start}\
              \x20     const inner = new wasm.{class}({ctx}, this.env);\n\
              \x20     this.#inner = inner;\n\
              \x20     this.#instanceId = initState.instanceId;\n{bind}\
              \x20   }}\n\
              \x20   return this.#inner;\n\
              \x20 }}\n",
+            start = if wasm.call_core_start { "      startQueue();\n" } else { "" },
             bind = if methods.iter().any(|m| m == "__call_core_bind") {
                 "      // call-core reaches this object later (continuations) through a weak\n\
                  \x20     // reference to `inner`, never by a pointer; and its storage.\n\
@@ -324,6 +361,25 @@ mod tests {
         assert!(entry.contains("const own = await inner.__call_core_alarm();"), "{entry}");
         assert_eq!(entry.matches("alarm(...args) {").count(), 1, "one alarm method, composed: {entry}");
         assert!(!entry.contains("__call_core_set_user_alarm(...args)"), "{entry}");
+    }
+
+    #[test]
+    fn call_core_starts_its_task_queue_without_queue_microtask() {
+        let js = format!("{JS}export function __call_core_start() {{\n");
+        let wasm = scan_wasm_bindgen(DTS, &js);
+        assert!(wasm.call_core_start);
+        assert_eq!(wasm.functions, ["fetch"], "not a handler");
+        let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
+        let start = entry.find("wasm.__call_core_start();").expect("started");
+        assert!(
+            entry.contains("\nstartQueue();\n") && entry.contains("      startQueue();\n      const inner"),
+            "{entry}"
+        );
+        assert!(entry[..start].contains("\"queueMicrotask\", { value: undefined"), "{entry}");
+        assert!(entry[start..].contains("Object.defineProperty(globalThis, \"queueMicrotask\", own)"), "{entry}");
+        assert!(start > entry.find("wasm.initSync").unwrap() && start < entry.find("export class").unwrap());
+        let without = generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap();
+        assert!(!without.contains("__call_core_start"));
     }
 
     #[test]

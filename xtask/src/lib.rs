@@ -19,6 +19,7 @@ pub mod http;
 pub mod per_call;
 pub mod plot;
 pub mod profile;
+pub mod profile_summary;
 pub mod readme;
 pub mod rust_version;
 pub mod setup;

@@ -49,6 +49,13 @@ profile) and prints the top functions by self and by total time.
   --out FILE        where the profile goes (default: results/profile-<mode>-n<N>.cpuprofile)
   --from FILE       run nothing: summarize a .cpuprofile written before (wasm names from the
                     profiling build in target/profiling/, if there)
+  --summary         profile every mode of --modes at every N of --n (default: rpc, call,
+                    continuation, js at N = 50, 500) in one workerd, charge every sample to a
+                    category (string crossings, Date.now(), deadline, task wake-up, RPC
+                    send, encode/decode, …) and write results/profile-summary.md: µs per call
+                    per category and mode, and the differences call − rpc, continuation −
+                    rpc, rpc − js. The README quotes it (`cargo xtask readme`).
+  --modes a,b       with --summary: the modes
   --help            this text
 ";
 
@@ -75,13 +82,25 @@ pub struct Options {
     pub from: Option<PathBuf>,
     /// Print the help and stop.
     pub help: bool,
+    /// `--summary`: profile `modes` × `sizes` and write results/profile-summary.md.
+    pub summary: bool,
+    /// With `--summary`: the modes.
+    pub modes: Vec<String>,
+    /// With `--summary`: the batch sizes (`--n`, a list).
+    pub sizes: Vec<u32>,
 }
+
+/// The modes and sizes of `--summary` by default.
+pub const SUMMARY_MODES: [&str; 4] = ["rpc", "call", "continuation", "js"];
+/// See [`SUMMARY_MODES`].
+pub const SUMMARY_SIZES: [u32; 2] = [50, 500];
 
 impl Options {
     /// Parses the arguments after `profile`.
     pub fn parse(args: &[String]) -> Result<Options> {
         let (mut mode, mut n, mut rounds, mut out, mut from) = ("call".to_string(), 50u32, None, None, None);
         let (mut seconds, mut warmup, mut interval_us, mut top, mut help) = (10.0, 2.0f64, 50u32, 20usize, false);
+        let (mut summary, mut modes, mut sizes) = (false, None::<Vec<String>>, None::<Vec<u32>>);
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut value = || {
@@ -92,7 +111,13 @@ impl Options {
             }
             match arg.as_str() {
                 "--mode" => mode = value()?.to_string(),
-                "--n" => n = number(arg, value()?)?,
+                "--n" => {
+                    let list = value()?.split(',').map(|v| number(arg, v.trim())).collect::<Result<Vec<u32>>>()?;
+                    n = list[0];
+                    sizes = Some(list);
+                }
+                "--summary" => summary = true,
+                "--modes" => modes = Some(value()?.split(',').map(|m| m.trim().to_string()).collect()),
                 "--rounds" => rounds = Some(number(arg, value()?)?),
                 "--seconds" => seconds = number(arg, value()?)?,
                 "--warmup" => warmup = value()?.parse().map_err(|_| crate::Error(format!("bad {arg}")))?,
@@ -104,13 +129,31 @@ impl Options {
                 other => bail!("unknown profile option `{other}`\n\n{HELP}"),
             }
         }
-        if mode.is_empty() || !mode.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            bail!("bad --mode {mode:?}");
+        let modes = modes.unwrap_or_else(|| SUMMARY_MODES.iter().map(|m| m.to_string()).collect());
+        for m in modes.iter().chain([&mode]) {
+            if m.is_empty() || !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                bail!("bad mode {m:?}");
+            }
         }
+        let sizes = if summary { sizes.unwrap_or_else(|| SUMMARY_SIZES.to_vec()) } else { vec![n] };
         let out =
             out.unwrap_or_else(|| workspace_root().join("results").join(format!("profile-{mode}-n{n}.cpuprofile")));
         let rounds = rounds.unwrap_or_else(|| bench::rounds_for(n));
-        Ok(Options { mode, n, rounds, seconds, warmup: warmup.max(0.0), interval_us, top, out, from, help })
+        Ok(Options {
+            mode,
+            n,
+            rounds,
+            seconds,
+            warmup: warmup.max(0.0),
+            interval_us,
+            top,
+            out,
+            from,
+            help,
+            summary,
+            modes,
+            sizes,
+        })
     }
 }
 
@@ -167,7 +210,7 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
 }
 
 /// Reads the built wasm's `name` section and fails unless it names call-core's functions.
-fn check_names(built: &Built) -> Result<BTreeMap<u32, String>> {
+pub(crate) fn check_names(built: &Built) -> Result<BTreeMap<u32, String>> {
     let path = built.dir.join("index_bg.wasm");
     let bytes = std::fs::read(&path).context(|| format!("cannot read {}", path.display()))?;
     let names = wasm_function_names(&bytes).context(|| path.display().to_string())?;
@@ -184,7 +227,7 @@ fn check_names(built: &Built) -> Result<BTreeMap<u32, String>> {
 }
 
 /// The WebSocket URL of workerd's DevTools target (`GET /json`; the Worker `main`).
-fn debugger_url(inspector: SocketAddr) -> Result<String> {
+pub(crate) fn debugger_url(inspector: SocketAddr) -> Result<String> {
     let answer = http::get(inspector, "/json", Duration::from_secs(10))?;
     let targets = answer.json()?;
     let list = targets.as_array().cloned().unwrap_or_default();
@@ -199,10 +242,10 @@ fn debugger_url(inspector: SocketAddr) -> Result<String> {
 
 /// What the profiled requests did.
 #[derive(Debug, Clone, Copy, Default)]
-struct Load {
+pub(crate) struct Load {
     requests: u64,
-    calls: u64,
-    do_ms: f64,
+    pub(crate) calls: u64,
+    pub(crate) do_ms: f64,
     wall: Duration,
 }
 
@@ -223,7 +266,7 @@ impl Load {
 }
 
 /// Runs requests back to back for `time` (at least one).
-fn drive(workerd: &Workerd, opts: &Options, time: Duration) -> Result<Load> {
+pub(crate) fn drive(workerd: &Workerd, opts: &Options, time: Duration) -> Result<Load> {
     let started = Instant::now();
     let mut load = Load::default();
     loop {
@@ -239,13 +282,13 @@ fn drive(workerd: &Workerd, opts: &Options, time: Duration) -> Result<Load> {
 }
 
 /// A DevTools protocol session over WebSocket.
-struct Cdp {
+pub(crate) struct Cdp {
     socket: tungstenite::WebSocket<TcpStream>,
     next_id: u64,
 }
 
 impl Cdp {
-    fn connect(url: &str) -> Result<Cdp> {
+    pub(crate) fn connect(url: &str) -> Result<Cdp> {
         let host = url
             .strip_prefix("ws://")
             .and_then(|rest| rest.split('/').next())
@@ -267,7 +310,7 @@ impl Cdp {
     }
 
     /// Sends a command and returns its `result`; events in between are skipped.
-    fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Result<Value> {
         let id = self.next_id;
         self.next_id += 1;
         let text = json!({ "id": id, "method": method, "params": params }).to_string();
@@ -859,7 +902,11 @@ mod tests {
         assert!(o.out.ends_with("results/profile-rpc-n10.cpuprofile"));
         let d = Options::parse(&[]).unwrap();
         assert_eq!((d.mode.as_str(), d.n, d.seconds, d.interval_us, d.top), ("call", 50, 10.0, 50, 20));
-        for bad in ["--n 0", "--top x", "--mode a/b", "--bogus", "--seconds"] {
+        let s = Options::parse(&args("--summary --modes rpc,call --n 10,50")).unwrap();
+        assert!(s.summary);
+        assert_eq!((s.modes.len(), s.sizes.as_slice()), (2, &[10, 50][..]));
+        assert_eq!(Options::parse(&args("--summary")).unwrap().sizes, SUMMARY_SIZES);
+        for bad in ["--n 0", "--n 10,x", "--top x", "--mode a/b", "--modes a/b", "--bogus", "--seconds"] {
             assert!(Options::parse(&args(bad)).is_err(), "{bad}");
         }
     }

@@ -80,6 +80,8 @@ pub struct Results {
     pub fuzz: Option<String>,
     /// `demo.md` (written by `cargo xtask demo --record`), if there is one.
     pub demo: Option<String>,
+    /// `profile-summary.md` (`cargo xtask profile --summary`), when there is one.
+    pub profile_summary: Option<String>,
 }
 
 impl Results {
@@ -93,6 +95,7 @@ impl Results {
         let mut results = Results::parse(&all, &md)?;
         results.fuzz = std::fs::read_to_string(dir.join("fuzz.md")).ok();
         results.demo = std::fs::read_to_string(dir.join("demo.md")).ok();
+        results.profile_summary = std::fs::read_to_string(dir.join("profile-summary.md")).ok();
         Ok(results)
     }
 
@@ -113,7 +116,7 @@ impl Results {
             .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Results { header, rows, per_call, fuzz: None, demo: None })
+        Ok(Results { header, rows, per_call, fuzz: None, demo: None, profile_summary: None })
     }
 
     fn field(&self, key: &str) -> &str {
@@ -247,8 +250,29 @@ pub fn section(name: &str, r: &Results) -> Result<String> {
         "bench-durable" => crate::durable_bench::section(r),
         "bench-targets" => targets(r),
         "bench-per-call" => per_call(r),
+        "profile-breakdown" => profile_breakdown(r),
         other => bail!("README: unknown generated section `{other}`"),
     })
+}
+
+/// `results/profile-summary.md` without its title, its `## N = …` headings as paragraphs.
+fn profile_breakdown(r: &Results) -> String {
+    let Some(text) = &r.profile_summary else {
+        return "(No profile summary in results/: run `cargo xtask profile --summary`.)\n".into();
+    };
+    let mut out = String::new();
+    for line in text.lines().filter(|l| !l.starts_with("# ")) {
+        match line.strip_prefix("## ") {
+            Some(heading) => {
+                let _ = writeln!(out, "**{heading}** (results/profile-summary.md):");
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    format!("{}\n", out.trim_matches('\n'))
 }
 
 fn ms(x: f64) -> String {

@@ -20,9 +20,9 @@ pub(crate) mod timer;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod native;
 
-pub(crate) use timer::Deadline;
 #[doc(hidden)]
 pub use timer::{pending_timers, timer_groups};
+pub(crate) use timer::{turn_now, Deadline};
 
 /// Milliseconds since the Unix epoch. In a Worker, `Date.now()`: it advances only across
 /// I/O.

@@ -8,9 +8,11 @@
 //! the group's next deadline. A batch of N calls issued together costs one `setTimeout`,
 //! and no object's timer ever wakes another object's task.
 //!
-//! When a call ends, its deadline is dropped: its entry leaves the table and its group, and
-//! the group's timer is cleared with the group's last entry. Timer memory is bounded by
-//! the number of pending calls, and a finished call leaves nothing behind.
+//! A group keeps its members in a vector, each found by its index (a deadline is polled
+//! on every wake-up of its call's task: no hashing there). When a call ends, its deadline
+//! is released: its slot in the group goes dead, and the group, its vector and its timer
+//! (cleared) go with the last member. Timer memory is bounded by the calls of the turns
+//! that still have a pending call, and a finished batch leaves nothing behind.
 //!
 //! An earlier design kept one heap per isolate with a single platform timer; the timer ran
 //! in the context of whichever object had armed it and woke every object's tasks there,
@@ -20,39 +22,75 @@
 //! set. max active timeouts: 10000", seen in the end-to-end load test).
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::now_ms;
 
-struct Entry {
-    at: u64,
-    group: u64,
-    waker: Option<Waker>,
-    fired: bool,
+/// `Date.now()`, read once per JavaScript turn: within one event and its microtasks
+/// workerd's clock does not move (it advances only across I/O), so the turn's first read
+/// serves every call the turn makes, and the end of the turn forgets it. Natively, the
+/// system clock.
+pub(crate) fn turn_now() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if let Some(now) = TIMERS.with(|t| t.borrow().turn_now) {
+            return now;
+        }
+        let now = now_ms();
+        let opened = TIMERS.with(|t| t.borrow_mut().turn_now.replace(now).is_none());
+        if opened {
+            platform::end_turn_later();
+        }
+        now
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    now_ms()
 }
 
-/// The deadlines registered in one turn, and their platform timer.
+/// One registered deadline, in its group.
+struct Member {
+    at: u64,
+    waker: Option<Waker>,
+    fired: bool,
+    /// Not released yet.
+    live: bool,
+}
+
+/// The deadlines registered in one turn, and their platform timer. Members are appended
+/// and found by their index (no hashing per poll); a released member stays as a dead slot
+/// until the group's last member is released and the group goes, so a group holds at
+/// most the calls of its one turn.
 #[derive(Default)]
 struct Group {
-    /// `(deadline, key)` of the members that have not fired, earliest first.
-    pending: BTreeSet<(u64, u64)>,
+    members: Vec<Member>,
     /// Members that have not been released.
-    members: usize,
+    live: usize,
     /// The deadline the platform timer is armed for, and its handle.
     #[cfg(target_arch = "wasm32")]
     timer: Option<(u64, wasm_bindgen::JsValue)>,
 }
 
+impl Group {
+    /// The earliest deadline that has not fired.
+    fn next(&self) -> Option<u64> {
+        self.members.iter().filter(|m| m.live && !m.fired).map(|m| m.at).min()
+    }
+}
+
+/// Where a registered deadline is: its group and its index there.
+type Key = (u64, usize);
+
 #[derive(Default)]
 struct Timers {
-    entries: HashMap<u64, Entry>,
     groups: HashMap<u64, Group>,
     /// The group of the current turn (wasm), or the only group (natively).
     current: Option<u64>,
-    next_key: u64,
+    /// `Date.now()` of the current turn, once read (wasm; see [`turn_now`]).
+    #[cfg(target_arch = "wasm32")]
+    turn_now: Option<u64>,
     next_group: u64,
 }
 
@@ -62,9 +100,7 @@ thread_local! {
 
 impl Timers {
     /// Registers a deadline; the platform timer to (re-)arm, if any.
-    fn register(&mut self, at: u64, waker: Waker) -> (u64, Option<Arm>) {
-        let key = self.next_key;
-        self.next_key += 1;
+    fn register(&mut self, at: u64, waker: Waker) -> (Key, Option<Arm>) {
         let (group, new) = match self.current {
             Some(group) if self.groups.contains_key(&group) => (group, false),
             _ => {
@@ -76,30 +112,26 @@ impl Timers {
             }
         };
         let g = self.groups.get_mut(&group).expect("just found or made");
-        g.pending.insert((at, key));
-        g.members += 1;
-        self.entries.insert(key, Entry { at, group, waker: Some(waker), fired: false });
+        g.members.push(Member { at, waker: Some(waker), fired: false, live: true });
+        g.live += 1;
         let arm = Arm::needed(g, group, at, new);
-        (key, arm)
+        ((group, g.members.len() - 1), arm)
     }
 
-    /// Removes a deadline; the platform timer to clear when its group is now empty.
-    fn release(&mut self, key: u64) -> Option<Group> {
-        let entry = self.entries.remove(&key)?;
-        // Give memory back after a burst: the table is bounded by the pending calls.
-        if self.entries.capacity() > 64 && self.entries.len() * 4 < self.entries.capacity() {
-            self.entries.shrink_to(self.entries.len() * 2);
-        }
-        let group = self.groups.get_mut(&entry.group)?;
-        group.pending.remove(&(entry.at, key));
-        group.members -= 1;
-        if group.members > 0 {
+    /// Removes a deadline; its group when that is now empty (its timer to clear).
+    fn release(&mut self, (group, index): Key) -> Option<Group> {
+        let g = self.groups.get_mut(&group)?;
+        let member = g.members.get_mut(index).filter(|m| m.live)?;
+        member.live = false;
+        member.waker = None;
+        g.live -= 1;
+        if g.live > 0 {
             return None;
         }
-        if self.current == Some(entry.group) {
+        if self.current == Some(group) {
             self.current = None;
         }
-        self.groups.remove(&entry.group)
+        self.groups.remove(&group)
     }
 
     /// Fires the due deadlines of `group`: their wakers, and the timer to arm for the next.
@@ -110,17 +142,11 @@ impl Timers {
             g.timer = None;
         }
         let mut wakers = Vec::new();
-        while let Some(&(at, key)) = g.pending.first() {
-            if at > now {
-                break;
-            }
-            g.pending.pop_first();
-            if let Some(entry) = self.entries.get_mut(&key) {
-                entry.fired = true;
-                wakers.extend(entry.waker.take());
-            }
+        for m in g.members.iter_mut().filter(|m| m.live && !m.fired && m.at <= now) {
+            m.fired = true;
+            wakers.extend(m.waker.take());
         }
-        let arm = g.pending.first().map(|&(at, _)| Arm { group, at });
+        let arm = g.next().map(|at| Arm { group, at });
         (wakers, arm)
     }
 }
@@ -157,7 +183,7 @@ impl Arm {
 #[derive(Debug)]
 pub(crate) struct Deadline {
     at: u64,
-    key: Option<u64>,
+    key: Option<Key>,
     done: bool,
 }
 
@@ -192,11 +218,12 @@ impl Future for Deadline {
         if self.done {
             return Poll::Ready(());
         }
-        let now = now_ms();
-        if now >= self.at {
-            return self.finish();
-        }
         let Some(key) = self.key else {
+            // The first poll: registers (in the turn's group), unless the time has come.
+            let now = turn_now();
+            if now >= self.at {
+                return self.finish();
+            }
             let at = self.at;
             let (key, arm) = TIMERS.with(|t| t.borrow_mut().register(at, cx.waker().clone()));
             self.key = Some(key);
@@ -205,11 +232,18 @@ impl Future for Deadline {
             }
             return Poll::Pending;
         };
+        // Later polls: the group's platform timer marks the entry when its time has come
+        // (natively, the executor's idle loop does, when nothing else is ready).
+        #[cfg(not(target_arch = "wasm32"))]
+        if now_ms() >= self.at {
+            return self.finish();
+        }
         let fired = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
-            match t.entries.get_mut(&key) {
-                Some(entry) if !entry.fired => {
-                    match &mut entry.waker {
+            let member = t.groups.get_mut(&key.0).and_then(|g| g.members.get_mut(key.1));
+            match member {
+                Some(m) if !m.fired => {
+                    match &mut m.waker {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
                     }
@@ -235,7 +269,7 @@ impl Drop for Deadline {
 /// per pending call that has been polled.
 #[doc(hidden)]
 pub fn pending_timers() -> usize {
-    TIMERS.with(|t| t.borrow().entries.len())
+    TIMERS.with(|t| t.borrow().groups.values().map(|g| g.live).sum())
 }
 
 /// How many groups of deadlines (each with at most one platform timer) exist.
@@ -259,29 +293,26 @@ mod platform {
 
         #[wasm_bindgen(js_name = clearTimeout)]
         fn clear_timeout(handle: &JsValue);
-
-        #[wasm_bindgen(js_name = queueMicrotask)]
-        fn queue_microtask(callback: &js_sys::Function);
     }
 
     thread_local! {
         // One callback of each kind for the whole isolate: the timer passes the group.
         static FIRE: OnceCell<Closure<dyn FnMut(f64)>> = const { OnceCell::new() };
-        static CLOSE: OnceCell<Closure<dyn FnMut()>> = const { OnceCell::new() };
+        static CLOSE: OnceCell<Closure<dyn FnMut(JsValue)>> = const { OnceCell::new() };
         static WARNED: Cell<bool> = const { Cell::new(false) };
     }
 
-    /// Arms (or re-arms earlier) the timer of `arm.group`, from the current context. When
-    /// the group is new, also ends it at the end of this turn.
+    /// Arms (or re-arms earlier) the timer of `arm.group`, from the current context. (The
+    /// turn that made the group ends it: [`super::turn_now`], read before registering,
+    /// scheduled that.)
     pub(super) fn arm(arm: Arm, now: u64) {
         let previous = TIMERS.with(|t| {
             let mut t = t.borrow_mut();
             let g = t.groups.get_mut(&arm.group)?;
             g.timer.take().map(|(_, handle)| handle)
         });
-        match previous {
-            Some(handle) => clear_timeout(&handle),
-            None => end_turn_later(),
+        if let Some(handle) = previous {
+            clear_timeout(&handle);
         }
         let delay = arm.at.saturating_sub(now) as f64;
         let handle = FIRE.with(|cell| {
@@ -305,13 +336,21 @@ mod platform {
         }
     }
 
-    /// Ends the current turn's group after this turn's microtasks: a later turn may run in
-    /// another object's context.
-    fn end_turn_later() {
+    /// Ends the current turn (its group, its clock) after this turn's microtasks: a later
+    /// turn may run in another object's context, and at a later time. A promise reaction,
+    /// not `queueMicrotask`, which costs more in workerd (see `entry::start`).
+    pub(super) fn end_turn_later() {
         CLOSE.with(|cell| {
-            let close =
-                cell.get_or_init(|| Closure::<dyn FnMut()>::new(|| TIMERS.with(|t| t.borrow_mut().current = None)));
-            queue_microtask(close.as_ref().unchecked_ref());
+            let close = cell.get_or_init(|| {
+                Closure::<dyn FnMut(JsValue)>::new(|_| {
+                    TIMERS.with(|t| {
+                        let mut t = t.borrow_mut();
+                        t.current = None;
+                        t.turn_now = None;
+                    })
+                })
+            });
+            let _ = js_sys::Promise::resolve(&JsValue::UNDEFINED).then(close);
         });
     }
 
@@ -341,7 +380,7 @@ mod platform {
 /// The earliest registered deadline (for the native executor's idle loop).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn next_deadline() -> Option<u64> {
-    TIMERS.with(|t| t.borrow().groups.values().filter_map(|g| g.pending.first()).map(|&(at, _)| at).min())
+    TIMERS.with(|t| t.borrow().groups.values().filter_map(Group::next).min())
 }
 
 /// Fires every deadline that has passed (for the native executor's idle loop).

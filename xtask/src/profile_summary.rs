@@ -1,0 +1,418 @@
+//! `cargo xtask profile --summary`: where the time of one call goes, by category, for
+//! several modes and batch sizes, from V8 CPU profiles taken in one workerd; written to
+//! `results/profile-summary.md`, which the README quotes (generated section
+//! `profile-breakdown`).
+//!
+//! Every sample is charged to one category: walking its stack from the innermost frame
+//! outwards, the first frame that matches a rule decides (so `getStringFromWasm0` called
+//! by the callee's entry counts as a string crossing, and the entry's own frames as the
+//! entry). Self time of the JavaScript frame that calls an RPC stub method is the RPC
+//! send: workerd's native work for it is charged there. Figures are µs per call: the
+//! category's sampled time divided by the calls validated while the profiler ran.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::profile::{self, CallFrame, CpuProfile};
+use crate::Result;
+
+/// The categories, in report order, with the frame names (substrings) that select them.
+/// `(idle)`, `(program)` and `(garbage collector)` are V8's pseudo-frames.
+pub const CATEGORIES: [(&str, &[&str]); 15] = [
+    ("idle (waiting for the other side, for I/O)", &["(idle)"]),
+    ("V8 and workerd outside JavaScript: `(program)`", &["(program)"]),
+    ("garbage collector", &["(garbage collector)"]),
+    (
+        "string crossings (envelope, reply: wasm ⇄ JS)",
+        &[
+            "getStringFromWasm0",
+            "passStringToWasm0",
+            "decodeText",
+            "string_get",
+            "encodeInto",
+            "__call_core_ascii",
+            "call_core::text",
+            "decode  [native]",
+        ],
+    ),
+    ("`Date.now()`", &["__wbg_now_", "now  [native]"]),
+    ("deadline (timer table, setTimeout/clearTimeout)", &["setTimeout", "clearTimeout", "call_core::runtime::timer"]),
+    (
+        "task wake-up (wasm-bindgen-futures queue, microtask)",
+        &["queueMicrotask", "queue::Queue::schedule_task", "queue::Queue::new"],
+    ),
+    (
+        "promise → future (JsFuture closures, `then`)",
+        &[
+            "makeMutClosure",
+            "_wbg_cb_unref",
+            "__wbindgen_destroy_closure",
+            "ScopedClosure",
+            "JsFuture",
+            "__wbg_then_",
+            "then  [native]",
+            "call_core::stub::ensure_settle",
+        ],
+    ),
+    (
+        "RPC send (workerd's native send, in the calling JS frame)",
+        &[
+            "(anonymous in __wbg___call_",
+            "(anonymous in __wbg_rpcEcho_",
+            "__call_core_send  [js",
+            "fetch  [js reference.mjs",
+        ],
+    ),
+    (
+        "callee entry (generated entry, wasm-bindgen export glue)",
+        &["[js entry.mjs", "__call  [js index.js", "rpcEcho  [js index.js", "remotedo___call", "remotedo_rpcecho"],
+    ),
+    (
+        "continuation delivery (home, WeakRef, resume)",
+        &["call_core::home", "__call_core_resume", "deref", "call_core::continuation"],
+    ),
+    (
+        "encode/decode (wire, plan, dispatch, serde)",
+        &[
+            "call_core::wire",
+            "call_core::dispatch",
+            "call_core::plan",
+            "call_core::caller::prepare",
+            "serde",
+            "decode_args",
+        ],
+    ),
+    ("call future and reply slot", &["call_core::caller", "call_core::stub"]),
+    (
+        "executor (task polls, join_all)",
+        &["join_all", "futures_unordered", "future_to_promise", "task::singlethread", "Task::run", "BatchDone"],
+    ),
+    ("malloc/free", &["dlmalloc", "__rust_alloc", "__rust_dealloc", "__rdl_"]),
+];
+
+/// Samples no rule matched, by the kind of their innermost frame.
+const OTHER: [&str; 3] = ["other wasm", "other JavaScript (glue, closures)", "other native"];
+
+/// The modes whose differences the summary shows, as (mode, base).
+const DIFFERENCES: [(&str, &str); 3] = [("call", "rpc"), ("continuation", "rpc"), ("rpc", "js")];
+
+/// One profile's breakdown: µs per category (by name), the callee's share, the calls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Breakdown {
+    /// Sampled µs per category.
+    pub us: BTreeMap<String, f64>,
+    /// Sampled µs under the callee's entry (the generated entry's frames, or the JavaScript
+    /// callee's `echo`).
+    pub callee_us: f64,
+    /// All sampled µs.
+    pub total_us: f64,
+    /// Calls validated while the profiler ran.
+    pub calls: u64,
+    /// ms/op inside the controller while the profiler ran (the bench's is lower: the
+    /// profiler slows the requests).
+    pub ms_per_op: f64,
+}
+
+impl Breakdown {
+    /// µs per call of `category`.
+    pub fn per_call(&self, category: &str) -> f64 {
+        self.us.get(category).copied().unwrap_or(0.0) / self.calls.max(1) as f64
+    }
+}
+
+/// Charges every sample of `profile` to a category.
+pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, calls: u64) -> Breakdown {
+    let index: HashMap<u64, usize> = profile.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let mut parent = vec![None; profile.nodes.len()];
+    for (i, node) in profile.nodes.iter().enumerate() {
+        for child in &node.children {
+            if let Some(&c) = index.get(child) {
+                parent[c] = Some(i);
+            }
+        }
+    }
+    let names: Vec<String> = profile
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let shown = node.call_frame.display(wasm_names);
+            // wasm-bindgen's import glue: `__wbg_x_…: function() { return wrapError(function (…) {…}) }`.
+            match parent[i].map(|p| &profile.nodes[p].call_frame) {
+                Some(outer) if shown.starts_with("(anonymous)") && outer.function_name.starts_with("__wbg") => {
+                    shown.replacen("(anonymous)", &format!("(anonymous in {})", outer.function_name), 1)
+                }
+                _ => shown,
+            }
+        })
+        .collect();
+    let is_callee =
+        |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || name.starts_with("echo  [js reference.mjs");
+    let mut node_us = vec![0.0f64; profile.nodes.len()];
+    let mut t = profile.start_time;
+    let mut stamps = Vec::with_capacity(profile.samples.len());
+    for d in profile.time_deltas.iter().take(profile.samples.len()) {
+        t += d;
+        stamps.push(t);
+    }
+    for (i, id) in profile.samples.iter().enumerate() {
+        let (Some(&node), Some(&start)) = (index.get(id), stamps.get(i)) else { continue };
+        let end = stamps.get(i + 1).copied().unwrap_or(profile.end_time);
+        node_us[node] += (end - start).max(0.0);
+    }
+    let mut out = Breakdown { calls, ..Breakdown::default() };
+    for (leaf, &us) in node_us.iter().enumerate() {
+        if us == 0.0 {
+            continue;
+        }
+        let mut category = None;
+        let mut callee = false;
+        let mut at = Some(leaf);
+        while let Some(i) = at {
+            let name = &names[i];
+            if category.is_none() {
+                category = CATEGORIES.iter().find(|(_, keys)| keys.iter().any(|k| name.contains(k))).map(|(c, _)| *c);
+            }
+            callee |= is_callee(&profile.nodes[i].call_frame, name);
+            at = parent[i];
+        }
+        let leaf_frame = &profile.nodes[leaf].call_frame;
+        let category = category.unwrap_or(if leaf_frame.is_wasm() {
+            OTHER[0]
+        } else if leaf_frame.is_js() {
+            OTHER[1]
+        } else {
+            OTHER[2]
+        });
+        *out.us.entry(category.to_string()).or_default() += us;
+        out.total_us += us;
+        if callee {
+            out.callee_us += us;
+        }
+    }
+    out
+}
+
+/// What `--summary` measured: a breakdown per (mode, N), with the ms/op the profiled
+/// requests saw.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// `git` state of the work tree.
+    pub tree: String,
+    /// The command line.
+    pub command: String,
+    /// Seconds profiled per (mode, N), and the sampling interval in µs.
+    pub seconds: f64,
+    /// Sampling interval, µs.
+    pub interval_us: u32,
+    /// Breakdowns, by N then mode (in the order run).
+    pub rows: Vec<(u32, String, Breakdown)>,
+}
+
+/// Renders `results/profile-summary.md`.
+pub fn render(s: &Summary) -> String {
+    let mut out = String::new();
+    out.push_str("# Where the time of a call goes (V8 CPU profiles in workerd)\n\n");
+    let _ = writeln!(out, "- command: `{}`", s.command);
+    let _ = writeln!(out, "- commit: {}", s.tree);
+    let _ = writeln!(
+        out,
+        "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
+         {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
+         first (xtask/src/profile_summary.rs); µs per call = sampled time / calls validated while profiling. The \
+         profiler slows the requests several times over, and wasm more than JavaScript (compare the last row, \
+         the controller's own µs per call while profiling, with the bench's ms/op): read a column as the shares \
+         of one mode's work, and a difference between modes as where the extra work is, not as its size (the \
+         bench measures that); one profile is one sample of a noisy machine, so differences under about 1 µs \
+         are noise.",
+        s.seconds, s.interval_us
+    );
+    let sizes: Vec<u32> = s.rows.iter().map(|(n, _, _)| *n).fold(Vec::new(), |mut v, n| {
+        if !v.contains(&n) {
+            v.push(n);
+        }
+        v
+    });
+    for n in sizes {
+        let rows: Vec<(&str, &Breakdown)> =
+            s.rows.iter().filter(|(m, _, _)| *m == n).map(|(_, mode, b)| (mode.as_str(), b)).collect();
+        let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
+        let diffs: Vec<(&str, &str)> =
+            DIFFERENCES.iter().copied().filter(|(a, b)| of(a).is_some() && of(b).is_some()).collect();
+        let _ = writeln!(out, "\n## N = {n}\n");
+        out.push_str("| profiled µs per call (share of sampled time) |");
+        for (mode, _) in &rows {
+            let _ = write!(out, " `{mode}` |");
+        }
+        for (a, b) in &diffs {
+            let _ = write!(out, " `{a}` − `{b}` |");
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---:|".repeat(rows.len() + diffs.len()));
+        out.push('\n');
+        let categories: Vec<&str> = CATEGORIES.iter().map(|(c, _)| *c).chain(OTHER).collect();
+        let line = |out: &mut String, label: &str, value: &dyn Fn(&Breakdown) -> f64, share: bool| {
+            let _ = write!(out, "| {label} |");
+            for (_, b) in &rows {
+                let v = value(b);
+                if share {
+                    let _ = write!(out, " {v:.1} ({:.0} %) |", v * b.calls.max(1) as f64 / b.total_us.max(1.0) * 100.0);
+                } else {
+                    let _ = write!(out, " {v:.1} |");
+                }
+            }
+            for (a, b) in &diffs {
+                let (a, b) = (of(a).expect("filtered"), of(b).expect("filtered"));
+                let _ = write!(out, " {:+.1} |", value(a) - value(b));
+            }
+            out.push('\n');
+        };
+        for c in categories {
+            if rows.iter().all(|(_, b)| b.per_call(c) < 0.05) {
+                continue;
+            }
+            line(&mut out, c, &|b: &Breakdown| b.per_call(c), true);
+        }
+        line(&mut out, "**all sampled time**", &|b: &Breakdown| b.total_us / b.calls.max(1) as f64, false);
+        line(
+            &mut out,
+            "**CPU (all but idle)**",
+            &|b: &Breakdown| (b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)) / b.calls.max(1) as f64,
+            false,
+        );
+        line(
+            &mut out,
+            "of which the callee's (under its entry)",
+            &|b: &Breakdown| b.callee_us / b.calls.max(1) as f64,
+            false,
+        );
+        line(
+            &mut out,
+            "the controller's own µs per call, profiler attached",
+            &|b: &Breakdown| b.ms_per_op * 1000.0,
+            false,
+        );
+    }
+    out
+}
+
+/// Runs every (mode, N) of `modes` × `sizes` in one workerd and writes the summary.
+pub fn run(tc: &crate::setup::Toolchain, opts: &profile::Options, modes: &[String], sizes: &[u32]) -> Result<()> {
+    use crate::util::{say, workspace_root};
+    let root = workspace_root();
+    let tree = crate::git::tree(&root, |_, _| false)?;
+    let built = crate::build::build_variant(tc, &crate::build::crate_dir(None)?, crate::build::Variant::Profiling)?;
+    let names = profile::check_names(&built)?;
+    let inspector = crate::workerd::free_port()?;
+    let workerd = crate::workerd::Workerd::start(
+        tc,
+        &built,
+        crate::workerd::Options { inspector: Some(inspector), ..crate::workerd::Options::default() },
+    )?;
+    say(format!(
+        "workerd pid {} on {}, inspector on 127.0.0.1:{inspector}",
+        workerd.pid().unwrap_or_default(),
+        workerd.url()
+    ));
+    let known = crate::bench::modes(&workerd)?;
+    if let Some(m) = modes.iter().find(|m| !known.contains(m)) {
+        crate::bail!("--modes: the example has no mode `{m}`; /modes lists {known:?}");
+    }
+    let target = profile::debugger_url(std::net::SocketAddr::from(([127, 0, 0, 1], inspector)))?;
+    let mut cdp = profile::Cdp::connect(&target)?;
+    cdp.call("Profiler.enable", json!({}))?;
+    cdp.call("Profiler.setSamplingInterval", json!({ "interval": opts.interval_us }))?;
+    let mut summary = Summary {
+        tree: tree.describe(),
+        command: format!(
+            "cargo xtask profile --summary --modes {} --n {} --seconds {}",
+            modes.join(","),
+            sizes.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+            opts.seconds
+        ),
+        seconds: opts.seconds,
+        interval_us: opts.interval_us,
+        rows: Vec::new(),
+    };
+    for &n in sizes {
+        for mode in modes {
+            let run = profile::Options { mode: mode.clone(), n, rounds: crate::bench::rounds_for(n), ..opts.clone() };
+            profile::drive(&workerd, &run, Duration::from_secs_f64(opts.warmup))?;
+            cdp.call("Profiler.start", json!({}))?;
+            let load = profile::drive(&workerd, &run, Duration::from_secs_f64(opts.seconds));
+            let mut answer = cdp.call("Profiler.stop", json!({}))?;
+            let load = load?;
+            let raw = answer.get_mut("profile").map(serde_json::Value::take).unwrap_or_default();
+            let out = root.join("results").join(format!("profile-{mode}-n{n}.cpuprofile"));
+            std::fs::write(&out, serde_json::to_string(&raw).unwrap_or_default())?;
+            let parsed: CpuProfile =
+                serde_json::from_value(raw).map_err(|e| crate::Error(format!("Profiler.stop: {e}")))?;
+            let mut b = categorize(&parsed, &names, load.calls);
+            b.ms_per_op = load.do_ms / load.calls.max(1) as f64;
+            say(format!(
+                "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
+                load.calls,
+                b.total_us / load.calls.max(1) as f64,
+                (b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)) / load.calls.max(1) as f64,
+                out.display()
+            ));
+            summary.rows.push((n, mode.clone(), b));
+        }
+    }
+    drop(cdp);
+    drop(workerd);
+    let text = render(&summary);
+    let path = root.join("results").join("profile-summary.md");
+    std::fs::write(&path, &text)?;
+    println!("{text}");
+    say(format!("wrote {}", path.display()));
+    if tree.is_dirty() {
+        say("WARNING: profiled a DIRTY work tree; profile-summary.md says so");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ProfileNode;
+
+    fn node(id: u64, name: &str, url: &str, children: &[u64]) -> ProfileNode {
+        ProfileNode {
+            id,
+            call_frame: CallFrame { function_name: name.into(), url: url.into(), line_number: 0, column_number: 0 },
+            children: children.to_vec(),
+        }
+    }
+
+    #[test]
+    fn samples_go_to_the_innermost_matching_frame() {
+        let profile = CpuProfile {
+            nodes: vec![
+                node(1, "(root)", "", &[2, 3, 6]),
+                node(2, "(idle)", "", &[]),
+                node(3, "__call", "file:///b/entry.mjs", &[4]),
+                node(4, "getStringFromWasm0", "file:///b/index.js", &[5]),
+                node(5, "decode", "", &[]),
+                node(6, "__wbg_now_1", "file:///b/index.js", &[7]),
+                node(7, "", "file:///b/index.js", &[]),
+            ],
+            start_time: 0.0,
+            end_time: 40.0,
+            samples: vec![2, 5, 3, 7],
+            time_deltas: vec![0.0, 10.0, 10.0, 10.0],
+        };
+        let b = categorize(&profile, &BTreeMap::new(), 2);
+        assert_eq!(b.per_call(CATEGORIES[0].0), 5.0);
+        assert_eq!(b.per_call("string crossings (envelope, reply: wasm ⇄ JS)"), 5.0);
+        assert_eq!(b.per_call("callee entry (generated entry, wasm-bindgen export glue)"), 5.0);
+        assert_eq!(b.per_call("`Date.now()`"), 5.0);
+        assert_eq!(b.callee_us, 20.0);
+        let s = Summary { rows: vec![(10, "call".into(), b.clone()), (10, "rpc".into(), b)], ..Summary::default() };
+        let md = render(&s);
+        assert!(md.contains("| `call` | `rpc` | `call` − `rpc` |"), "{md}");
+    }
+}
