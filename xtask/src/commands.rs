@@ -208,6 +208,11 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let samples = bench::measure(&workerd, &modes, &opts.sizes, opts.runs)?;
     let mut native = native;
     native.push(xtask::per_call::wasm_cost(&workerd)?);
+    let commit = if modes.iter().any(|m| xtask::durable_bench::is_durable(m)) {
+        Some(xtask::durable_bench::commit_cost(&workerd)?)
+    } else {
+        None
+    };
     drop(workerd);
     let rows = bench::summarize(&samples, &modes, &opts.sizes);
     let mut tables = format!("## Durable Object calls in local workerd\n\n{}", bench::table(&rows));
@@ -219,6 +224,13 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
          build, `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs). The wasm \
          row: `/probe/cost` in workerd, timed from the client (see xtask/src/bench.rs `wasm_cost`).\n",
     );
+    if let Some(c) = &commit {
+        tables.push_str(&format!(
+            "\n## One storage commit\n\n{} ms per turn with a write (one commit each), {} ms per empty tick \
+             (`/probe/js-commit`, median of 5 × {} turns).\n",
+            c["write_ms_per_turn"], c["tick_ms_per_turn"], c["turns"]
+        ));
+    }
     println!("{tables}");
     let now = tree_state()?;
     if now != tree {
@@ -241,6 +253,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let mut json = bench::to_json(&rows, &native);
     if let Some(all) = json.as_array_mut() {
         all.insert(0, bench::meta(&opts, &modes, &tree));
+        all.extend(commit);
     }
     write("bench.md", format!("{header}{wasm}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;

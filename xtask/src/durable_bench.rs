@@ -10,10 +10,14 @@
 
 use std::fmt::Write as _;
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::bench::{median, Sample};
 use crate::readme::{ratio_range, Results};
+use crate::workerd::Workerd;
+use crate::{bail, Result};
 
 /// The durable modes.
 pub fn is_durable(mode: &str) -> bool {
@@ -46,6 +50,27 @@ pub fn writes(samples: &[Sample]) -> Option<Value> {
         json!({ "rows_per_call": per("rows", true), "commits_per_batch": per("commits", false) })
     };
     samples.iter().any(|s| s.writes.is_some()).then(|| json!({ "caller": side("caller"), "callee": side("callee") }))
+}
+
+/// What one storage commit costs in this workerd, for reading the durable figures: the
+/// JavaScript controller's `/probe/js-commit` runs K turns one after another, each with a
+/// row written (so one commit per turn), and K empty ticks (`setTimeout(0)`); the median of
+/// 5 requests of each, in ms per turn. For `bench.json` (`"kind": "commit"`).
+pub fn commit_cost(workerd: &Workerd) -> Result<Value> {
+    const K: u32 = 1000;
+    let per_turn = |then: &str| -> Result<f64> {
+        let mut values = Vec::new();
+        for _ in 0..5 {
+            let path = format!("/probe/js-commit?k={K}&then={then}");
+            let answer = crate::http::get(workerd.addr, &path, Duration::from_secs(120))?;
+            let Some(ms) = answer.json()?["ms"].as_f64() else { bail!("GET {path}: no `ms` in {}", answer.body) };
+            values.push(ms / f64::from(K));
+        }
+        Ok((median(&values) * 1e4).round() / 1e4)
+    };
+    Ok(
+        json!({ "kind": "commit", "turns": K, "write_ms_per_turn": per_turn("write")?, "tick_ms_per_turn": per_turn("timeout")? }),
+    )
 }
 
 /// The README's table of the durable modes (`bench-durable`).
@@ -95,6 +120,16 @@ pub fn section(r: &Results) -> String {
          A batch is one round of N calls issued together; `continuation` writes nothing.",
         r.runs()
     );
+    if let Some(c) = &r.commit {
+        let _ = writeln!(
+            s,
+            "\nOne storage commit in this workerd, in the same run (`/probe/js-commit`, median of 5 × {} turns): \
+             {:.3} ms per turn with a write, against {:.3} ms per empty tick.",
+            c["turns"],
+            c["write_ms_per_turn"].as_f64().unwrap_or(f64::NAN),
+            c["tick_ms_per_turn"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
     s
 }
 
@@ -138,6 +173,29 @@ mod tests {
         assert_eq!(w["caller"]["rows_per_call"], 2.0);
         assert_eq!(w["caller"]["commits_per_batch"], 2.0);
         assert_eq!(w["callee"]["rows_per_call"], 0.0);
+    }
+
+    #[test]
+    fn the_section_shows_ratios_writes_and_the_commit_cost() {
+        let row = |mode: &str, ms: f64, ratios: Value, writes: Value| {
+            json!({"kind": "workerd", "mode": mode, "n": 10, "rounds": 200, "runs": 15, "ms_per_op": ms, "min": ms,
+                   "max": ms, "ratio_to_rpc": null, "ratio_to_js": null, "ratios": ratios, "writes": writes})
+        };
+        let side = |rows: f64, commits: f64| json!({"rows_per_call": rows, "commits_per_batch": commits});
+        let all = [
+            row("continuation", 0.05, json!({}), Value::Null),
+            row(
+                "durable",
+                0.2,
+                json!({"continuation": 4.0, "js-durable": 0.7}),
+                json!({"caller": side(2.0, 2.0), "callee": side(1.0, 1.0)}),
+            ),
+            json!({"kind": "commit", "turns": 1000, "write_ms_per_turn": 0.21, "tick_ms_per_turn": 0.009}),
+        ];
+        let r = Results::parse(&all, "- commit: abc\n").unwrap();
+        let text = section(&r);
+        assert!(text.contains("| `durable` | 0.200 | 4.00x | 0.70x | 2 | 2 | 1 | 1 |"), "{text}");
+        assert!(text.contains("0.210 ms per turn with a write, against 0.009 ms per empty tick"), "{text}");
     }
 
     #[test]

@@ -185,12 +185,12 @@ pub fn svg(plot: &Plot<'_>) -> String {
     out
 }
 
-/// The plot of `cargo xtask bench`: median ms/op against N, one line per mode, whiskers
-/// min..max.
+/// The plot of `cargo xtask bench`: median ms/op against N, one line per single-call mode
+/// (not the composite or durable modes, which have their own tables), whiskers min..max.
 pub fn bench(rows: &[Row], modes: &[String]) -> String {
     let series: Vec<Series> = modes
         .iter()
-        .filter(|m| !crate::composite::is_composite(m))
+        .filter(|m| !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m))
         .map(|m| Series {
             label: m.clone(),
             points: rows

@@ -80,6 +80,8 @@ pub struct Results {
     pub fuzz: Option<String>,
     /// `demo.md` (written by `cargo xtask demo --record`), if there is one.
     pub demo: Option<String>,
+    /// The cost of one storage commit, when measured ([`durable_bench::commit_cost`](crate::durable_bench::commit_cost)).
+    pub commit: Option<Value>,
     /// `profile-summary.md` (`cargo xtask profile --summary`), when there is one.
     pub profile_summary: Option<String>,
 }
@@ -103,8 +105,10 @@ impl Results {
     pub fn parse(all: &[Value], md: &str) -> Result<Results> {
         let mut rows = Vec::new();
         let mut per_call = Vec::new();
+        let mut commit = None;
         for item in all {
             match item["kind"].as_str() {
+                Some("commit") => commit = Some(item.clone()),
                 Some("workerd") => rows.push(serde_json::from_value(item.clone()).context(|| format!("row {item}"))?),
                 Some("native" | "wasm") => per_call.push(item.clone()),
                 _ => {}
@@ -116,7 +120,7 @@ impl Results {
             .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Results { header, rows, per_call, fuzz: None, demo: None, profile_summary: None })
+        Ok(Results { header, rows, per_call, commit, fuzz: None, demo: None, profile_summary: None })
     }
 
     fn field(&self, key: &str) -> &str {
@@ -382,7 +386,7 @@ fn seed_paragraph(r: &Results) -> String {
     let ours: Vec<String> = r
         .modes()
         .into_iter()
-        .filter(|m| is_call_core(m))
+        .filter(|m| is_call_core(m) && !crate::durable_bench::is_durable(m))
         .map(|m| {
             let rows = r.of(m);
             let ratios: Vec<String> = [
@@ -475,10 +479,21 @@ fn targets(r: &Results) -> String {
                     (what, "not measured".into(), String::new())
                 } else {
                     let measured: Vec<String> = per_mode.iter().map(|(m, x)| format!("`{m}` {x:.2}x")).collect();
+                    let mut measured = measured.join(", ");
+                    // The baselines' own growth, for context: the same workerd, the same run.
+                    let baselines: Vec<String> = ["rpc", "js"]
+                        .into_iter()
+                        .filter_map(|m| {
+                            Some(format!("`{m}` {:.2}x", r.row(m, to)?.ms_per_op / r.row(m, from)?.ms_per_op))
+                        })
+                        .collect();
+                    if !baselines.is_empty() {
+                        let _ = write!(measured, " (baselines: {})", baselines.join(", "));
+                    }
                     let over: Vec<String> =
                         per_mode.iter().filter(|x| x.1 > max).map(|x| format!("`{}`", x.0)).collect();
                     let verdict = if over.is_empty() { "met".into() } else { format!("missed by {}", over.join(", ")) };
-                    (what, measured.join(", "), verdict)
+                    (what, measured, verdict)
                 }
             }
             Target::Writes { mode, max_rows_per_call, max_commits_per_batch } => {
