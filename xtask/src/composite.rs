@@ -68,17 +68,7 @@ pub fn section(r: &Results) -> String {
         s.push('\n');
         for mode in &modes {
             let _ = write!(s, "| `{mode}` | {} |", what(mode));
-            for &n in &sizes {
-                let _ = write!(s, " {} |", r.row(mode, n).map_or("–".into(), |x| format!("{:.3}", x.ms_per_op)));
-            }
-            for base in columns {
-                let cell = if mode == base {
-                    "1".to_string()
-                } else {
-                    crate::readme::ratio_range(r.of(mode).iter().filter_map(|x| x.ratio_to(base)))
-                };
-                let _ = write!(s, " {cell} |");
-            }
+            crate::readme::ms_and_ratio_cells(&mut s, r, mode, &sizes, columns);
             s.push('\n');
         }
         s.push('\n');

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::bench::{median, Sample};
-use crate::readme::{ratio_range, Results};
+use crate::readme::{ms_and_ratio_cells, Results};
 use crate::workerd::Workerd;
 use crate::{bail, Result};
 
@@ -93,17 +93,7 @@ pub fn section(r: &Results) -> String {
     s.push('\n');
     for mode in &modes {
         let _ = write!(s, "| `{mode}` |");
-        for &n in &sizes {
-            let _ = write!(s, " {} |", r.row(mode, n).map_or("–".into(), |x| format!("{:.3}", x.ms_per_op)));
-        }
-        for base in columns {
-            let cell = if mode == base {
-                "1".to_string()
-            } else {
-                ratio_range(r.of(mode).iter().filter_map(|x| x.ratio_to(base)))
-            };
-            let _ = write!(s, " {cell} |");
-        }
+        ms_and_ratio_cells(&mut s, r, mode, &sizes, columns);
         for (side, field) in [
             ("caller", "rows_per_call"),
             ("caller", "commits_per_batch"),

@@ -283,6 +283,22 @@ fn ms(x: f64) -> String {
     format!("{x:.3}")
 }
 
+/// One table row's cells after its name: the mode's ms/op at each N, then its ratio range
+/// to each of `bases` (`1` in the base's own column).
+pub(crate) fn ms_and_ratio_cells(s: &mut String, r: &Results, mode: &str, sizes: &[u32], bases: &[&str]) {
+    for &n in sizes {
+        let _ = write!(s, " {} |", r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op)));
+    }
+    for &base in bases {
+        let cell = if mode == base {
+            "1".to_string()
+        } else {
+            ratio_range(r.of(mode).iter().filter_map(|x| x.ratio_to(base)))
+        };
+        let _ = write!(s, " {cell} |");
+    }
+}
+
 /// `a–bx` over the values (`ax` when equal), or `–` when there are none.
 pub(crate) fn ratio_range(values: impl IntoIterator<Item = f64>) -> String {
     range(values, |x| format!("{x:.2}"), "x")
