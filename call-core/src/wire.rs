@@ -208,9 +208,9 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
     Ok(envelope)
 }
 
-/// Decodes an envelope exactly as [`encode_envelope`] writes a plain call: `{"v":…,"id":…,
-/// "dl":…,"p":[{"m":"…","a":[…]},…]}`, with no durable part and no references, each
-/// step's arguments checked as JSON. `None` for anything else (other spacing or order, an
+/// Decodes an envelope exactly as [`encode_envelope`] writes a call that is not durable:
+/// `{"v":…,"id":…,"dl":…,"p":[{"m":"…","a":[…]},{"m":"…","a":[…],"r":[[a,s],…]},…]}`,
+/// each step's arguments checked as JSON. `None` for anything else (other spacing or order, an
 /// escape in a method id, a leading zero, …), which serde then decodes: the result is
 /// the same as serde's, only without its generic field matching (a unit test compares
 /// the two).
@@ -234,8 +234,16 @@ fn decode_written(text: &str) -> Option<Envelope<'_>> {
         let len = json_array_len(rest)?;
         let args = &rest[..len];
         serde_json::from_str::<&serde_json::value::RawValue>(args).ok()?;
-        rest = rest[len..].strip_prefix('}')?;
-        p.push(Step { method: Cow::Borrowed(method), args: Cow::Borrowed(args), refs: Vec::new() });
+        rest = &rest[len..];
+        let refs = match rest.strip_prefix(",\"r\":[") {
+            Some(tail) => {
+                rest = tail;
+                take_refs(&mut rest)?
+            }
+            None => Vec::new(),
+        };
+        rest = rest.strip_prefix('}')?;
+        p.push(Step { method: Cow::Borrowed(method), args: Cow::Borrowed(args), refs });
         match rest.strip_prefix(',') {
             Some(next) => rest = next,
             None => break,
@@ -245,6 +253,26 @@ fn decode_written(text: &str) -> Option<Envelope<'_>> {
         return None;
     }
     Some(Envelope { v: u32::try_from(v).ok()?, id, dl: Some(dl), d: None, p })
+}
+
+/// Reads the pairs of a step's references after its `"r":[`, as `encode_envelope` writes
+/// them (`[a,s],[a,s]]`, at least one), and the closing bracket.
+fn take_refs(rest: &mut &str) -> Option<Vec<(u32, u32)>> {
+    let mut refs = Vec::with_capacity(1);
+    loop {
+        *rest = rest.strip_prefix('[')?;
+        let arg = u32::try_from(take_u64(rest)?).ok()?;
+        *rest = rest.strip_prefix(',')?;
+        let from = u32::try_from(take_u64(rest)?).ok()?;
+        *rest = rest.strip_prefix(']')?;
+        refs.push((arg, from));
+        match rest.strip_prefix(',') {
+            Some(next) => *rest = next,
+            None => break,
+        }
+    }
+    *rest = rest.strip_prefix(']')?;
+    Some(refs)
 }
 
 /// Reads a JSON number as serde_json reads a `u64`: digits, no leading zero, no overflow.
@@ -440,6 +468,14 @@ mod tests {
             Plan { steps: vec![step("R::echo#00ff", "[20]")] },
             Plan { steps: vec![step("R::echo#00ff", "[]"), step("R::a#1", r#"["x\"]y",{"k":[1,[2]]},null,-1.5e3]"#)] },
             Plan { steps: vec![step("R::s#2", r#"["\\","[","{}",true]"#)] },
+            plan(),
+            Plan {
+                steps: vec![
+                    step("R::e#1", "[1]"),
+                    step("R::e#1", "[2]"),
+                    Step { refs: vec![(0, 1), (2, 0)], ..step("R::f#3", r#"[null,"]",null]"#) },
+                ],
+            },
         ];
         for (i, plan) in plans.iter().enumerate() {
             for (id, dl) in [(0, 0), (7, 1_767_225_600_000), (u64::MAX, u64::MAX)] {
@@ -451,10 +487,13 @@ mod tests {
         }
         // Anything else goes to serde, whose answer stands.
         let durable = encode_envelope(&plans[0], 1, 2, Some(DurableId { caller: "c", key: "k-1" }));
-        let refs = encode_envelope(&plan(), 1, 2, None);
         for text in [
             durable.as_str(),
-            refs.as_str(),
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]},{"m":"R::e#1","a":[null],"r":[]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]},{"m":"R::e#1","a":[null],"r":[[0]]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]},{"m":"R::e#1","a":[null],"r":[[0,4294967296]]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]},{"m":"R::e#1","a":[null],"r":[[0,0],]}]}"#,
+            r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::e#1","a":[1]},{"m":"R::e#1","r":[[0,0]],"a":[null]}]}"#,
             r#"{"v":1,"id":01,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
             r#"{"v":1,"id":1.0,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
             r#"{"v":1,"id":18446744073709551616,"dl":2,"p":[{"m":"R::e#1","a":[1]}]}"#,
