@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod build;
 pub mod composite;
+pub mod cpuprofile;
 pub mod demo;
 pub mod durable_bench;
 pub mod entry;

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::profile::{self, CallFrame, CpuProfile};
+use crate::cpuprofile::{CallFrame, CpuProfile};
+use crate::profile;
 use crate::Result;
 
 /// The categories, in report order, with the frame names (substrings) that select them.
@@ -378,7 +379,7 @@ pub fn run(tc: &crate::setup::Toolchain, opts: &profile::Options, modes: &[Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::ProfileNode;
+    use crate::cpuprofile::ProfileNode;
 
     fn node(id: u64, name: &str, url: &str, children: &[u64]) -> ProfileNode {
         ProfileNode {
