@@ -24,6 +24,7 @@ pub mod profile_summary;
 pub mod readme;
 pub mod rust_version;
 pub mod setup;
+pub mod targets;
 pub mod util;
 pub mod workerd;
 pub mod wrangler;
