@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::bench::Row;
-use crate::plot::{Plot, Point, Series};
+use crate::plot::Plot;
 use crate::readme::{Measured, Results};
 
 /// A chain or a fan-in: its op is several calls.
@@ -87,18 +87,7 @@ pub fn section(r: &Results) -> String {
 
 /// The plot of the composite modes (`bench-composite.svg`).
 pub fn plot(rows: &[Row], modes: &[String]) -> String {
-    let series: Vec<Series> = modes
-        .iter()
-        .filter(|m| is_composite(m))
-        .map(|m| Series {
-            label: m.clone(),
-            points: rows
-                .iter()
-                .filter(|r| &r.mode == m)
-                .map(|r| Point { x: f64::from(r.n), y: r.ms_per_op, lo: r.min, hi: r.max })
-                .collect(),
-        })
-        .collect();
+    let series = crate::plot::series(rows, modes, is_composite);
     crate::plot::svg(&Plot {
         title: "ms per chain of 3 or fan-in of 2 vs N (median, whiskers min..max)",
         x_label: "N, concurrent chains or fan-ins per batch (log scale)",

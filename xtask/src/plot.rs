@@ -185,12 +185,11 @@ pub fn svg(plot: &Plot<'_>) -> String {
     out
 }
 
-/// The plot of `cargo xtask bench`: median ms/op against N, one line per single-call mode
-/// (not the composite or durable modes, which have their own tables), whiskers min..max.
-pub fn bench(rows: &[Row], modes: &[String]) -> String {
-    let series: Vec<Series> = modes
+/// One line per mode that `keep` accepts: its median ms/op against N, whiskers min..max.
+pub fn series(rows: &[Row], modes: &[String], keep: impl Fn(&str) -> bool) -> Vec<Series> {
+    modes
         .iter()
-        .filter(|m| !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m))
+        .filter(|m| keep(m))
         .map(|m| Series {
             label: m.clone(),
             points: rows
@@ -199,7 +198,13 @@ pub fn bench(rows: &[Row], modes: &[String]) -> String {
                 .map(|r| Point { x: f64::from(r.n), y: r.ms_per_op, lo: r.min, hi: r.max })
                 .collect(),
         })
-        .collect();
+        .collect()
+}
+
+/// The plot of `cargo xtask bench`: median ms/op against N, one line per single-call mode
+/// (not the composite or durable modes, which have their own tables), whiskers min..max.
+pub fn bench(rows: &[Row], modes: &[String]) -> String {
+    let series = series(rows, modes, |m| !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m));
     svg(&Plot {
         title: "ms per call vs concurrent calls N (median, whiskers min..max)",
         x_label: "N, concurrent calls per batch (log scale)",

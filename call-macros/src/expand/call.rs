@@ -121,17 +121,21 @@ pub(super) fn continuation(
     let handlers = quote_spanned!(receiver.span()=> (<#self_ty as #krate::__private::Continuation>::HANDLERS));
     let args = group(Delimiter::Parenthesis, quote!(#(#passed),*), then.paren_span);
     let invoke = quote_spanned!(method.span()=> #handlers.#method #args);
+    // The handler's closure, its captures bound first: the same for both forms.
+    let bind = quote! {
+        let #bind_var = move |#(#captured),*| {
+            move |#result_var| {
+                #krate::__private::is(#typed_var, &#result_var);
+                #invoke
+            }
+        };
+    };
     if !durable {
         let capture_args = group(Delimiter::Parenthesis, quote!(#(#captures),*), at(then.paren_span));
         let send = send(&continuation_var, None);
         return quote! {
             let #typed_var = #typed;
-            let #bind_var = move |#(#captured),*| {
-                move |#result_var| {
-                    #krate::__private::is(#typed_var, &#result_var);
-                    #invoke
-                }
-            };
+            #bind
             let #continuation_var = #bind_var #capture_args;
             #send
         };
@@ -172,12 +176,7 @@ pub(super) fn continuation(
         let #typed_var = #typed;
         let #values_var = (#(#captures,)*);
         let #stored_var = #krate::__private::stored_args(&(#(#stored,)*));
-        let #bind_var = move |#(#captured),*| {
-            move |#result_var| {
-                #krate::__private::is(#typed_var, &#result_var);
-                #invoke
-            }
-        };
+        #bind
         let #continuation_var = #bind_var #capture_args;
         #send
     }
