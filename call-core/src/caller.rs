@@ -74,6 +74,8 @@ impl CancelState {
 pub struct CallFuture<T, E, R> {
     reply: Option<R>,
     early: Option<CallError<E>>,
+    /// The deadline, milliseconds since the epoch: a reply that arrives later is dropped.
+    deadline_ms: u64,
     deadline: Deadline,
     cancel: Option<Rc<CancelState>>,
     /// How the application errors of a joined plan's steps decode (see `pipeline`).
@@ -155,6 +157,7 @@ where
     let mut future = CallFuture {
         reply: None,
         early: None,
+        deadline_ms: prepared.deadline,
         deadline: Deadline::at(prepared.deadline),
         cancel: None,
         errors,
@@ -198,6 +201,11 @@ where
         }
         if let Some(reply) = this.reply.as_mut() {
             if let Poll::Ready(reply) = Pin::new(reply).poll(cx) {
+                // A reply after the deadline is dropped, whichever came first to this task:
+                // on a loaded machine the deadline's timer may run after the reply's event.
+                if runtime::now_ms() >= this.deadline_ms {
+                    return finish(this, Err(CallError::Timeout));
+                }
                 let result = match reply {
                     Ok(text) => crate::pipeline::decode_reply(&text, this.errors.as_ref()),
                     Err(e) => Err(widen(e)),

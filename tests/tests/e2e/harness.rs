@@ -29,6 +29,14 @@ pub type Test = (&'static str, fn(&Ctx));
 
 /// Runs `tests` (those matching the command line's filters) and reports.
 pub fn run(tests: &[Test]) -> ExitCode {
+    let forgotten = unregistered();
+    if !forgotten.is_empty() {
+        eprintln!(
+            "error: end-to-end tests not registered in tests/tests/e2e/main.rs (they would never run): {}",
+            forgotten.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected: Vec<&Test> = tests
         .iter()
@@ -78,4 +86,30 @@ fn start() -> xtask::Result<Ctx> {
     let built = build::build(&tc, &build::crate_dir(None)?)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     Ok(Ctx { workerd })
+}
+
+/// The test functions of the suite's modules (`pub fn name(ctx: &Ctx)`) that main.rs does
+/// not name as `module::name`: a test written and never registered fails the suite.
+fn unregistered() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let main = read("main.rs");
+    let mut forgotten = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else { return vec![format!("cannot read {}", dir.display())] };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(module) = file.strip_suffix(".rs") else { continue };
+        if module == "main" || module == "harness" {
+            continue;
+        }
+        for line in read(&file).lines() {
+            let Some(rest) = line.strip_prefix("pub fn ") else { continue };
+            let Some((name, params)) = rest.split_once('(') else { continue };
+            if params.starts_with("ctx: &Ctx)") && !main.contains(&format!("{module}::{name})")) {
+                forgotten.push(format!("{module}::{name}"));
+            }
+        }
+    }
+    forgotten.sort();
+    forgotten
 }
