@@ -1,22 +1,24 @@
-//! Support for the code that `#[continuation]` and `call!` generate. Not public API.
+//! The façade for the code that `#[continuation]` and `call!` generate: the one module that
+//! generated code names (`::call_core::__private::…`), so that the layers below can move
+//! without changing the macros. Not public API.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use crate::caller::send;
-pub use crate::continuation::{resume, resume_async, then, Handler, Resume, ResumeAsync};
-pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, LocalBoxFuture, Outcome};
-#[cfg(target_arch = "wasm32")]
-pub use crate::durable::{alarm, set_user_alarm, user_alarm};
+pub use crate::continuation::{resume, resume_async, Continuation, Handler, Resume, ResumeAsync};
+pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, Outcome};
 pub use crate::durable::{
-    decode_stored, durable_fan, stored, then_all_durable, then_durable, DurableCaller, DurableFan, Restore, Stored,
+    decode_stored, durable_fan, then_all_durable, then_durable, DurableCaller, DurableFan, Restore,
 };
-pub use crate::entry::{serve_later, serve_now};
-pub use crate::fanin::{all, caller, then_all};
 #[cfg(target_arch = "wasm32")]
-pub use crate::home::{bind, bind_durable, resume_later, resume_now};
+pub use crate::entry::{alarm, bind, bind_durable, resume_later, resume_now, set_user_alarm, user_alarm};
+pub use crate::entry::{serve_later, serve_now};
+pub use crate::fanin::all;
+pub use crate::home::Delivery as Stored;
 pub use crate::pipeline;
-pub use crate::runtime::{pending_timers, timer_groups};
+pub use crate::runtime::LocalBoxFuture;
+pub use crate::then::{caller, then, then_all};
 pub use crate::transport::Transport;
 pub use crate::{Call, CallError, Never, Report, WorkerError};
 pub use call_macros::call_impl;
@@ -28,38 +30,6 @@ pub use wasm_bindgen::JsValue;
 pub use wasm_bindgen_futures;
 
 use crate::error::{RemoteError, RemoteErrorKind};
-
-/// Implemented by `#[continuation]`, once per type: the typed builders of calls to its
-/// `#[callable]` methods (which are also its dispatch table) and the invokers of its
-/// `#[handler]`s.
-///
-/// `call!` reaches them through the constants, not through `<T as Continuation>::Calls::m`:
-/// when `T` has no `#[continuation]`, a constant leaves rustc with one error (this trait's
-/// message, at `T`), where a type path would add "no function `m` found for type `_`".
-///
-/// The dispatch table is a separate trait ([`Dispatch`], on `Calls`), whose impl carries
-/// the `Data` bounds of every method's types: a type with one bad method is still a
-/// `Continuation`, so calls of its other methods report nothing more. And since this is
-/// the only impl `#[continuation]` writes for the type itself, a second `#[continuation]`
-/// block of one type is one error: conflicting implementations of this trait.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no `#[continuation]` impl, so its methods cannot be called with `call!`",
-    label = "not a `#[continuation]` type",
-    note = "put `#[call_core::continuation]` on the `impl {Self}` block that holds the method, and mark the method `#[callable]`"
-)]
-pub trait Continuation: 'static {
-    /// One builder method per callable method: same parameters, returns a `Call`.
-    type Calls: 'static;
-    /// One invoker method per handler: same parameters, returns a resumption.
-    type Handlers;
-    /// The builders.
-    const CALLS: Self::Calls;
-    /// The invokers.
-    const HANDLERS: Self::Handlers;
-    /// The ids of the handlers (`Type::method#signature-hash`, as for callable methods):
-    /// they name a stored continuation; no entry answers them.
-    const HANDLER_IDS: &'static [&'static str];
-}
 
 /// The handler of the refusals that stand in for a method that is not a handler.
 pub struct NoHandler;
@@ -106,6 +76,11 @@ pub trait Data: Serialize + DeserializeOwned + 'static {}
 // serde's messages and its list of implementing types.
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned + 'static> Data for T {}
+
+/// A stored continuation from the resumption an invoker made (for [`Restore`]).
+pub fn stored<S: 'static, R: crate::continuation::Resumption<S>>(resumption: R) -> Stored<S> {
+    Stored::of(0, resumption)
+}
 
 /// Asserts that a type is [`Data`] (expanded at the user's type, for the error's span).
 pub const fn assert_data<T: Data>() {}

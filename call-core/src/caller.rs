@@ -13,8 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
 use crate::error::Never;
-use crate::pipeline::StepErrors;
-use crate::plan::Call;
+use crate::plan::{Call, StepErrors};
 use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
 use crate::wire::{self, Limits};
@@ -207,7 +206,7 @@ where
                     return finish(this, Err(CallError::Timeout));
                 }
                 let result = match reply {
-                    Ok(text) => crate::pipeline::decode_reply(&text, this.errors.as_ref()),
+                    Ok(text) => wire::decode_call_reply(&text, this.errors.as_ref()),
                     Err(e) => Err(widen(e)),
                 };
                 return finish(this, result);

@@ -1,56 +1,44 @@
-//! Fire-and-continue: send a call now, run a continuation handler of the caller with its
-//! result later, on the caller's own object (see [`home`](crate::home) for how it gets
-//! there).
+//! What a `#[continuation]` type is, as traits: [`Continuation`] (its call builders and
+//! handler invokers), [`Handler`] (a handler's name and id), [`Resumption`] (a handler with
+//! its arguments bound, ready to run on its object) and [`Report`] (what a handler may
+//! return). `#[continuation]` implements them; the layers above run what they describe.
 
 use std::fmt::Debug;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use serde::de::DeserializeOwned;
+use crate::runtime::{log_error, LocalBoxFuture};
 
-use crate::caller::{send, CancelState};
-use crate::dispatch::LocalBoxFuture;
-use crate::error::CallError;
-use crate::home::{Delivery, Home};
-use crate::plan::Call;
-use crate::runtime;
-use crate::transport::Transport;
-
-/// The handle of a fire-and-continue call (`call!(…, then self.k(…))`).
+/// Implemented by `#[continuation]`, once per type: the typed builders of calls to its
+/// `#[callable]` methods (which are also its dispatch table) and the invokers of its
+/// `#[handler]`s.
 ///
-/// Dropping it does not cancel anything: the continuation runs regardless.
-#[derive(Debug, Clone)]
-pub struct CallHandle {
-    state: Rc<CancelState>,
-    id: u64,
-}
-
-impl CallHandle {
-    pub(crate) fn new(state: Rc<CancelState>, id: u64) -> Self {
-        CallHandle { state, id }
-    }
-
-    /// Cancels the call: unless its result has arrived already, the continuation runs
-    /// once, now, with [`CallError::Cancelled`], and a reply arriving later is dropped.
-    /// Returns whether it did (false when the result came first or it was cancelled
-    /// already). The callee is not told; it may still run the method.
-    pub fn cancel(&self) -> bool {
-        self.state.cancel()
-    }
-
-    /// Whether the result (or the cancellation) has been handed to the continuation.
-    pub fn is_finished(&self) -> bool {
-        self.state.finished.get()
-    }
-
-    /// The call id carried by the envelope.
-    pub fn call_id(&self) -> u64 {
-        self.id
-    }
+/// `call!` reaches them through the constants, not through `<T as Continuation>::Calls::m`:
+/// when `T` has no `#[continuation]`, a constant leaves rustc with one error (this trait's
+/// message, at `T`), where a type path would add "no function `m` found for type `_`".
+///
+/// The dispatch table is a separate trait ([`Dispatch`](crate::dispatch::Dispatch), on
+/// `Calls`), whose impl carries the `Data` bounds of every method's types: a type with one
+/// bad method is still a `Continuation`, so calls of its other methods report nothing more.
+/// And since this is the only impl `#[continuation]` writes for the type itself, a second
+/// `#[continuation]` block of one type is one error: conflicting implementations of this
+/// trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[continuation]` impl, so its methods cannot be called with `call!`",
+    label = "not a `#[continuation]` type",
+    note = "put `#[call_core::continuation]` on the `impl {Self}` block that holds the method, and mark the method `#[callable]`"
+)]
+pub trait Continuation: 'static {
+    /// One builder method per callable method: same parameters, returns a `Call`.
+    type Calls: 'static;
+    /// One invoker method per handler: same parameters, returns a resumption.
+    type Handlers;
+    /// The builders.
+    const CALLS: Self::Calls;
+    /// The invokers.
+    const HANDLERS: Self::Handlers;
+    /// The ids of the handlers (`Type::method#signature-hash`, as for callable methods):
+    /// they name a stored continuation; no entry answers them.
+    const HANDLER_IDS: &'static [&'static str];
 }
 
 /// What a continuation handler may return: `()`, or a `Result` whose error is logged
@@ -75,13 +63,6 @@ impl<T, E: Debug> Report for Result<T, E> {
             log_error(&format!("call-core: a continuation returned an error: {e:?}"));
         }
     }
-}
-
-pub(crate) fn log_error(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    worker::console_error!("{}", message);
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{message}");
 }
 
 /// What a `#[handler]` is called and how a stored continuation names it: implemented by a
@@ -153,97 +134,5 @@ where
 
     fn run(self, this: &S) -> Option<LocalBoxFuture<'_, ()>> {
         Some((self.run)(this))
-    }
-}
-
-/// Sends `call` now and, when its result (or a failure) arrives, runs on `this` the
-/// continuation that `k` makes of the result. Returns at once.
-///
-/// `this` must be bound: built by the generated JavaScript entry in a Worker, or hosted by
-/// [`LocalStub`](crate::local::LocalStub) natively. The pending call does not keep `this`
-/// alive; if `this` is reset or evicted before the result arrives, the continuation does
-/// not run and the call is logged (see [`home`](crate::home)).
-///
-/// # Panics
-/// When `this` is not bound.
-pub fn then<S, Tr, T, E, F, R>(this: &S, transport: &Tr, call: Call<T, E>, k: F) -> CallHandle
-where
-    S: 'static,
-    Tr: Transport + ?Sized,
-    T: DeserializeOwned + 'static,
-    E: DeserializeOwned + 'static,
-    F: FnOnce(Result<T, CallError<E>>) -> R + 'static,
-    R: Resumption<S>,
-{
-    let Some(home) = Home::of(this) else { panic!("{}", unbound(this)) };
-    let state = Rc::new(CancelState::default());
-    let future = send(transport, call).with_cancel(state.clone());
-    let id = future.call_id();
-    let home = Home::pending(home, id, &state);
-    runtime::spawn(async move {
-        let result = future.await;
-        home.deliver(delivery(id, k(result), None));
-    });
-    CallHandle { state, id }
-}
-
-/// Why `then` refuses `this`.
-pub(crate) fn unbound<S: 'static>(this: &S) -> String {
-    format!(
-        "`then` continuations run on an object that call-core can reach later: a Durable Object built by the \
-         generated JavaScript entry (`cargo xtask build`), or natively an object hosted by \
-         `call_core::local::LocalStub`; `{}` at {:p} is neither",
-        std::any::type_name::<S>(),
-        this
-    )
-}
-
-/// A resumption on its way to its object (for a durable call, with its key).
-pub(crate) fn delivery<S: 'static, R: Resumption<S>>(call: u64, resumption: R, durable: Option<String>) -> Delivery<S> {
-    Delivery {
-        call,
-        handler: <R::Handler as Handler>::NAME,
-        is_async: R::ASYNC,
-        durable,
-        run: Box::new(move |this: &S| resumption.run(this)),
-    }
-}
-
-/// The ids of `T`'s continuation handlers (`Type::method#signature-hash`). No entry answers
-/// them: an envelope naming one gets `UnknownMethod`.
-pub fn handler_ids<T: crate::__private::Continuation>() -> &'static [&'static str] {
-    T::HANDLER_IDS
-}
-
-/// Runs `f` (a handler), logging its panic instead of unwinding.
-pub(crate) fn run_caught<T>(call: u64, handler: &str, f: impl FnOnce() -> T) -> Option<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(value) => Some(value),
-        Err(_) => {
-            log_error(&format!("call-core: call {call}: the continuation `{handler}` panicked"));
-            None
-        }
-    }
-}
-
-/// Awaits an async handler's future, logging its panic instead of unwinding.
-pub(crate) async fn await_caught(call: u64, handler: &str, future: LocalBoxFuture<'_, ()>) {
-    if (CaughtPanic(future).await).is_err() {
-        log_error(&format!("call-core: call {call}: the continuation `{handler}` panicked"));
-    }
-}
-
-/// Polls a future, turning its panic into `Err` (the task must still end cleanly).
-struct CaughtPanic<'a>(LocalBoxFuture<'a, ()>);
-
-impl Future for CaughtPanic<'_> {
-    type Output = Result<(), ()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
-            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        }
     }
 }

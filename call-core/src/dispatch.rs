@@ -1,6 +1,8 @@
 //! The callee side: decode an envelope, run its plan through the target's [`Dispatch`]
 //! implementation, answer with a reply. Panics are caught and answered in-band; every
-//! malformed input gets a typed error and the target keeps serving.
+//! malformed input gets a typed error and the target keeps serving. A durable call's
+//! records wrap this (see [`durable`](crate::durable)); the generated entry composes the two
+//! (the entry's bodies).
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -8,18 +10,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::durable::{self, Begin};
+use crate::continuation::Continuation;
 use crate::error::{RemoteError, RemoteErrorKind};
 use crate::plan::Step;
-use crate::wire::{self, Limits};
-
-/// A future owned by one dispatch, borrowing the target.
-pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+use crate::runtime::panic_message;
+pub use crate::runtime::LocalBoxFuture;
+use crate::wire::{self, Envelope, Limits};
 
 /// A dispatch table: routes method ids to the methods of [`Dispatch::Object`].
 /// `#[continuation]` writes one per type, holding only its `#[callable]` methods:
 /// continuation handlers are not reachable through it (they run only through
-/// [`then`](crate::continuation::then)).
+/// `then`).
 pub trait Dispatch: 'static {
     /// The Durable Object whose methods these are.
     type Object: 'static;
@@ -41,7 +42,7 @@ pub trait Callee: 'static {
     type Table: Dispatch<Object = Self>;
 }
 
-impl<T: crate::__private::Continuation> Callee for T
+impl<T: Continuation> Callee for T
 where
     T::Calls: Dispatch<Object = T>,
 {
@@ -74,49 +75,65 @@ pub enum Outcome {
 }
 
 /// Answers one envelope now, if its plan runs only sync methods: decode, check version,
-/// limits and deadline, run the steps, encode the reply (the reply of a durable call is
-/// recorded, and a retry answered from the record: see [`durable`]). `None` when a step is an async
-/// method: nothing has run, and [`serve_async`] answers it (the generated entry then calls
-/// the async `__call_async`, whose future wasm-bindgen keeps the object alive for).
-/// `now_ms` is the callee's clock, for the deadline.
+/// limits and deadline, run the steps, encode the reply. `None` when a step is an async
+/// method: nothing has run, and [`serve_async`] answers it. `now_ms` is the callee's clock,
+/// for the deadline.
 pub fn serve_now<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> Option<String> {
-    let limits = Limits::DEFAULT;
-    let env = match accept(envelope, now_ms, &limits) {
+    let env = match decode(envelope).and_then(|env| check_deadline(env, now_ms)) {
         Ok(env) => env,
         Err(reply) => return Some(reply),
     };
-    if env.p.iter().any(|step| T::Table::is_async(&step.method)) || durable::records(target, env.d) {
+    if is_async::<T>(&env) {
         return None;
     }
-    Some(run_now(target, &env, &limits))
+    Some(run_now(target, &env))
 }
 
 /// Answers one envelope, awaiting the plan's async methods.
 pub async fn serve_async<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String {
-    let limits = Limits::DEFAULT;
-    let env = match accept(envelope, now_ms, &limits) {
-        Ok(env) => env,
-        Err(reply) => return reply,
-    };
-    match durable::begin(target, env.d) {
-        Begin::Run => run_async(target, &env, &limits).await,
-        Begin::Answered(reply, durable) => {
-            durable.next_tick().await;
-            reply
-        }
-        Begin::Wait(reply) => reply.await,
-        Begin::First(durable) => {
-            // With the other durable calls of this tick: one commit for all their writes.
-            durable.next_tick().await;
-            let reply = run_async(target, &env, &limits).await;
-            durable::record(&durable, env.d.expect("a durable envelope"), env.dl, &reply);
-            reply
-        }
+    match decode(envelope).and_then(|env| check_deadline(env, now_ms)) {
+        Ok(env) => run_async(target, &env).await,
+        Err(reply) => reply,
     }
 }
 
+/// Answers one envelope: now when it can, else asynchronously (what the generated entry
+/// does, in one future; for in-process transports and tests).
+pub async fn serve<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String {
+    match serve_now(target, envelope, now_ms) {
+        Some(reply) => reply,
+        None => serve_async(target, envelope, now_ms).await,
+    }
+}
+
+/// Decodes an envelope under the default limits, or answers the error.
+pub(crate) fn decode(envelope: &str) -> Result<Envelope<'_>, String> {
+    wire::decode_envelope(envelope, &Limits::DEFAULT).map_err(|e| wire::reply_remote(&e))
+}
+
+/// The envelope if its deadline has not passed at `now_ms`, else the `DeadlineExceeded`
+/// reply.
+pub(crate) fn check_deadline(env: Envelope<'_>, now_ms: u64) -> Result<Envelope<'_>, String> {
+    match env.dl {
+        Some(deadline) if now_ms > deadline => {
+            let late = RemoteError::new(
+                RemoteErrorKind::DeadlineExceeded,
+                format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
+            );
+            Err(wire::reply_remote(&late))
+        }
+        _ => Ok(env),
+    }
+}
+
+/// Whether the plan has a step that is an `async` method of `T`.
+pub(crate) fn is_async<T: Callee>(env: &Envelope<'_>) -> bool {
+    env.p.iter().any(|step| T::Table::is_async(&step.method))
+}
+
 /// Runs a plan of sync methods.
-fn run_now<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> String {
+pub(crate) fn run_now<T: Callee>(target: &T, env: &Envelope<'_>) -> String {
+    let limits = &Limits::DEFAULT;
     if let [step] = env.p.as_slice() {
         if step.refs.is_empty() {
             // The common case: one step, no references, no copies.
@@ -143,7 +160,8 @@ fn run_now<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> 
 }
 
 /// Runs a plan, awaiting its async methods.
-async fn run_async<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Limits) -> String {
+pub(crate) async fn run_async<T: Callee>(target: &T, env: &Envelope<'_>) -> String {
+    let limits = &Limits::DEFAULT;
     let mut run = Run::new(env.p.len());
     for (i, step) in env.p.iter().enumerate() {
         let outcome = match run.args(step) {
@@ -158,30 +176,6 @@ async fn run_async<T: Callee>(target: &T, env: &wire::Envelope<'_>, limits: &Lim
         }
     }
     unreachable!("the last step always answers")
-}
-
-/// Answers one envelope: now when it can, else asynchronously (what the generated entry
-/// does, in one future; for in-process transports and tests).
-pub async fn serve<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String {
-    match serve_now(target, envelope, now_ms) {
-        Some(reply) => reply,
-        None => serve_async(target, envelope, now_ms).await,
-    }
-}
-
-/// Decodes an envelope and checks its deadline, or answers the error.
-fn accept<'e>(envelope: &'e str, now_ms: u64, limits: &Limits) -> Result<wire::Envelope<'e>, String> {
-    let env = wire::decode_envelope(envelope, limits).map_err(|e| wire::reply_remote(&e))?;
-    if let Some(deadline) = env.dl {
-        if now_ms > deadline {
-            let late = RemoteError::new(
-                RemoteErrorKind::DeadlineExceeded,
-                format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
-            );
-            return Err(wire::reply_remote(&late));
-        }
-    }
-    Ok(env)
 }
 
 /// The results of a plan's steps so far.
@@ -276,11 +270,7 @@ impl Future for CatchUnwind<'_> {
 }
 
 fn panicked(method: &str, payload: &(dyn std::any::Any + Send)) -> Outcome {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".into());
+    let message = panic_message(payload);
     Outcome::Failed(RemoteError::new(RemoteErrorKind::Panic, format!("{method} panicked: {message}")))
 }
 

@@ -12,14 +12,13 @@
 //! tuple of the members' results, in the order written, once every member has ended (with
 //! its value or its error: one member's timeout does not end the others).
 //!
-//! With `then`, the continuation runs exactly once, like a single call's: through the same
-//! ownership machinery ([`home`](crate::home)), on the caller's own object, and not at all if
-//! that object is gone by then. [`CallHandle::cancel`] cancels every member still pending
-//! (each gets [`CallError::Cancelled`]; the others keep their results) and runs the
+//! With `then` ([`then_all`](crate::then::then_all)), the continuation runs exactly once,
+//! like a single call's, on the caller's own object, and not at all if that object is gone
+//! by then. [`CallHandle::cancel`](crate::CallHandle::cancel) cancels every member still
+//! pending (each gets [`CallError::Cancelled`]; the others keep their results) and runs the
 //! continuation now.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -27,11 +26,8 @@ use std::task::{Context, Poll};
 use serde::de::DeserializeOwned;
 
 use crate::caller::{CallFuture, CancelState};
-use crate::continuation::{CallHandle, Resumption};
 use crate::error::{CallError, Never};
-use crate::home::{Home, HomeState};
 use crate::plan::Call;
-use crate::runtime;
 
 /// A member's pending call, as the fan-in sees it.
 pub trait MemberFuture: Future + Unpin {
@@ -271,50 +267,4 @@ impl<S: Slots> Future for All<S> {
 /// The fan-in of `members` (calls sent already, by `call!`): a future of their results.
 pub fn all<M: Members>(members: M) -> All<M::Slots> {
     members.all()
-}
-
-/// The object that a fan-in's continuation will run on: `call!` finds it before it sends
-/// the members, so that an object that cannot be reached later fails before anything is sent.
-pub struct Caller<S> {
-    home: Rc<HomeState>,
-    _object: PhantomData<fn(&S)>,
-}
-
-impl<S> Caller<S> {
-    /// Where the caller's object is.
-    pub(crate) fn home(&self) -> &Rc<HomeState> {
-        &self.home
-    }
-}
-
-/// The [`Caller`] of `this`.
-///
-/// # Panics
-/// When `this` is not bound (as [`then`](crate::continuation::then)).
-pub fn caller<S: 'static>(this: &S) -> Caller<S> {
-    let Some(home) = Home::of(this) else { panic!("{}", crate::continuation::unbound(this)) };
-    Caller { home, _object: PhantomData }
-}
-
-/// When every member (sent by `call!` after it found the [`Caller`]) has ended, runs on the
-/// caller's object the continuation that `k` makes of their results. Returns at once; the
-/// continuation runs exactly once (see [`then`](crate::continuation::then), whose ownership
-/// rules it follows).
-pub fn then_all<S, M, F, R>(caller: Caller<S>, members: M, k: F) -> CallHandle
-where
-    S: 'static,
-    M: Members,
-    M::Slots: 'static,
-    F: FnOnce(M::Output) -> R + 'static,
-    R: Resumption<S>,
-{
-    let state = Rc::new(CancelState::default());
-    let future = members.all().with_cancel(state.clone());
-    let id = future.call_id();
-    let home = Home::pending(caller.home, id, &state);
-    runtime::spawn(async move {
-        let results = future.await;
-        home.deliver(crate::continuation::delivery(id, k(results), None));
-    });
-    CallHandle::new(state, id)
 }

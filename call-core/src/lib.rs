@@ -31,39 +31,63 @@
 //! }
 //! ```
 //!
-//! Modules, in the order data flows: [`plan`] (the IR a call compiles to; [`pipeline`] joins
-//! nested calls into one plan) → [`wire`] (envelope and reply) → [`caller`] (send,
-//! deadline, decode) → [`dispatch`] (the callee: method ids to methods, through the
-//! generated [`entry`]) → [`continuation`](mod@continuation) (running the caller's handler
-//! with the result, on the object that [`home`] finds; [`fanin`] waits for several calls
-//! first). Transports: [`stub`] (Durable Object RPC) and [`local`] (in-process).
-//! Underneath, a leaf: the runtime (clock, tasks, one timer per group of deadlines).
+//! # Layers
+//! Each layer imports only the layers below it:
+//!
+//! 1. **runtime** (private): the platform — clock, spawning a task, timers for deadlines,
+//!    the error log — in workerd and natively ([`local::block_on`]). Imports nothing else.
+//! 2. **data**: [`error`](CallError) (every way a call fails), [`plan`] (what a call compiles
+//!    to), [`pipeline`] (nested calls joined into one plan), [`wire`] (envelope and reply).
+//! 3. **send and serve**: the [`Transport`] trait with its two transports, [`stub`] (Durable
+//!    Object RPC) and [`local`] (in-process); [`caller`] (send, deadline, decode) and
+//!    [`fanin`] (awaiting several calls) on the caller's side; the continuation traits
+//!    (what `#[continuation]` generates) and [`dispatch`] (method ids to methods) on the
+//!    callee's.
+//! 4. **home** (private): whose object a continuation runs on, and running it there; then
+//!    the one path that sends a call and continues later ([`CallHandle`]).
+//! 5. **[`durable`]**: continuations kept in the caller's SQLite storage, reply records on
+//!    the callee, recovery and the shared alarm.
+//! 6. **the façade**: the bodies of the wasm-bindgen methods that the generated JavaScript
+//!    entry calls (private), and `__private`, the one module generated code names.
+//!
+//! `testing` (with the `testing` feature) holds hooks for tests and benchmarks.
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
-pub mod caller;
-pub mod continuation;
-pub mod dispatch;
-pub mod durable;
-pub mod entry;
-pub mod error;
-pub mod fanin;
-pub mod home;
-pub mod local;
+mod runtime;
+
+mod error;
 pub mod pipeline;
 pub mod plan;
-mod runtime;
-pub mod stub;
-pub mod transport;
 pub mod wire;
+
+#[doc(hidden)]
+pub mod caller;
+mod continuation;
+#[doc(hidden)]
+pub mod dispatch;
+pub mod fanin;
+pub mod local;
+pub mod stub;
+mod transport;
+
+mod home;
+mod then;
+
+pub mod durable;
+
+mod entry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use call_macros::{callable, continuation, handler};
 pub use caller::{CallFuture, DEFAULT_TIMEOUT};
-pub use continuation::{CallHandle, Report};
+pub use continuation::Report;
 pub use dispatch::{Callee, Dispatch};
 pub use error::{CallError, Never, RemoteError, RemoteErrorKind, WorkerError};
 pub use plan::{Call, Plan, Step};
 pub use stub::{Address, CallStub, Object, RpcReply};
+pub use then::CallHandle;
 pub use transport::Transport;
 pub use wire::{Limits, PROTOCOL_VERSION};
 
@@ -132,7 +156,7 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 /// nested one too) to any stub: sent when `call!` runs, in order, each with its own call id
 /// and deadline; one member's failure or timeout does not end the others. The result is the
 /// tuple of the members' `Result<T, CallError<E>>`. With `then`, the handler runs exactly
-/// once, when every member has ended, on this object ([`home`]), like a single call's
+/// once, when every member has ended, on this object, like a single call's
 /// continuation; [`CallHandle::cancel`] cancels the members still pending (they get
 /// `CallError::Cancelled`) and runs it now. See [`fanin`].
 ///
@@ -223,7 +247,7 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 ///   impl; `$result` marks where the result goes (exactly once; a fan-in's is the tuple);
 ///   the other arguments must be `Serialize + DeserializeOwned + 'static`, since a
 ///   continuation is data. The handler runs on `self` when the result arrives, unless
-///   `self` has been reset or evicted by then (see [`home`]).
+///   `self` has been reset or evicted by then (see [`durable`] for what survives that).
 /// * `timeout = expr`: a [`std::time::Duration`].
 ///
 /// # What it expands to

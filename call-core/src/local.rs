@@ -24,9 +24,9 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::dispatch::{serve, Callee, LocalBoxFuture};
+use crate::dispatch::{serve, Callee};
 use crate::error::{CallError, Never};
-use crate::runtime::{now_ms, Deadline};
+use crate::runtime::{now_ms, Deadline, LocalBoxFuture};
 use crate::transport::Transport;
 
 /// A fault injected into a [`LocalStub`]'s deliveries.
@@ -47,7 +47,7 @@ pub enum Fault {
 ///
 /// The stub owns its object (an `Rc`, shared by its clones) and binds it, so the object may
 /// also be the receiver of `then` continuations; a pending continuation does not keep it
-/// alive (see [`home`](crate::home)).
+/// alive.
 pub struct LocalStub<T: 'static> {
     target: Rc<T>,
     fault: Rc<RefCell<Option<Fault>>>,

@@ -29,9 +29,9 @@
 //! feeds (`From`, as `?` requires), else rustc reports [`ChainsFrom`] at that nested call.
 //!
 //! At run time the callee stops at the first failing step and names it
-//! (`{"err":{"step":{"at":0,"app":…}}}`, see [`wire`]); the caller decodes the
+//! (`{"err":{"step":{"at":0,"app":…}}}`, see [`wire`](crate::wire)); the caller decodes the
 //! error with that step's own type and converts it along the nesting. A callee's panic,
-//! a decode error or a limit in any step is a [`CallError::Remote`]
+//! a decode error or a limit in any step is a [`CallError::Remote`](crate::CallError::Remote)
 //! as for a single call.
 //!
 //! The selection of the error type is resolved by rustc at the call site (with the types
@@ -45,14 +45,8 @@ use std::marker::PhantomData;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{CallError, Never};
-use crate::plan::{Call, Plan, Step};
-use crate::wire;
-
-/// How an application error of a step decodes into a joined call's error type: the step's
-/// index in the plan, `None` for the last step.
-/// (`Send + Sync`, as the rest of a [`Call`]: a call is data until it is sent.)
-pub(crate) type StepErrors<E> = Box<dyn Fn(Option<usize>, &str) -> Result<E, String> + Send + Sync>;
+use crate::error::Never;
+use crate::plan::{Call, Plan, Step, StepErrors};
 
 /// A callable method as a nested call sees it: its method id, per parameter the type a
 /// nested call must produce for it (`P`, a tuple of `fn(Owned)`: the owned form of a
@@ -223,17 +217,6 @@ fn decode<E: DeserializeOwned>(raw: &str) -> Result<E, String> {
     serde_json::from_str(raw).map_err(|e| format!("cannot decode a step's error: {e}"))
 }
 
-/// Decodes the reply of `call`'s plan with the errors of its steps.
-pub(crate) fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(
-    text: &str,
-    errors: Option<&StepErrors<E>>,
-) -> Result<T, CallError<E>> {
-    match errors {
-        None => wire::decode_reply(text),
-        Some(errors) => wire::decode_reply_with(text, |step, raw| errors(step, raw).map(CallError::App)),
-    }
-}
-
 /// How the error types of an outer call (`O`) and of a nested call it takes (`I`) join:
 /// the joined type and the conversions into it.
 pub trait Join<O, I>: Copy + Send + Sync + 'static {
@@ -363,7 +346,8 @@ impl<O: From<I>, I> ChainsFrom<I> for O {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::RemoteErrorKind;
+    use crate::error::{CallError, RemoteErrorKind};
+    use crate::wire;
 
     #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Outer(String);
@@ -404,7 +388,7 @@ mod tests {
         let convert = Convert(Outer::from);
         let call = Pipe::new(sig::<Outer>("R::o#1")).nested(failing, convert).nested(fine, KeepOuter).finish();
         let errors = call.errors.as_ref();
-        let decode = |text: &str| decode_reply::<i64, Outer>(text, errors);
+        let decode = |text: &str| wire::decode_call_reply::<i64, Outer>(text, errors);
         assert_eq!(decode(&wire::reply_step_app(0, "7")), Err(CallError::App(Outer("u8 7".into()))));
         assert_eq!(decode(&wire::reply_app("\"own\"")), Err(CallError::App(Outer("own".into()))));
         assert!(matches!(decode(&wire::reply_step_app(0, "\"not a u8\"")), Err(CallError::Transport(_))));
@@ -415,7 +399,7 @@ mod tests {
     fn an_infallible_outer_takes_the_inner_error_type() {
         let failing: Call<i64, u8> = Call::new("R::f#1", &[(); 0]);
         let call: Call<i64, u8> = Pipe::new(sig::<Never>("R::len#1")).nested(failing, TakeInner).finish();
-        let got = decode_reply::<i64, u8>(&wire::reply_step_app(0, "3"), call.errors.as_ref());
+        let got = wire::decode_call_reply::<i64, u8>(&wire::reply_step_app(0, "3"), call.errors.as_ref());
         assert_eq!(got, Err(CallError::App(3)));
     }
 

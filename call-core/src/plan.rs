@@ -13,7 +13,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Never;
-use crate::pipeline::StepErrors;
+
+/// How an application error of a step decodes into a joined call's error type: the step's
+/// index in the plan, `None` for the last step (see [`pipeline`](crate::pipeline), which
+/// joins nested calls into one plan). `Send + Sync`, as the rest of a [`Call`]: a call is
+/// data until it is sent.
+pub(crate) type StepErrors<E> = Box<dyn Fn(Option<usize>, &str) -> Result<E, String> + Send + Sync>;
 
 /// One method invocation inside a plan: the same type from `call!` (which builds it with
 /// `'static` ids and owned arguments) through the wire (the callee decodes it borrowing the

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CallError, RemoteError, RemoteErrorKind};
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, StepErrors};
 
 /// The protocol version. A caller and callee of different versions refuse each other's
 /// plans with [`RemoteErrorKind::VersionMismatch`].
@@ -404,6 +404,18 @@ pub fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(text: &str) -> Res
             format!("step {at} returned an error: {}", preview(raw)),
         ))),
     })
+}
+
+/// Decodes the reply of a call whose plan's step errors decode through `errors` (a plan
+/// that [`pipeline`](crate::pipeline) joined), or as [`decode_reply`] without them.
+pub(crate) fn decode_call_reply<T: DeserializeOwned, E: DeserializeOwned>(
+    text: &str,
+    errors: Option<&StepErrors<E>>,
+) -> Result<T, CallError<E>> {
+    match errors {
+        None => decode_reply(text),
+        Some(errors) => decode_reply_with(text, |step, raw| errors(step, raw).map(CallError::App)),
+    }
 }
 
 /// Decodes a reply; `app(step, raw)` turns an application error into the caller's error

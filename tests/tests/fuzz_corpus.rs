@@ -55,7 +55,7 @@ fn seeds_match_this_build() {
 }
 
 fn seeds() -> Vec<String> {
-    let ids = call_core::dispatch::methods::<target::Target>();
+    let ids = call_core::testing::methods::<target::Target>();
     let find = |name: &str| ids.iter().find(|id| id.starts_with(&format!("Target::{name}#"))).unwrap();
     let (echo, text, add, nested, nothing) = (find("echo"), find("text"), find("add"), find("nested"), find("nothing"));
     vec![

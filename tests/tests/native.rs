@@ -159,7 +159,7 @@ fn plans_over_the_step_and_depth_limits_are_refused() {
     use call_core::{Call, Plan, Step};
     let remote = LocalStub::new(Remote::default());
     remote.inject(Some(Fault::Transport("must not be reached".into())));
-    let echo = call_core::dispatch::methods::<Remote>().iter().find(|m| m.starts_with("Remote::echo#")).unwrap();
+    let echo = call_core::testing::methods::<Remote>().iter().find(|m| m.starts_with("Remote::echo#")).unwrap();
     let step = |refs: Vec<(u32, u32)>| Step { method: (*echo).into(), args: "[\"x\"]".into(), refs };
     let wide = Plan { steps: (0..65).map(|_| step(vec![])).collect() };
     let deep = Plan { steps: (0..17).map(|i| step(if i == 0 { vec![] } else { vec![(0, i - 1)] })).collect() };
@@ -177,7 +177,7 @@ fn plans_over_the_step_and_depth_limits_are_refused() {
 fn a_multi_step_plan_feeds_results_forward_in_one_round_trip() {
     use call_core::{Call, Plan, Step};
     let remote = LocalStub::new(Remote::default());
-    let add = call_core::dispatch::methods::<Remote>().iter().find(|m| m.starts_with("Remote::add#")).unwrap();
+    let add = call_core::testing::methods::<Remote>().iter().find(|m| m.starts_with("Remote::add#")).unwrap();
     // add(add(1, 2), 3): the second step takes the first step's result as its argument 0.
     let plan = Plan {
         steps: vec![

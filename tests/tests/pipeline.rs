@@ -408,5 +408,5 @@ fn cancelling_a_fan_in_cancels_its_pending_members_and_continues_once() {
     local::block_on(local::sleep(Duration::from_millis(20)));
     let both = controller.target().both.borrow();
     assert_eq!(*both, [(3, (Ok(6), Err(CallError::Cancelled)))]);
-    assert_eq!(call_core::__private::pending_timers(), 0, "no member left a deadline behind");
+    assert_eq!(call_core::testing::pending_timers(), 0, "no member left a deadline behind");
 }

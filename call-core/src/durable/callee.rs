@@ -11,10 +11,9 @@ use std::task::{Context, Poll, Waker};
 
 use super::store::Value;
 use super::Durable;
-use crate::continuation::log_error;
-use crate::home::Home;
-use crate::runtime::now_ms;
-use crate::wire::DurableId;
+use crate::dispatch::{self, Callee as Target};
+use crate::runtime::{log_error, now_ms};
+use crate::wire::{DurableId, Envelope};
 
 /// How long after a call's deadline its reply is kept (milliseconds).
 const KEEP_AFTER_DEADLINE: u64 = 60_000;
@@ -35,8 +34,40 @@ pub(crate) struct Slot {
     waiters: RefCell<Vec<Waker>>,
 }
 
+/// Answers a durable envelope for `target`, which keeps reply records: from its record, by
+/// waiting for the delivery that is running it, or by running it and recording the reply.
+pub(crate) async fn serve<T: Target>(target: &T, env: Envelope<'_>, now_ms: u64) -> String {
+    let Some(id) = env.d else { return dispatch::run_async(target, &env).await };
+    match begin(target, id) {
+        Begin::Run => match dispatch::check_deadline(env, now_ms) {
+            Ok(env) => dispatch::run_async(target, &env).await,
+            Err(reply) => reply,
+        },
+        Begin::Answered(reply, durable) => {
+            durable.tick.next().await;
+            reply
+        }
+        Begin::Wait(reply) => reply.await,
+        Begin::First(durable) => {
+            let env = match dispatch::check_deadline(env, now_ms) {
+                Ok(env) => env,
+                Err(reply) => {
+                    // Never ran: nothing to record.
+                    settle(&durable, id, &reply);
+                    return reply;
+                }
+            };
+            // With the other durable calls of this tick: one commit for all their writes.
+            durable.tick.next().await;
+            let reply = dispatch::run_async(target, &env).await;
+            record(&durable, id, env.dl, &reply);
+            reply
+        }
+    }
+}
+
 /// What to do with a durable envelope.
-pub(crate) enum Begin {
+enum Begin {
     /// Not durable, or the callee keeps no records: run it.
     Run,
     /// A first delivery: run it, then [`record`] the reply.
@@ -51,13 +82,12 @@ pub(crate) enum Begin {
 /// Whether `target` keeps reply records (so a durable envelope for it is answered in
 /// `__call_async`, at its next tick, with its reply record: see [`tick`](super::tick)).
 pub(crate) fn records<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> bool {
-    id.is_some() && Home::of(target).is_some_and(|h| h.durable.is_some())
+    id.is_some() && Durable::of_object(target).is_some()
 }
 
 /// Looks up the durable call `id` on `target`.
-pub(crate) fn begin<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> Begin {
-    let Some(id) = id else { return Begin::Run };
-    let Some(durable) = Home::of(target).and_then(|h| h.durable.clone()) else { return Begin::Run };
+fn begin<T: 'static>(target: &T, id: DurableId<'_>) -> Begin {
+    let Some(durable) = Durable::of_object(target) else { return Begin::Run };
     let running = (id.caller.to_string(), id.key.to_string());
     if let Some(slot) = durable.callee.running.borrow().get(&running) {
         return Begin::Wait(WaitReply(slot.clone()));
@@ -79,7 +109,7 @@ pub(crate) fn begin<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> Begin 
 
 /// Records the reply of the first delivery of `id` (in the turn the plan finished), and
 /// hands it to the retries waiting for it.
-pub(crate) fn record(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>, reply: &str) {
+fn record(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>, reply: &str) {
     let now = now_ms();
     let expires = deadline.unwrap_or(now).saturating_add(KEEP_AFTER_DEADLINE);
     let written = durable.sql.run(
@@ -93,6 +123,11 @@ pub(crate) fn record(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>
         durable.callee.swept.set(now);
         let _ = durable.sql.run("DELETE FROM _call_core_replies WHERE expires < ?", &[Value::Int(now as i64)]);
     }
+    settle(durable, id, reply);
+}
+
+/// Hands the reply of `id` to the deliveries waiting for it.
+fn settle(durable: &Durable, id: DurableId<'_>, reply: &str) {
     let slot = durable.callee.running.borrow_mut().remove(&(id.caller.to_string(), id.key.to_string()));
     if let Some(slot) = slot {
         *slot.reply.borrow_mut() = Some(reply.to_string());
@@ -103,7 +138,7 @@ pub(crate) fn record(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>
 }
 
 /// The reply of a call that another delivery of it is computing.
-pub(crate) struct WaitReply(Rc<Slot>);
+struct WaitReply(Rc<Slot>);
 
 impl Future for WaitReply {
     type Output = String;

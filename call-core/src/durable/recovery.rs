@@ -1,76 +1,21 @@
-//! Recovery of a caller's pending durable calls (after a restart, an eviction, a reset),
-//! and the one alarm that call-core shares with the object.
-//!
-//! A Durable Object has one alarm. call-core wants it while durable calls are pending; the
-//! object may want it for itself. The generated entry gives the object a `ctx` whose
-//! `storage.setAlarm`, `getAlarm` and `deleteAlarm` land in [`set_user_alarm`] and
-//! [`user_alarm`]: the object's own time is kept in call-core's table, and the real alarm
-//! is set to the earlier of the two. When it fires, the entry calls [`alarm`] first (which
-//! recovers, and says whether the object's own time has come), then the object's `alarm`.
+//! Recovery of a caller's pending durable calls, when a new instance of the object starts
+//! (after a restart, an eviction, a reset) and when its alarm fires: every row that is not
+//! in flight in this instance is sent again with its key; a passed deadline gets `Timeout`;
+//! a continuation this build cannot run becomes a dead letter.
 
 use std::rc::Rc;
 
 use serde::Deserialize;
 
-use super::store::{Sql, Value};
-use super::{stored_delivery, Durable, DurableCaller, Restore, RETRY};
+use super::alarm as shared_alarm;
+use super::finish::{dead_letter, Finishing};
+use super::store::Value;
+use super::{Durable, DurableCaller, Restore, RETRY};
 use crate::caller::Prepared;
-use crate::continuation::log_error;
 use crate::error::CallError;
 use crate::home::{deliver, HomeState};
-use crate::runtime::{self, now_ms};
+use crate::runtime::{self, log_error, now_ms};
 use crate::stub::{Address, CallStub, Object};
-
-/// The alarm times of one object.
-#[derive(Debug, Default)]
-pub(crate) struct Alarm {
-    /// When call-core wants the alarm.
-    ours: Option<u64>,
-    /// When the object wants it (kept in `_call_core_alarm`).
-    user: Option<u64>,
-    /// What the alarm is set to.
-    set: Option<u64>,
-}
-
-impl Alarm {
-    /// The object's own alarm time, as stored.
-    pub(crate) fn load(sql: &Sql) -> Alarm {
-        let user = sql
-            .texts("SELECT CAST(user_at AS TEXT) FROM _call_core_alarm WHERE id = 0 AND user_at IS NOT NULL", &[])
-            .ok()
-            .and_then(|rows| rows.first().and_then(|t| t.parse().ok()));
-        Alarm { ours: None, user, set: None }
-    }
-
-    fn wanted(&self) -> Option<u64> {
-        match (self.ours, self.user) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-}
-
-/// Asks for the alarm at `at` (or earlier, if it is set earlier already).
-pub(crate) fn arm(durable: &Durable, at: u64) {
-    let mut alarm = durable.alarm.borrow_mut();
-    if alarm.ours.is_some_and(|ours| ours <= at) {
-        return;
-    }
-    alarm.ours = Some(at);
-    set_real(durable, &mut alarm);
-}
-
-fn set_real(durable: &Durable, alarm: &mut Alarm) {
-    let wanted = alarm.wanted();
-    if wanted == alarm.set {
-        return;
-    }
-    match wanted {
-        Some(at) => durable.sql.set_alarm(at),
-        None => durable.sql.delete_alarm(),
-    }
-    alarm.set = wanted;
-}
 
 /// A stored pending call.
 #[derive(Debug, Deserialize)]
@@ -104,16 +49,16 @@ pub(crate) fn recover_later<S: DurableCaller>(home: Rc<HomeState>)
 where
     S::Handlers: Restore<Object = S>,
 {
-    runtime::spawn(async move { recover::<S>(&home) });
+    let Some(durable) = Durable::of(&home) else { return };
+    runtime::spawn(async move { recover::<S>(&home, &durable) });
 }
 
 /// Sends again every pending call this instance does not have in flight (a passed deadline
 /// gets `Timeout`); keeps the alarm while calls are pending.
-fn recover<S: DurableCaller>(home: &Rc<HomeState>)
+pub(super) fn recover<S: DurableCaller>(home: &Rc<HomeState>, durable: &Rc<Durable>)
 where
     S::Handlers: Restore<Object = S>,
 {
-    let Some(durable) = home.durable.clone() else { return };
     let read = durable
         .sql
         .texts(
@@ -151,25 +96,23 @@ where
             continue;
         }
         if row.deadline <= now {
-            finish::<S>(home, &durable, row, &timeout_json());
+            finish::<S>(home, durable, row, &timeout_json());
             continue;
         }
         pending = true;
         durable.in_flight.borrow_mut().insert(row.key.clone());
-        let result = resend(&durable, &mut stubs, &row);
+        let result = resend(durable, &mut stubs, &row);
         let home = home.clone();
         let durable = durable.clone();
         runtime::spawn(async move {
             let result = result.await;
             // Finished with the other replies of this tick: one commit for all.
-            durable.next_tick().await;
+            durable.tick.next().await;
             finish::<S>(&home, &durable, row, &result);
         });
     }
-    pending |= recover_fans::<S>(home, &durable, fans, members, &mut stubs);
-    let mut alarm = durable.alarm.borrow_mut();
-    alarm.ours = pending.then(|| now + RETRY);
-    set_real(&durable, &mut alarm);
+    pending |= recover_fans::<S>(home, durable, fans, members, &mut stubs);
+    shared_alarm::want(durable, pending.then(|| now + RETRY));
 }
 
 type Stubs = std::collections::HashMap<(String, String, i64), Result<CallStub, String>>;
@@ -254,7 +197,7 @@ where
             for result in results {
                 all.push(result.await);
             }
-            durable.next_tick().await;
+            durable.tick.next().await;
             let tuple = format!("[{}]", all.join(","));
             let row = Row {
                 key: fan.key,
@@ -289,36 +232,25 @@ fn timeout_json() -> String {
 
 /// Runs the stored continuation of `row` with `result` (JSON of the call's
 /// `Result<T, CallError<E>>`), or moves it to the dead letters.
-fn finish<S: DurableCaller>(home: &Rc<HomeState>, durable: &Durable, row: Row, result: &str)
+fn finish<S: DurableCaller>(home: &Rc<HomeState>, durable: &Rc<Durable>, row: Row, result: &str)
 where
     S::Handlers: Restore<Object = S>,
 {
     let args = with_result(&row.args, row.result_at, result);
     let restored = args.and_then(|args| <S::Handlers as Restore>::restore(&row.handler, &args));
     match restored {
-        Ok(stored) => deliver(home, stored_delivery(row.key, stored)),
+        Ok(delivery) => {
+            let finish = Finishing::boxed(durable.clone(), row.key, &row.handler, row.args);
+            deliver(home, delivery.finishing(finish))
+        }
         Err(reason) => {
             log_error(&format!(
                 "call-core: durable call {}: its continuation `{}` cannot run in this build ({reason}); moved to the dead letters",
                 row.key, row.handler
             ));
-            let moved = durable.sql.run(
-                "INSERT OR REPLACE INTO _call_core_dead (key, handler, args, result, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-                &[
-                    Value::Text(&row.key),
-                    Value::Text(&row.handler),
-                    Value::Text(&row.args),
-                    Value::Text(result),
-                    Value::Text(&reason),
-                    Value::Int(now_ms() as i64),
-                ],
-            );
-            match moved {
+            if dead_letter(durable, &row.key, &row.handler, &row.args, Some(result), &reason) {
                 // Its rows go (a fan-in's with its members'), in this turn.
-                Ok(_) => {
-                    durable.finish(&row.key);
-                }
-                Err(e) => log_error(&format!("call-core: durable call {}: cannot store the dead letter: {e}", row.key)),
+                durable.finish(&row.key);
             }
         }
     }
@@ -336,52 +268,27 @@ fn with_result(args: &str, at: usize, result: &str) -> Result<String, String> {
 /// The body of the generated `__call_core_alarm`: recovers the pending durable calls;
 /// whether the object's own alarm is due (then the entry runs its `alarm`).
 #[cfg(target_arch = "wasm32")]
-pub async fn alarm<S: DurableCaller>(this: &S) -> bool
+pub(crate) async fn alarm<S: DurableCaller>(this: &S) -> bool
 where
     S::Handlers: Restore<Object = S>,
 {
     let Some(home) = crate::home::Home::of(this) else { return true };
-    let Some(durable) = home.durable.clone() else { return true };
+    let Some(durable) = Durable::of(&home) else { return true };
     {
         let mut alarm = durable.alarm.borrow_mut();
         alarm.set = None;
         alarm.ours = None;
     }
-    recover::<S>(&home);
-    let now = now_ms();
+    recover::<S>(&home, &durable);
+    let now = crate::runtime::now_ms();
     let mut alarm = durable.alarm.borrow_mut();
     let due = alarm.user.is_some_and(|at| at <= now);
     if due {
         alarm.user = None;
         let _ = durable.sql.run("DELETE FROM _call_core_alarm WHERE id = 0", &[]);
     }
-    set_real(&durable, &mut alarm);
+    shared_alarm::set_real(&durable, &mut alarm);
     due
-}
-
-/// The object's own `storage.setAlarm(at)` (`None`: `deleteAlarm()`), through the `ctx`
-/// the generated entry gives it.
-#[cfg(target_arch = "wasm32")]
-pub fn set_user_alarm<S: 'static>(this: &S, at: Option<f64>) {
-    let Some(durable) = crate::home::Home::of(this).and_then(|h| h.durable.clone()) else { return };
-    let user = at.map(|at| at.max(0.0) as u64);
-    let _ = match user {
-        Some(at) => durable
-            .sql
-            .run("INSERT OR REPLACE INTO _call_core_alarm (id, user_at) VALUES (0, ?)", &[Value::Int(at as i64)]),
-        None => durable.sql.run("DELETE FROM _call_core_alarm WHERE id = 0", &[]),
-    };
-    let mut alarm = durable.alarm.borrow_mut();
-    alarm.user = user;
-    set_real(&durable, &mut alarm);
-}
-
-/// The object's own `storage.getAlarm()`.
-#[cfg(target_arch = "wasm32")]
-pub fn user_alarm<S: 'static>(this: &S) -> Option<f64> {
-    let durable = crate::home::Home::of(this).and_then(|h| h.durable.clone())?;
-    let at = durable.alarm.borrow().user;
-    at.map(|at| at as f64)
 }
 
 #[cfg(test)]
@@ -394,13 +301,5 @@ mod tests {
         assert!(with_result("[1]", 3, "{}").is_err());
         assert!(with_result("{}", 0, "{}").is_err());
         assert_eq!(timeout_json(), "{\"Err\":\"Timeout\"}");
-    }
-
-    #[test]
-    fn the_alarm_is_the_earlier_of_the_two() {
-        let alarm = Alarm { ours: Some(5), user: Some(3), set: None };
-        assert_eq!(alarm.wanted(), Some(3));
-        assert_eq!(Alarm { ours: None, user: Some(3), set: None }.wanted(), Some(3));
-        assert_eq!(Alarm::default().wanted(), None);
     }
 }

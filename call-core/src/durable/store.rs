@@ -95,6 +95,7 @@ pub struct Writes {
 pub(crate) enum Value<'a> {
     Text(&'a str),
     Int(i64),
+    Null,
 }
 
 impl From<&Value<'_>> for JsValue {
@@ -102,6 +103,7 @@ impl From<&Value<'_>> for JsValue {
         match v {
             Value::Text(s) => JsValue::from_str(s),
             Value::Int(n) => JsValue::from_f64(*n as f64),
+            Value::Null => JsValue::NULL,
         }
     }
 }
@@ -192,7 +194,7 @@ impl Sql {
     pub(crate) fn set_alarm(&self, at: u64) {
         self.wrote();
         if let Err(e) = self.storage.set_alarm(at as f64) {
-            crate::continuation::log_error(&format!("call-core: cannot set the alarm: {}", describe(&e)));
+            crate::runtime::log_error(&format!("call-core: cannot set the alarm: {}", describe(&e)));
         }
     }
 
@@ -200,9 +202,14 @@ impl Sql {
     pub(crate) fn delete_alarm(&self) {
         self.wrote();
         if let Err(e) = self.storage.delete_alarm() {
-            crate::continuation::log_error(&format!("call-core: cannot delete the alarm: {}", describe(&e)));
+            crate::runtime::log_error(&format!("call-core: cannot delete the alarm: {}", describe(&e)));
         }
     }
+}
+
+/// A time in milliseconds as SQLite's integer (which is signed).
+pub(crate) fn stored_time(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
 }
 
 /// A JavaScript error's message.

@@ -90,7 +90,7 @@ fn arm(tick: &Rc<Tick>) {
     .into_js_value();
     if let Err(e) = set_timeout(fire.unchecked_ref(), 0.0) {
         // No timer: finish now (each call commits on its own).
-        crate::continuation::log_error(&format!("call-core: cannot arm the group-commit timer: {e:?}"));
+        crate::runtime::log_error(&format!("call-core: cannot arm the group-commit timer: {e:?}"));
         tick.fire();
     }
 }

@@ -267,14 +267,14 @@ impl Drop for Deadline {
 
 /// How many deadlines are registered in this isolate (for tests and memory figures): one
 /// per pending call that has been polled.
-#[doc(hidden)]
-pub fn pending_timers() -> usize {
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn pending_timers() -> usize {
     TIMERS.with(|t| t.borrow().groups.values().map(|g| g.live).sum())
 }
 
 /// How many groups of deadlines (each with at most one platform timer) exist.
-#[doc(hidden)]
-pub fn timer_groups() -> usize {
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn timer_groups() -> usize {
     TIMERS.with(|t| t.borrow().groups.len())
 }
 
@@ -327,7 +327,7 @@ mod platform {
             }),
             Err(e) => {
                 if !WARNED.with(|w| w.replace(true)) {
-                    crate::continuation::log_error(&format!(
+                    crate::runtime::log_error(&format!(
                         "call-core: cannot arm a timer for pending calls, which will wait for their replies \
                          without a timeout: {e:?}"
                     ));

@@ -24,7 +24,7 @@ type Settled = std::result::Result<JsValue, JsValue>;
 
 /// The envelope that `call!(remote, RemoteDo::echo(i))` sends.
 fn echo_envelope(i: u32) -> String {
-    let id = call_core::dispatch::methods::<RemoteDo>().iter().find(|m| m.starts_with("RemoteDo::echo#")).copied();
+    let id = call_core::testing::methods::<RemoteDo>().iter().find(|m| m.starts_with("RemoteDo::echo#")).copied();
     let call: Call<u32> = Call::new(id.unwrap_or_default(), &(i,));
     let deadline = Date::now().as_millis() + DEFAULT_TIMEOUT.as_millis() as u64;
     call.plan().map(|plan| call_core::wire::encode_envelope(plan, u64::from(i), deadline, None)).unwrap_or_default()

@@ -207,7 +207,7 @@ impl CallDelayController {
         let dead = dead_letters(self).map_err(Error::RustError)?.len();
         let tally = CallStub::by_name(&self.env, "TALLY", "tally")?;
         let effects: std::result::Result<u64, CallError<WorkerError>> = call!(tally, Tally::count()).await;
-        let writes = call_core::durable::writes(self).map_err(Error::RustError)?;
+        let writes = call_core::testing::writes(self).map_err(Error::RustError)?;
         Response::from_json(&serde_json::json!({
             "started": started, "pending": pending, "handled": handled, "duplicates": duplicates, "ok": ok,
             "dead": dead, "callee_effects": effects.ok(), "writes": writes,
@@ -218,7 +218,7 @@ impl CallDelayController {
     /// What call-core wrote so far to this controller's storage and to `RemoteDo`'s, for
     /// the `writes` of a `mode=durable` answer.
     pub(crate) async fn durable_writes(&self) -> Result<Wrote> {
-        let caller = call_core::durable::writes(self).map_err(Error::RustError)?;
+        let caller = call_core::testing::writes(self).map_err(Error::RustError)?;
         let callee = call!(self.remote()?, RemoteDo::durable_writes())
             .await
             .map_err(|e| Error::RustError(format!("RemoteDo::durable_writes: {e}")))?;

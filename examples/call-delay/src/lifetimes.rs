@@ -52,7 +52,7 @@ impl CallDelayController {
                 Response::from_json(&serde_json::json!({ "tag": tag, "runs": runs(&tag) }))
             }
             "finished" => self.probe_finished(number("n", 10_000) as u32).await,
-            "handler-ids" => Response::from_json(&call_core::continuation::handler_ids::<CallDelayController>()),
+            "handler-ids" => Response::from_json(&call_core::testing::handler_ids::<CallDelayController>()),
             "call-handler" => self.probe_call_handler(&param("victim").unwrap_or_else(|| "victim".into())).await,
             _ => Response::error("unknown probe", 404),
         }
@@ -117,8 +117,8 @@ impl CallDelayController {
         let remote = self.remote()?;
         let measure = || {
             serde_json::json!({
-                "timers": call_core::__private::pending_timers(),
-                "timer_groups": call_core::__private::timer_groups(),
+                "timers": call_core::testing::pending_timers(),
+                "timer_groups": call_core::testing::timer_groups(),
                 "bytes": memory::live_bytes(),
             })
         };
@@ -134,7 +134,7 @@ impl CallDelayController {
     /// From Rust, the way a hostile Durable Object would: sends the `victim` controller an
     /// envelope that names its `on_owned` handler, with a forged result.
     async fn probe_call_handler(&self, victim: &str) -> Reply {
-        let id = call_core::continuation::handler_ids::<CallDelayController>()
+        let id = call_core::testing::handler_ids::<CallDelayController>()
             .iter()
             .find(|id| id.starts_with("CallDelayController::on_owned#"))
             .copied()

@@ -30,7 +30,7 @@ impl CallDelayController {
             "cancel" => self.probe_cancel().await,
             "callee-js-throws" => self.probe_js_callee_throws().await,
             "no-entry" => self.probe_no_entry().await,
-            "methods" => Response::from_json(&call_core::dispatch::methods::<RemoteDo>()),
+            "methods" => Response::from_json(&call_core::testing::methods::<RemoteDo>()),
             "memory" => {
                 let n = param("n").and_then(|n| n.parse().ok()).unwrap_or(10_000);
                 self.probe_memory(n, param("mode").as_deref() == Some("continuation")).await
@@ -134,8 +134,8 @@ impl CallDelayController {
         let _ = std::pin::Pin::new(&mut all).poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
         wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await.ok();
         let after = memory::live_bytes();
-        let timers = call_core::__private::pending_timers();
-        let groups = call_core::__private::timer_groups();
+        let timers = call_core::testing::pending_timers();
+        let groups = call_core::testing::timer_groups();
         let results = all.await;
         let ok = results.iter().filter(|r| r.is_ok()).count();
         while continuation && self.probe_results(&tag).len() < n as usize {
@@ -146,8 +146,8 @@ impl CallDelayController {
         Response::from_json(&serde_json::json!({
             "n": n, "continuation": continuation, "bytes_before": before, "bytes_after": after,
             "bytes_per_pending_call": per_call, "ok": if continuation { continued_ok } else { ok },
-            "timers_after_issue": timers, "timers_now": call_core::__private::pending_timers(),
-            "timer_groups_after_issue": groups, "timer_groups_now": call_core::__private::timer_groups(),
+            "timers_after_issue": timers, "timers_now": call_core::testing::pending_timers(),
+            "timer_groups_after_issue": groups, "timer_groups_now": call_core::testing::timer_groups(),
         }))
     }
 
@@ -156,7 +156,7 @@ impl CallDelayController {
     /// the envelope, hand it to the `__call` entry as a JavaScript string (callee side:
     /// decode, dispatch, encode the reply), take the reply back, decode it.
     fn probe_cost(&self, k: u32) -> Reply {
-        let id = call_core::dispatch::methods::<CallDelayController>()
+        let id = call_core::testing::methods::<CallDelayController>()
             .iter()
             .find(|m| m.starts_with("CallDelayController::ping#"))
             .copied()

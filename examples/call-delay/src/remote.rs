@@ -66,7 +66,7 @@ impl RemoteDo {
     /// the callee's side of the bench's durable figures (its at-most-once records).
     #[callable]
     pub fn durable_writes(&self) -> std::result::Result<(u64, u64), String> {
-        call_core::durable::writes(self).map(|w| (w.rows, w.commits))
+        call_core::testing::writes(self).map(|w| (w.rows, w.commits))
     }
 
     /// `n`, negated: an infallible method that nested calls can feed.
