@@ -9,7 +9,6 @@
 use proc_macro::TokenStream;
 
 mod attr;
-mod call_tree;
 mod check;
 mod expand;
 mod fallback;

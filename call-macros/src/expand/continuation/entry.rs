@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::Generator;
-use crate::model::Role;
+use crate::model::impl_block::Role;
 
 impl Generator<'_> {
     /// The wasm-bindgen methods the generated JavaScript entry calls, on wasm32 only (they

@@ -8,7 +8,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::Generator;
-use crate::model::Role;
+use crate::model::impl_block::Role;
 
 impl Generator<'_> {
     fn sigs_struct(&self) -> Ident {

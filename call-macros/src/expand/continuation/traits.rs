@@ -8,7 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::Generator;
-use crate::model::{Form, Method, Output, Role};
+use crate::model::impl_block::{Form, Method, Output, Role};
 
 impl Generator<'_> {
     /// The type's `Continuation` impl (its builders' and handlers' types), the dispatch
