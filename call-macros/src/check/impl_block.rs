@@ -4,8 +4,9 @@
 
 use syn::{Error, FnArg, GenericParam, Type};
 
+use super::data::{borrowed_result, cannot_travel, runtime_type};
 use super::Errors;
-use crate::model::impl_block::{Form, Impl, Method, Role};
+use crate::model::impl_block::{Form, Impl, Method, Output, Role};
 
 /// What checking a `#[continuation]` impl found.
 pub(crate) struct Findings {
@@ -141,73 +142,14 @@ fn check_method(method: &Method<'_>, errors: &mut Errors) {
             errors.push(cannot_travel(ty, &runtime));
         }
     }
-}
-
-/// A workers-rs runtime type named anywhere in `ty` (by its last path segment): a handle to
-/// something of the runtime, which cannot be encoded into a call.
-fn runtime_type(ty: &Type) -> Option<String> {
-    const RUNTIME: [&str; 14] = [
-        "Request",
-        "Response",
-        "WebSocket",
-        "WebSocketPair",
-        "Url",
-        "Headers",
-        "State",
-        "Storage",
-        "Env",
-        "Stub",
-        "ObjectNamespace",
-        "Fetcher",
-        "Context",
-        "DurableObjectState",
-    ];
-    let mut found = None;
-    let mut visit = |p: &syn::TypePath| {
-        if let Some(last) = p.path.segments.last() {
-            let name = last.ident.to_string();
-            if found.is_none() && RUNTIME.contains(&name.as_str()) {
-                found = Some(name);
-            }
-        }
-    };
-    walk_paths(ty, &mut visit);
-    found
-}
-
-fn walk_paths(ty: &Type, visit: &mut impl FnMut(&syn::TypePath)) {
-    match ty {
-        Type::Path(p) => {
-            visit(p);
-            for seg in &p.path.segments {
-                if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
-                    for arg in &args.args {
-                        if let syn::GenericArgument::Type(t) = arg {
-                            walk_paths(t, visit);
-                        }
-                    }
-                }
-            }
-        }
-        Type::Reference(r) => walk_paths(&r.elem, visit),
-        Type::Slice(s) => walk_paths(&s.elem, visit),
-        Type::Array(a) => walk_paths(&a.elem, visit),
-        Type::Paren(p) => walk_paths(&p.elem, visit),
-        Type::Group(g) => walk_paths(&g.elem, visit),
-        Type::Tuple(t) => t.elems.iter().for_each(|t| walk_paths(t, visit)),
-        _ => {}
+    if method.role == Role::Callable {
+        let results = match method.output {
+            Output::Unit => vec![],
+            Output::Value(t) | Output::Message { ok: t } => vec![t],
+            Output::Result { ok, err } => vec![ok, err],
+        };
+        results.into_iter().filter_map(borrowed_result).for_each(|e| errors.push(e));
     }
-}
-
-fn cannot_travel(ty: &Type, name: &str) -> Error {
-    Error::new_spanned(
-        ty,
-        format!(
-            "`{name}` cannot travel in a call: it is a handle to the Workers runtime, not data. Keep this \
-             method unmarked and add a `#[callable]` adapter that takes and returns data and calls it \
-             (README: \"Adopting an existing Durable Object\")"
-        ),
-    )
 }
 
 fn contains_impl_trait_or_ref(ty: &Type) -> bool {

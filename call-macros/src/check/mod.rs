@@ -1,10 +1,12 @@
-//! Validation on the IRs: `impl_block` for `#[continuation]`, `call` for `call!`. Every
+//! Validation on the IRs: `impl_block` for `#[continuation]` (with `data`: what can travel),
+//! `call` for `call!`. Every
 //! recoverable error is collected, so that one compile shows them all; each is spanned at
 //! the offending token.
 
 use syn::Error;
 
 pub(crate) mod call;
+mod data;
 pub(crate) mod impl_block;
 
 /// Collects errors.

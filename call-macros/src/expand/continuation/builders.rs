@@ -45,7 +45,7 @@ impl Generator<'_> {
     /// "defined here" notes point at the user's method).
     pub(super) fn builders(&self) -> TokenStream {
         let krate = self.krate;
-        let calls = self.calls_struct();
+        let calls = self.of_object(&self.calls_struct());
         let never = quote!(#krate::__private::Call<#krate::__private::Never, #krate::__private::Never>);
         // A handler's refusal returns a call of any value type, so that a nested call of it
         // reports nothing more than the refusal.
@@ -79,8 +79,11 @@ impl Generator<'_> {
             // `dead_code`: a method that is never called leaves its builder unused, and rustc
             // would report it at the method's name. The clippy lints: these mirror the user's
             // methods, whose names and argument counts are theirs to choose (and lint), and
-            // take a handle `self` by value.
+            // take a handle `self` by value. `private_*`: the builders are as visible as the
+            // object; a data type more private than a `pub` object is the user's choice, and
+            // only code that can name it can call the method.
             #[allow(unused_qualifications, non_snake_case, dead_code, unreachable_code, clippy::needless_lifetimes)]
+            #[allow(private_interfaces, private_bounds)]
             #[allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::new_ret_no_self)]
             #[allow(clippy::should_implement_trait, clippy::extra_unused_lifetimes)]
             impl #calls {

@@ -13,7 +13,7 @@ impl Generator<'_> {
     /// passes later) into a resumption that runs it on the object.
     pub(super) fn invokers(&self) -> TokenStream {
         let krate = self.krate;
-        let handlers = self.handlers_struct();
+        let handlers = self.of_object(&self.handlers_struct());
         let self_ty = &self.model.original.self_ty;
         let never = quote!(#krate::__private::Resume<#self_ty, #krate::__private::NoHandler, fn(&#self_ty)>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
@@ -70,6 +70,7 @@ impl Generator<'_> {
         });
         quote! {
             #[allow(unused_qualifications, non_snake_case, dead_code, unreachable_code)]
+            #[allow(private_interfaces, private_bounds)]
             #[allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::new_ret_no_self)]
             #[allow(clippy::should_implement_trait, clippy::unit_arg)]
             impl #handlers {

@@ -114,6 +114,35 @@ impl Generator<'_> {
         format_ident!("__{}_handlers_{}", self.type_ident(), self.block)
     }
 
+    /// `name`, a struct of this expansion (the builders', the invokers', the signatures'),
+    /// as the type of this object's. These structs are generic over the object so that
+    /// their visibility, and that of every impl on them, is the object's own: a private
+    /// Durable Object leaks into no public interface (E0446), a `pub` one is usable from
+    /// other crates.
+    fn of_object(&self, name: &Ident) -> TokenStream {
+        let self_ty = &self.model.original.self_ty;
+        quote!(#name<#self_ty>)
+    }
+
+    /// The value of `self.of_object(name)`.
+    fn object_value(&self, name: &Ident) -> TokenStream {
+        let self_ty = &self.model.original.self_ty;
+        quote!(#name::<#self_ty> { _object: ::core::marker::PhantomData })
+    }
+
+    /// The definition of `name`, a struct of this expansion (see `of_object`). Its type
+    /// parameter is named after the object, so that rustc's messages about it read
+    /// `__Remote_callable_methods_…<Remote>`.
+    fn object_struct(&self, name: &Ident, doc: &str) -> TokenStream {
+        let object = Ident::new(&self.type_ident().to_string(), Span::mixed_site());
+        quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            pub struct #name<#object> { _object: ::core::marker::PhantomData<fn() -> #object> }
+        }
+    }
+
     /// The marker type of handler `method`: its id and name, as a type.
     fn handler_marker(&self, method: &Method<'_>) -> Ident {
         format_ident!("__{}_handler_{}_{}", self.type_ident(), method.name(), self.block)

@@ -1,6 +1,7 @@
 //! The types `#[continuation]` defines: the struct of the builders of calls to the
-//! `#[callable]` methods, the struct of the invokers of the `#[handler]`s, and per handler
-//! a marker type carrying its id and name.
+//! `#[callable]` methods, the struct of the invokers of the `#[handler]`s (both generic
+//! over the object, see `Generator::of_object`), and per handler a marker type carrying its
+//! id and name.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -35,17 +36,11 @@ impl Generator<'_> {
         });
         let calls_doc = format!("Builders of calls to the `#[callable]` methods of [`{ty}`] (used by `call!`).");
         let handlers_doc = format!("Invokers of the `#[handler]`s of [`{ty}`] (used by `call!(…, then …)`).");
+        let calls = self.object_struct(&calls, &calls_doc);
+        let handlers = self.object_struct(&handlers, &handlers_doc);
         quote! {
-            #[doc = #calls_doc]
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            pub struct #calls { _private: () }
-
-            #[doc = #handlers_doc]
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            pub struct #handlers { _private: () }
-
+            #calls
+            #handlers
             #(#markers)*
         }
     }
