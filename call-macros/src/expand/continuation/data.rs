@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use super::Generator;
-use crate::model::impl_block::{Method, Output};
+use crate::model::impl_block::{Method, Output, Role};
 
 impl Generator<'_> {
     /// `where for<'__call_core> T: Data, …` over `types`, each bound spanned at its type.
@@ -30,12 +30,13 @@ impl Generator<'_> {
         quote!(where #(#bounds,)*)
     }
 
-    /// The types of `method` that travel: its parameters' owned forms, its value and error.
+    /// The types of `method` that travel: its parameters' owned forms, and a callable
+    /// method's value and error (a handler's result stays on the object: it is logged).
     pub(super) fn data_types<'m>(method: &'m Method<'m>) -> Vec<&'m syn::Type> {
-        let outputs: Vec<&syn::Type> = match method.output {
-            Output::Unit => vec![],
-            Output::Value(t) | Output::Message { ok: t } => vec![t],
-            Output::Result { ok, err } => vec![ok, err],
+        let outputs: Vec<&syn::Type> = match (method.role, &method.output) {
+            (Role::Handler, _) | (_, Output::Unit) => vec![],
+            (_, Output::Value(t) | Output::Message { ok: t }) => vec![t],
+            (_, Output::Result { ok, err }) => vec![ok, err],
         };
         method.params.iter().filter_map(|p| p.data_type()).chain(outputs).collect()
     }
