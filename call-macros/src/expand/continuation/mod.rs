@@ -134,7 +134,8 @@ impl Generator<'_> {
     /// parameter is named after the object, so that rustc's messages about it read
     /// `__Remote_callable_methods_…<Remote>`.
     fn object_struct(&self, name: &Ident, doc: &str) -> TokenStream {
-        let object = Ident::new(&self.type_ident().to_string(), Span::mixed_site());
+        let mut object = self.type_ident().clone();
+        object.set_span(Span::mixed_site());
         quote! {
             #[doc = #doc]
             #[doc(hidden)]
@@ -161,9 +162,8 @@ impl Generator<'_> {
             .iter()
             .enumerate()
             .map(|(i, p)| match p.pat {
-                Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                    Ident::new(&pi.ident.to_string(), pi.ident.span())
-                }
+                // The ident itself, not rebuilt from its text: `r#in` stays raw.
+                Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
                 _ => format_ident!("__arg{}", i, span = Span::mixed_site()),
             })
             .collect()
