@@ -3,7 +3,7 @@
 //! role or with errors gets a refusal instead, so that its use is one clear error.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use super::Generator;
 use crate::model::impl_block::{Method, Role};
@@ -11,7 +11,7 @@ use crate::model::impl_block::{Method, Role};
 impl Generator<'_> {
     /// A method with `method`'s name and parameters whose use is an error saying `why`
     /// (a trait bound that never holds, with its own message): what `call!` finds for a
-    /// method that has the other role, or errors of its own.
+    /// method that has the other role.
     ///
     /// `generics` are the refusal's own.
     pub(super) fn refusal(
@@ -21,10 +21,36 @@ impl Generator<'_> {
         generics: TokenStream,
         output: TokenStream,
     ) -> TokenStream {
+        let types = method.params.iter().map(|p| p.ty.to_token_stream()).collect();
+        self.refusal_with(method, why, generics, types, output)
+    }
+
+    /// The refusal of a method that `#[continuation]` reported errors for. Its parameter
+    /// types may not be usable outside the method (`&'a str` names the method's own
+    /// lifetime), so each parameter takes any type: a call of it is one error, the
+    /// refusal's, whatever its arguments.
+    pub(super) fn broken_refusal(&self, method: &Method<'_>, output: TokenStream) -> TokenStream {
+        let types: Vec<TokenStream> = (0..method.params.len())
+            .map(|i| {
+                let param = format_ident!("__A{}", i, span = Span::mixed_site());
+                quote!(#param)
+            })
+            .collect();
+        let generics = if types.is_empty() { TokenStream::new() } else { quote!(<#(#types),*>) };
+        self.refusal_with(method, "MethodHasErrors", generics, types, output)
+    }
+
+    fn refusal_with(
+        &self,
+        method: &Method<'_>,
+        why: &str,
+        generics: TokenStream,
+        types: Vec<TokenStream>,
+        output: TokenStream,
+    ) -> TokenStream {
         let krate = self.krate;
         let name = method.name();
         let names = Self::param_names(method);
-        let types = method.params.iter().map(|p| p.ty);
         let why = Ident::new(why, Span::call_site());
         let cfgs = &method.cfgs;
         quote_spanned! {name.span()=>
@@ -53,7 +79,7 @@ impl Generator<'_> {
         let any_call = quote!(#krate::__private::Call<#any, #krate::__private::Never>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             if broken.is_some() {
-                return self.refusal(method, "MethodHasErrors", TokenStream::new(), never.clone());
+                return self.broken_refusal(method, never.clone());
             }
             if method.role == Role::Handler {
                 return self.refusal(method, "HandlerIsNotCallable", quote!(<#any>), any_call.clone());

@@ -18,7 +18,7 @@ impl Generator<'_> {
         let never = quote!(#krate::__private::Resume<#self_ty, #krate::__private::NoHandler, fn(&#self_ty)>);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             if broken.is_some() {
-                return self.refusal(method, "MethodHasErrors", TokenStream::new(), never.clone());
+                return self.broken_refusal(method, never.clone());
             }
             if method.role == Role::Callable {
                 return self.refusal(method, "CallableIsNotAHandler", TokenStream::new(), never.clone());
