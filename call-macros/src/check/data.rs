@@ -27,7 +27,10 @@ pub(super) fn runtime_type(ty: &Type) -> Option<String> {
     ];
     let mut found = None;
     let mut visit = |p: &syn::TypePath| {
-        if let Some(last) = p.path.segments.last() {
+        // `crate::State`: the user's own type, named from their crate.
+        let own =
+            p.path.segments.len() > 1 && ["crate", "self", "super"].iter().any(|root| p.path.segments[0].ident == root);
+        if let (false, Some(last)) = (own, p.path.segments.last()) {
             let name = last.ident.to_string();
             if found.is_none() && RUNTIME.contains(&name.as_str()) {
                 found = Some(name);
@@ -68,7 +71,8 @@ pub(super) fn cannot_travel(ty: &Type, name: &str) -> Error {
         format!(
             "`{name}` cannot travel in a call: it is a handle to the Workers runtime, not data. Keep this \
              method unmarked and add a `#[callable]` adapter that takes and returns data and calls it \
-             (README: \"Adopting an existing Durable Object\")"
+             (README: \"Adopting an existing Durable Object\"); a data type of your own named `{name}`: \
+             write it `crate::{name}`"
         ),
     )
 }
@@ -188,6 +192,18 @@ fn compact(tokens: TokenStream) -> String {
 mod tests {
     use super::*;
     use syn::parse_quote;
+
+    #[test]
+    fn runtime_types_by_name_unless_the_users_own() {
+        let name = |ty: Type| runtime_type(&ty);
+        assert_eq!(name(parse_quote!(worker::Request)).as_deref(), Some("Request"));
+        assert_eq!(name(parse_quote!(Option<State>)).as_deref(), Some("State"));
+        assert_eq!(name(parse_quote!(Result<(u8, Vec<Env>), String>)).as_deref(), Some("Env"));
+        assert_eq!(name(parse_quote!(crate::State)), None);
+        assert_eq!(name(parse_quote!(Vec<self::model::Context>)), None);
+        assert_eq!(name(parse_quote!(super::Url)), None);
+        assert_eq!(name(parse_quote!(Counter)), None);
+    }
 
     fn message(ty: Type) -> Option<String> {
         borrowed_result(&ty).map(|e| e.to_string())
