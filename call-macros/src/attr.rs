@@ -1,4 +1,5 @@
-//! `#[continuation(...)]` arguments.
+//! The arguments of `#[continuation(...)]`: `durable` (the type makes durable calls) and
+//! `crate = path` (where call-core is when it is renamed), each accepted once.
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -9,7 +9,6 @@
 use proc_macro::TokenStream;
 
 mod attr;
-mod call_tree;
 mod check;
 mod expand;
 mod fallback;
@@ -47,7 +46,8 @@ mod parse;
 /// # Two roles, two marks
 /// * `#[callable]`: other objects may call the method with `call!`; the generated `__call`
 ///   entry answers its method id. Visibility does not matter: a private method can be
-///   callable without being `pub`.
+///   callable without being `pub`, and the type may be private or `pub(crate)` (what is
+///   generated is as visible as the type).
 /// * `#[handler]`: a continuation handler, named by `call!(…, then self.handler(…))` in this
 ///   object's own code. Nothing outside the object can run it: no entry answers its id, and
 ///   `call!` on it is a compile error (as is `then` on a `#[callable]` method).
@@ -63,9 +63,12 @@ mod parse;
 ///   `Option<&T>` are decoded into the owned form on the callee and lent to the method, and
 ///   the caller passes what the signature takes. `&mut`, named lifetimes and workers-rs
 ///   runtime types (`Request`, `Response`, `WebSocket`, `Env`, …) are refused at the type.
-/// * Handlers return `()` or a `Result` (its error is logged); their parameters are owned
-///   data (captured when `call!` runs), one of which receives `$result`.
-/// * Every parameter, value and error type must be `Serialize + DeserializeOwned + 'static`.
+/// * A callable method's value and error are sent back, so they own their data: `String`,
+///   not `&str`; `Vec<u8>`, not `&[u8]`; `Foo<'static>`, not `Foo<'_>`.
+/// * Handlers return `()` or a `Result` (its error is logged with `Debug`); their parameters
+///   are owned data (captured when `call!` runs), one of which receives `$result`.
+/// * Every parameter, and a callable method's value and error type, must be
+///   `Serialize + DeserializeOwned + 'static`.
 ///
 /// # What it generates
 /// * the block itself, without the marks;

@@ -3,7 +3,8 @@
 //! every `ui/pass/*.rs` must compile and run.
 //!
 //! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p tests --test ui`
-//! and review the diff; never edit them by hand.
+//! and review the diff; never edit them by hand. `ui_wasm32.rs` checks that the fail cases
+//! report the same errors when compiled for wasm32.
 
 #[test]
 fn ui() {

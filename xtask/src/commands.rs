@@ -105,7 +105,7 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     say("docs");
     run(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"))?;
-    say("tests: unit, ui, native integration, end-to-end in workerd");
+    say("tests: unit, ui (on the host, and the fail cases for wasm32), native integration, end-to-end in workerd");
     run(cargo().args(["test", "--workspace"]))?;
     say("wrangler deploy --dry-run (the example)");
     wrangler_dry_run()?;

@@ -18,31 +18,19 @@
 //! }
 //! ```
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
 
-use super::call::{borrowed_stub, call_at, continuation};
+use super::spans::{borrowed_stub, call_at};
+use super::then;
 use crate::parse::CallInput;
 
 /// The fan-in of `input`, whose members' calls are `calls`.
-pub(crate) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> TokenStream {
+pub(super) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> TokenStream {
     let krate = &input.krate;
-    // Each member sent as a single call is: a stub that is not a `Transport` is reported
-    // at the stub, once.
-    let sends = |calls: &[TokenStream]| -> Vec<TokenStream> {
-        input
-            .calls
-            .iter()
-            .zip(calls)
-            .map(|(member, call)| {
-                let stub = borrowed_stub(&member.stub);
-                call_at(quote!(#krate::__private::send), quote!(#stub, #call), member.stub.span())
-            })
-            .collect()
-    };
     let Some(then) = &input.then else {
-        let sends = sends(&calls);
+        let sends = sends(input, &calls);
         return call_at(quote!(#krate::__private::all), quote!((#(#sends,)*)), all);
     };
     let vars: Vec<Ident> = (0..calls.len()).map(|i| Ident::new(&format!("__c{i}"), Span::mixed_site())).collect();
@@ -50,49 +38,45 @@ pub(crate) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> T
     let receiver = &then.receiver;
     let continuation = match input.durable {
         None => {
-            let sends = sends(&vars.iter().map(|v| quote!(#v)).collect::<Vec<_>>());
+            let then::Continuation { statements, var } = then::in_memory(krate, then, typed);
+            let sends = sends(input, &vars.iter().map(|v| quote!(#v)).collect::<Vec<_>>());
             let caller = Ident::new("__caller", Span::mixed_site());
             let find = call_at(quote!(#krate::__private::caller), quote!(#receiver), all);
-            let send = |k: &Ident, _: Option<(&Ident, proc_macro2::Literal)>| {
-                let then_all = call_at(quote!(#krate::__private::then_all), quote!(#caller, (#(#sends,)*), #k), all);
-                quote!({
+            let then_all = call_at(quote!(#krate::__private::then_all), quote!(#caller, (#(#sends,)*), #var), all);
+            quote! {
+                #statements
+                {
                     let #caller = #find;
                     #then_all
-                })
-            };
-            continuation(krate, then, typed, false, send)
+                }
+            }
         }
         // Durable: each member is sent as a durable call of the fan-in (its row first), and
         // the fan-in's own row is written with the continuation (see call_core::durable).
         Some(durable) => {
+            let (then::Continuation { statements, var }, stored) = then::durable(krate, then, typed);
+            let (stored, result_at) = (stored.var, stored.result_at);
             let fan = Ident::new("__fan", Span::mixed_site());
             let find = call_at(quote!(#krate::__private::durable_fan), quote!(#receiver), durable);
-            let sends: Vec<TokenStream> = input
-                .calls
-                .iter()
-                .zip(&vars)
-                .enumerate()
-                .map(|(i, (member, var))| {
-                    let stub = borrowed_stub(&member.stub);
-                    let i = proc_macro2::Literal::u32_unsuffixed(i as u32);
-                    quote!(#fan.send(#stub, #var, #i))
-                })
-                .collect();
-            let send = |k: &Ident, stored: Option<(&Ident, proc_macro2::Literal)>| {
-                let (stored, result_at) = stored.expect("a durable continuation stores its arguments");
-                let members = Ident::new("__members", Span::mixed_site());
-                let then_all = call_at(
-                    quote!(#krate::__private::then_all_durable),
-                    quote!(#fan, #members, #k, #stored, #result_at),
-                    durable,
-                );
-                quote!({
+            let sends = input.calls.iter().zip(&vars).enumerate().map(|(i, (member, var))| {
+                let stub = borrowed_stub(&member.stub);
+                let i = Literal::u32_unsuffixed(i as u32);
+                quote!(#fan.send(#stub, #var, #i))
+            });
+            let members = Ident::new("__members", Span::mixed_site());
+            let then_all = call_at(
+                quote!(#krate::__private::then_all_durable),
+                quote!(#fan, #members, #var, #stored, #result_at),
+                durable,
+            );
+            quote! {
+                #statements
+                {
                     let #fan = #find;
                     let #members = (#(#sends,)*);
                     #then_all
-                })
-            };
-            continuation(krate, then, typed, true, send)
+                }
+            }
         }
     };
     quote! {
@@ -101,4 +85,19 @@ pub(crate) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> T
             #continuation
         }
     }
+}
+
+/// Each member sent as a single call is: a stub that is not a `Transport` is reported at
+/// the stub, once.
+fn sends(input: &CallInput, calls: &[TokenStream]) -> Vec<TokenStream> {
+    let krate = &input.krate;
+    input
+        .calls
+        .iter()
+        .zip(calls)
+        .map(|(member, call)| {
+            let stub = borrowed_stub(&member.stub);
+            call_at(quote!(#krate::__private::send), quote!(#stub, #call), member.stub.span())
+        })
+        .collect()
 }

@@ -1,9 +1,14 @@
-//! Code generation: one file per macro.
+//! Code generation: `continuation` for `#[continuation]`; `call` for `call!`, with
+//! `fanin`, `nested` and `then` for its parts and `spans` for where its tokens are located.
+//! Each macro's `expand` runs its whole pipeline (parse → model → check → expand) and falls
+//! back to the user's tokens plus the errors (`crate::fallback`).
 
 pub(crate) mod call;
 pub(crate) mod continuation;
-pub(crate) mod fanin;
-pub(crate) mod nested;
+mod fanin;
+mod nested;
+mod spans;
+mod then;
 
 #[cfg(test)]
 mod tests {

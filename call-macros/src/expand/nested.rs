@@ -26,11 +26,11 @@ use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use super::call::{at, covering, first_and_last, group};
-use crate::call_tree::{Node, Tree};
+use super::spans::{at, covering, first_and_last, group};
+use crate::model::call::{Node, Tree};
 
 /// The expression of type `Call<T, E>` for `tree`.
-pub(crate) fn call(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
+pub(super) fn call(krate: &TokenStream, tree: &Tree<'_>) -> TokenStream {
     if tree.has_nested() {
         pipeline(krate, tree)
     } else {

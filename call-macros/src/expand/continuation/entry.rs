@@ -1,12 +1,25 @@
 //! The wasm-bindgen methods of a `#[continuation]` type that the generated JavaScript
 //! entry calls: `__call` / `__call_async` (the callee's entry), `__call_core_bind` and the
 //! resume methods (continuations delivered to their object, see `call_core::home`).
+//!
+//! Their bodies need the object's dispatch table (`Callee`) and, durable, its restore
+//! table, whose impls assume every type that travels is data. When one is not, rustc has
+//! reported it at the type (`assert_data`); so the bodies are picked by method resolution
+//! on a probe (autoref specialization): the real ones when the tables hold, else ones that
+//! never run, because the crate does not compile. A failed bound is then reported once, at
+//! the type, on wasm32 as on the host, not again at `#[continuation]`.
+//!
+//! ```text
+//! (&Entry::<Remote>).__call_core_serve_now(self, envelope)
+//! // impl Serve<T> for &Entry<T> where T::Calls: Dispatch<Object = T>  → serve_now(this, envelope)
+//! // impl Serve<T> for Entry<T>                                         → unreachable
+//! ```
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use super::Generator;
-use crate::model::Role;
+use crate::model::impl_block::Role;
 
 impl Generator<'_> {
     /// The wasm-bindgen methods the generated JavaScript entry calls, on wasm32 only (they
@@ -18,8 +31,12 @@ impl Generator<'_> {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
         let block = &self.block;
+        let probe_type = Ident::new("__CallCoreEntry", Span::mixed_site());
+        let probe = quote!(#probe_type::<#self_ty>(::core::marker::PhantomData));
+        let callable = self.good(Role::Callable).next().is_some();
+        let probes = self.entry_probes(&probe_type, callable);
         let mut methods = TokenStream::new();
-        if self.good(Role::Callable).next().is_some() {
+        if callable {
             let entry = format_ident!("__call_core_entry_{}", block);
             let entry_async = format_ident!("__call_core_entry_async_{}", block);
             methods.extend(quote! {
@@ -27,7 +44,7 @@ impl Generator<'_> {
                 /// when its plan needs `__call_async`.
                 #[wasm_bindgen(js_name = "__call")]
                 pub fn #entry(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
-                    #krate::__private::serve_now(self, envelope)
+                    (&#probe).__call_core_serve_now(self, envelope)
                 }
 
                 /// Answers an envelope whose plan runs async methods.
@@ -35,12 +52,16 @@ impl Generator<'_> {
                 pub async fn #entry_async(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
                     // Panics in the plan are caught and answered by dispatch; the wrapper only
                     // meets the `UnwindSafe` bound wasm-bindgen puts on futures under unwind.
-                    ::core::panic::AssertUnwindSafe(#krate::__private::serve_later(self, envelope)).await
+                    ::core::panic::AssertUnwindSafe((&#probe).__call_core_serve_later(self, envelope)).await
                 }
             });
         }
         let bind = format_ident!("__call_core_bind_{}", block);
-        let binder = if self.durable { quote!(bind_durable) } else { quote!(bind) };
+        let bind_body = if self.durable {
+            quote!((&#probe).__call_core_bind(self, wrapper, ctx, env))
+        } else {
+            quote!(#krate::__private::bind(self, wrapper, ctx, env))
+        };
         methods.extend(quote! {
             /// Called by the generated entry on every object it builds: how call-core
             /// reaches it later, and its storage.
@@ -51,7 +72,7 @@ impl Generator<'_> {
                 ctx: #krate::__private::JsValue,
                 env: #krate::__private::JsValue,
             ) -> ::core::result::Result<(), #krate::__private::JsValue> {
-                #krate::__private::#binder(self, wrapper, ctx, env)
+                #bind_body
             }
         });
         if self.good(Role::Handler).next().is_some() {
@@ -81,7 +102,7 @@ impl Generator<'_> {
                 /// object's own alarm is due.
                 #[wasm_bindgen(js_name = "__call_core_alarm")]
                 pub async fn #alarm(&self) -> bool {
-                    ::core::panic::AssertUnwindSafe(#krate::__private::alarm(self)).await
+                    ::core::panic::AssertUnwindSafe((&#probe).__call_core_alarm(self)).await
                 }
 
                 /// The object's own `storage.setAlarm` (`undefined`: `deleteAlarm`).
@@ -101,6 +122,8 @@ impl Generator<'_> {
             #[cfg(target_arch = "wasm32")]
             #[allow(unused_qualifications)]
             const _: () = {
+                #probes
+
                 #[#krate::__private::wasm_bindgen::prelude::wasm_bindgen(
                     wasm_bindgen = #krate::__private::wasm_bindgen,
                     wasm_bindgen_futures = #krate::__private::wasm_bindgen_futures
@@ -110,5 +133,124 @@ impl Generator<'_> {
                 }
             };
         }
+    }
+
+    /// The probe type, and the traits that pick the entry's bodies (see the module's doc):
+    /// serving calls when the type has callable methods, binding and the alarm when it
+    /// makes durable calls.
+    fn entry_probes(&self, probe: &Ident, callable: bool) -> TokenStream {
+        let krate = self.krate;
+        let js = quote!(#krate::__private::JsValue);
+        if !callable && !self.durable {
+            return TokenStream::new();
+        }
+        let object = Ident::new("__Object", Span::mixed_site());
+        // `Copy`: the fallbacks take the probe by value, out of the reference.
+        let mut probes = quote! {
+            struct #probe<#object>(::core::marker::PhantomData<fn() -> #object>);
+
+            impl<#object> ::core::clone::Clone for #probe<#object> {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+
+            impl<#object> ::core::marker::Copy for #probe<#object> {}
+        };
+        if callable {
+            let serve = Ident::new("__CallCoreServe", Span::mixed_site());
+            probes.extend(quote! {
+                trait #serve<#object> {
+                    fn __call_core_serve_now(self, this: &#object, envelope: #js) -> #js;
+                    fn __call_core_serve_later<'__a>(self, this: &'__a #object, envelope: #js)
+                        -> impl ::core::future::Future<Output = #js> + '__a
+                    where
+                        #object: '__a;
+                }
+
+                impl<#object> #serve<#object> for &#probe<#object>
+                where
+                    #object: #krate::__private::Continuation,
+                    <#object as #krate::__private::Continuation>::Calls: #krate::__private::Dispatch<Object = #object>,
+                {
+                    fn __call_core_serve_now(self, this: &#object, envelope: #js) -> #js {
+                        #krate::__private::serve_now(this, envelope)
+                    }
+
+                    fn __call_core_serve_later<'__a>(self, this: &'__a #object, envelope: #js)
+                        -> impl ::core::future::Future<Output = #js> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        #krate::__private::serve_later(this, envelope)
+                    }
+                }
+
+                // Picked only when the dispatch table does not hold: its failed bound fails
+                // the crate's compile, so these never run.
+                impl<#object> #serve<#object> for #probe<#object> {
+                    fn __call_core_serve_now(self, _: &#object, _: #js) -> #js {
+                        ::core::unreachable!()
+                    }
+
+                    fn __call_core_serve_later<'__a>(self, _: &'__a #object, _: #js)
+                        -> impl ::core::future::Future<Output = #js> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        async { ::core::unreachable!() }
+                    }
+                }
+            });
+        }
+        if self.durable {
+            let durable = Ident::new("__CallCoreDurable", Span::mixed_site());
+            probes.extend(quote! {
+                trait #durable<#object> {
+                    fn __call_core_bind(self, this: &#object, wrapper: #js, ctx: #js, env: #js)
+                        -> ::core::result::Result<(), #js>;
+                    fn __call_core_alarm<'__a>(self, this: &'__a #object)
+                        -> impl ::core::future::Future<Output = bool> + '__a
+                    where
+                        #object: '__a;
+                }
+
+                impl<#object> #durable<#object> for &#probe<#object>
+                where
+                    #object: #krate::__private::DurableCaller,
+                    <#object as #krate::__private::Continuation>::Handlers: #krate::__private::Restore<Object = #object>,
+                {
+                    fn __call_core_bind(self, this: &#object, wrapper: #js, ctx: #js, env: #js)
+                        -> ::core::result::Result<(), #js>
+                    {
+                        #krate::__private::bind_durable(this, wrapper, ctx, env)
+                    }
+
+                    fn __call_core_alarm<'__a>(self, this: &'__a #object)
+                        -> impl ::core::future::Future<Output = bool> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        #krate::__private::alarm(this)
+                    }
+                }
+
+                // Picked only when the restore table does not hold: never runs (see above).
+                impl<#object> #durable<#object> for #probe<#object> {
+                    fn __call_core_bind(self, _: &#object, _: #js, _: #js, _: #js) -> ::core::result::Result<(), #js> {
+                        ::core::unreachable!()
+                    }
+
+                    fn __call_core_alarm<'__a>(self, _: &'__a #object)
+                        -> impl ::core::future::Future<Output = bool> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        async { ::core::unreachable!() }
+                    }
+                }
+            });
+        }
+        probes
     }
 }

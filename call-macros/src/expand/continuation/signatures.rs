@@ -8,7 +8,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::Generator;
-use crate::model::Role;
+use crate::model::impl_block::Role;
 
 impl Generator<'_> {
     fn sigs_struct(&self) -> Ident {
@@ -19,8 +19,10 @@ impl Generator<'_> {
     /// method's refuses to be used, as its builder does), and their `Signatures` impl.
     pub(super) fn signatures(&self) -> TokenStream {
         let krate = self.krate;
-        let sigs = self.sigs_struct();
-        let calls = self.calls_struct();
+        let sigs_struct = self.sigs_struct();
+        let sigs = self.of_object(&sigs_struct);
+        let sigs_value = self.object_value(&sigs_struct);
+        let calls = self.of_object(&self.calls_struct());
         let sig = quote!(#krate::__private::pipeline::Sig);
         let fns = self.model.methods.iter().zip(self.broken).map(|(method, broken)| {
             let name = method.name();
@@ -64,13 +66,12 @@ impl Generator<'_> {
         });
         let doc =
             format!("Signatures of the `#[callable]` methods of [`{}`] (used by nested `call!`s).", self.type_ident());
+        let definition = self.object_struct(&sigs_struct, &doc);
         quote! {
-            #[doc = #doc]
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            pub struct #sigs { _private: () }
+            #definition
 
             #[allow(unused_qualifications, non_snake_case, dead_code, unreachable_code, clippy::needless_lifetimes)]
+            #[allow(private_interfaces, private_bounds)]
             #[allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::new_ret_no_self)]
             #[allow(clippy::should_implement_trait, clippy::extra_unused_lifetimes, clippy::type_complexity)]
             impl #sigs {
@@ -81,7 +82,7 @@ impl Generator<'_> {
             #[automatically_derived]
             impl #krate::__private::pipeline::Signatures for #calls {
                 type Sigs = #sigs;
-                const SIGS: #sigs = #sigs { _private: () };
+                const SIGS: #sigs = #sigs_value;
             }
         }
     }

@@ -8,7 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::Generator;
-use crate::model::{Form, Method, Output, Role};
+use crate::model::impl_block::{Form, Method, Output, Role};
 
 impl Generator<'_> {
     /// The type's `Continuation` impl (its builders' and handlers' types), the dispatch
@@ -16,8 +16,9 @@ impl Generator<'_> {
     pub(super) fn traits(&self) -> TokenStream {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
-        let calls = self.calls_struct();
-        let handlers = self.handlers_struct();
+        let (calls, handlers) = (self.of_object(&self.calls_struct()), self.of_object(&self.handlers_struct()));
+        let calls_value = self.object_value(&self.calls_struct());
+        let handlers_value = self.object_value(&self.handlers_struct());
         let callables: Vec<&Method<'_>> = self.good(Role::Callable).collect();
         let ids: Vec<String> = callables.iter().map(|m| m.id(self.type_ident())).collect();
         // Each id carries its method's `#[cfg]`s: array elements and match arms may.
@@ -121,8 +122,8 @@ impl Generator<'_> {
                 impl #krate::__private::Continuation for #self_ty {
                     type Calls = #calls;
                     type Handlers = #handlers;
-                    const CALLS: #calls = #calls { _private: () };
-                    const HANDLERS: #handlers = #handlers { _private: () };
+                    const CALLS: #calls = #calls_value;
+                    const HANDLERS: #handlers = #handlers_value;
                     const HANDLER_IDS: &'static [&'static str] = &[#(#handler_ids),*];
                 }
 
@@ -154,7 +155,8 @@ impl Generator<'_> {
     fn restore(&self) -> TokenStream {
         let krate = self.krate;
         let self_ty = &self.model.original.self_ty;
-        let handlers = self.handlers_struct();
+        let handlers = self.of_object(&self.handlers_struct());
+        let handlers_value = self.object_value(&self.handlers_struct());
         let handler_var = Ident::new("__handler", Span::mixed_site());
         let args_var = Ident::new("__args", Span::mixed_site());
         let good: Vec<&Method<'_>> = self.good(Role::Handler).collect();
@@ -171,7 +173,7 @@ impl Generator<'_> {
                 #(#cfgs)*
                 #id => {
                     let #pattern = #krate::__private::decode_stored::<#tuple>(#handler_var, #args_var)?;
-                    ::core::result::Result::Ok(#krate::__private::stored((#handlers { _private: () }).#name(#(#vars),*)))
+                    ::core::result::Result::Ok(#krate::__private::stored((#handlers_value).#name(#(#vars),*)))
                 }
             }
         });

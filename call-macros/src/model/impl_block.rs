@@ -1,5 +1,5 @@
-//! The IR of a `#[continuation]` impl, borrowing the syn nodes so that errors can be
-//! spanned at the user's tokens.
+//! The IR of a `#[continuation]` impl: its marked methods, each with its role, how each
+//! parameter travels and what it returns as the wire sees it.
 
 use proc_macro2::Span;
 use quote::ToTokens;

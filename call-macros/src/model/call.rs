@@ -33,7 +33,7 @@ pub(crate) enum Node<'a> {
 }
 
 impl<'a> Tree<'a> {
-    /// The tree of `invocation`, whose arguments are all expressions (`check::call` has
+    /// The tree of `invocation`, whose arguments are all expressions (`check::call::input` has
     /// refused `$result` among them).
     pub(crate) fn of(invocation: &'a Invocation) -> Tree<'a> {
         let args = invocation

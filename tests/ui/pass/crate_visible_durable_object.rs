@@ -1,0 +1,98 @@
+// A Durable Object struct that is `pub(crate)`, with `pub(crate)` data types: everything
+// `#[continuation]` generates is as visible as the object, no more (so no `private_interfaces`
+// warning, no E0446), and calls, nested calls, handlers and durable handlers compile and
+// run as for a `pub` object.
+#![deny(warnings)]
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::task::{Poll, Waker};
+
+use call_core::local::{self, LocalStub};
+use call_core::{call, continuation, CallError, CallStub};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Step {
+    by: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Counter {
+    n: Cell<u32>,
+}
+
+#[continuation]
+impl Counter {
+    #[callable]
+    fn add(&self, step: Step) -> u32 {
+        self.n.set(self.n.get() + step.by);
+        self.n.get()
+    }
+
+    #[callable]
+    fn step(&self, by: u32) -> Step {
+        Step { by }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Tally {
+    seen: RefCell<Vec<(u32, Step)>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+#[continuation]
+impl Tally {
+    #[handler]
+    fn on_add(&self, total: Result<u32, CallError>, tag: Step) {
+        self.seen.borrow_mut().push((total.unwrap_or(0), tag));
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+impl Tally {
+    fn start(&self, counter: &LocalStub<Counter>) {
+        call!(counter, Counter::add(Step { by: 5 }), then self.on_add($result, Step { by: 7 }));
+    }
+}
+
+pub(crate) struct Ledger;
+
+#[continuation(durable)]
+impl Ledger {
+    #[handler]
+    fn on_add(&self, total: Result<u32, CallError>, tag: Step) {
+        let _ = (total, tag);
+    }
+}
+
+impl Ledger {
+    // Compiled, not run: durable calls need workerd's storage (tests/tests/durable.rs).
+    #[allow(dead_code)]
+    fn start(&self, counter: &CallStub) {
+        call!(counter, Counter::add(Step { by: 1 }), then self.on_add($result, Step { by: 2 }), durable);
+    }
+}
+
+fn main() {
+    let counter = LocalStub::new(Counter::default());
+    let tally = LocalStub::new(Tally::default());
+    local::block_on(async {
+        assert_eq!(call!(counter, Counter::add(Step { by: 2 })).await, Ok(2));
+        assert_eq!(call!(counter, Counter::add(Counter::step(3))).await, Ok(5));
+        tally.target().start(&counter);
+        poll_fn(|cx| {
+            if tally.target().seen.borrow().is_empty() {
+                *tally.target().waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+    });
+    assert_eq!(tally.target().seen.borrow()[0], (10, Step { by: 7 }));
+}
