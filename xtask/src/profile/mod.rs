@@ -9,23 +9,30 @@
 //! unoptimized debug code and distort the profile.
 //!
 //! The profile is written as a `.cpuprofile` (Chrome DevTools: Performance → Load
-//! profile) and summarized ([`crate::cpuprofile`]): the top functions by self and by total (inclusive) time, with
-//! wasm functions under their Rust names, and the shares of `(idle)`, `(program)` and
-//! `(garbage collector)`.
+//! profile) and summarized ([`cpuprofile`]): the top functions by self and by total
+//! (inclusive) time, with wasm functions under their Rust names, and the shares of
+//! `(idle)`, `(program)` and `(garbage collector)`. [`inspector`] talks to V8;
+//! [`summary`] (`--summary`) charges the samples of several modes to categories.
+
+pub mod cpuprofile;
+pub mod inspector;
+pub mod summary;
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::build::{self, Built, Variant};
-use crate::cpuprofile::{analyze, report, wasm_function_names, CpuProfile};
+use self::cpuprofile::{analyze, report, wasm_function_names, CpuProfile};
+use self::inspector::{debugger_url, Cdp};
+use crate::bench::run::{self as bench, request, rounds_for};
+use crate::build::{self, Variant};
 use crate::setup::Toolchain;
 use crate::util::{say, workspace_root, Context};
 use crate::workerd::{self, Workerd};
-use crate::{bail, bench, http, Result};
+use crate::{bail, Result};
 
 /// `cargo xtask profile --help`.
 pub const HELP: &str = "\
@@ -137,7 +144,7 @@ impl Options {
         let sizes = if summary { sizes.unwrap_or_else(|| SUMMARY_SIZES.to_vec()) } else { vec![n] };
         let out =
             out.unwrap_or_else(|| workspace_root().join("results").join(format!("profile-{mode}-n{n}.cpuprofile")));
-        let rounds = rounds.unwrap_or_else(|| bench::rounds_for(n));
+        let rounds = rounds.unwrap_or_else(|| rounds_for(n));
         Ok(Options {
             mode,
             n,
@@ -156,49 +163,64 @@ impl Options {
     }
 }
 
+/// The example's profiling build in workerd, V8's profiler attached through the inspector.
+pub(crate) struct Session {
+    // Declared first so that it closes before workerd stops.
+    cdp: Cdp,
+    workerd: Workerd,
+    /// The wasm module's function names.
+    pub(crate) names: BTreeMap<u32, String>,
+}
+
+impl Session {
+    /// Builds the profiling variant, starts it with the inspector on 127.0.0.1, checks
+    /// that the example offers `modes`, and enables the profiler at `interval_us`.
+    pub(crate) fn start(tc: &Toolchain, modes: &[String], interval_us: u32) -> Result<Session> {
+        let built = build::build_variant(tc, &build::crate_dir(None)?, Variant::Profiling)?;
+        let names = check_names(&built.dir.join("index_bg.wasm"))?;
+        let inspector = workerd::free_port()?;
+        let options = workerd::Options { inspector: Some(inspector), ..workerd::Options::default() };
+        let workerd = Workerd::start(tc, &built, options)?;
+        let pid = workerd.pid().unwrap_or_default();
+        say(format!("workerd pid {pid} on {}, inspector on 127.0.0.1:{inspector}", workerd.url()));
+        bench::offered(modes, &bench::modes(&workerd)?)?;
+        let mut cdp = Cdp::connect(&debugger_url(SocketAddr::from(([127, 0, 0, 1], inspector)))?)?;
+        cdp.call("Profiler.enable", json!({}))?;
+        cdp.call("Profiler.setSamplingInterval", json!({ "interval": interval_us }))?;
+        Ok(Session { cdp, workerd, names })
+    }
+
+    /// Drives `opts`' requests for `warmup`, then profiles them for `seconds`: the raw
+    /// profile (`Profiler.Profile`) and what the profiled requests did.
+    pub(crate) fn profile(&mut self, opts: &Options, warmup: Duration, seconds: Duration) -> Result<(Value, Load)> {
+        drive(&self.workerd, opts, warmup)?;
+        self.cdp.call("Profiler.start", json!({}))?;
+        let load = drive(&self.workerd, opts, seconds);
+        let stopped = self.cdp.call("Profiler.stop", json!({}));
+        let (load, mut answer) = (load?, stopped?);
+        let raw = answer
+            .get_mut("profile")
+            .map(Value::take)
+            .ok_or_else(|| crate::Error("Profiler.stop: no profile".into()))?;
+        Ok((raw, load))
+    }
+}
+
 /// Runs `cargo xtask profile` with a set-up toolchain.
 pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
-    let built = build::build_variant(tc, &build::crate_dir(None)?, Variant::Profiling)?;
-    let names = check_names(&built)?;
-    let inspector = workerd::free_port()?;
-    let workerd =
-        Workerd::start(tc, &built, workerd::Options { inspector: Some(inspector), ..workerd::Options::default() })?;
+    let mut session = Session::start(tc, std::slice::from_ref(&opts.mode), opts.interval_us)?;
     say(format!(
-        "workerd pid {} on {}, inspector on 127.0.0.1:{inspector}",
-        workerd.pid().unwrap_or_default(),
-        workerd.url()
+        "warm-up: {} s of /batch?mode={}&n={}&rounds={}, then {} s profiled at a {} µs sampling interval",
+        opts.warmup, opts.mode, opts.n, opts.rounds, opts.seconds, opts.interval_us
     ));
-    let modes = bench::modes(&workerd)?;
-    if !modes.contains(&opts.mode) {
-        bail!("--mode: the example has no mode `{}`; /modes lists {modes:?}", opts.mode);
-    }
-    let target = debugger_url(SocketAddr::from(([127, 0, 0, 1], inspector)))?;
-    let mut cdp = Cdp::connect(&target)?;
-    cdp.call("Profiler.enable", json!({}))?;
-    cdp.call("Profiler.setSamplingInterval", json!({ "interval": opts.interval_us }))?;
-
-    say(format!("warm-up: {} s of /batch?mode={}&n={}&rounds={}", opts.warmup, opts.mode, opts.n, opts.rounds));
-    drive(&workerd, opts, Duration::from_secs_f64(opts.warmup))?;
-    cdp.call("Profiler.start", json!({}))?;
-    say(format!("profiling {} s at a {} µs sampling interval", opts.seconds, opts.interval_us));
-    let load = drive(&workerd, opts, Duration::from_secs_f64(opts.seconds));
-    let stopped = cdp.call("Profiler.stop", json!({}));
-    let load = load?;
-    let mut answer = stopped?;
-    let raw =
-        answer.get_mut("profile").map(Value::take).ok_or_else(|| crate::Error("Profiler.stop: no profile".into()))?;
-    drop(cdp);
-    drop(workerd);
-
-    if let Some(dir) = opts.out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&opts.out, serde_json::to_string(&raw).unwrap_or_default())
-        .context(|| format!("cannot write {}", opts.out.display()))?;
+    let (raw, load) =
+        session.profile(opts, Duration::from_secs_f64(opts.warmup), Duration::from_secs_f64(opts.seconds))?;
+    let names = std::mem::take(&mut session.names);
+    drop(session);
+    write_profile(&opts.out, &raw)?;
     let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
-    let analysis = analyze(&profile);
     println!("{}", load.describe(opts));
-    println!("{}", report(&analysis, opts.top, &names));
+    println!("{}", report(&analyze(&profile), opts.top, &names));
     println!(
         "profile written to {} ({} samples); open it in Chrome DevTools (Performance → Load profile) \
          for the call tree and the flame chart",
@@ -208,10 +230,17 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Reads the built wasm's `name` section and fails unless it names call-core's functions.
-pub(crate) fn check_names(built: &Built) -> Result<BTreeMap<u32, String>> {
-    let path = built.dir.join("index_bg.wasm");
-    let bytes = std::fs::read(&path).context(|| format!("cannot read {}", path.display()))?;
+/// Writes a raw profile as a `.cpuprofile` file.
+pub(crate) fn write_profile(path: &Path, raw: &Value) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, raw.to_string()).context(|| format!("cannot write {}", path.display()))
+}
+
+/// Reads a wasm module's `name` section and fails unless it names call-core's functions.
+pub(crate) fn check_names(path: &Path) -> Result<BTreeMap<u32, String>> {
+    let bytes = std::fs::read(path).context(|| format!("cannot read {}", path.display()))?;
     let names = wasm_function_names(&bytes).context(|| path.display().to_string())?;
     let ours = names.values().filter(|n| n.contains("call_core::")).count();
     if ours == 0 {
@@ -223,20 +252,6 @@ pub(crate) fn check_names(built: &Built) -> Result<BTreeMap<u32, String>> {
     }
     say(format!("wasm name section: {} functions named, {ours} of them in call_core", names.len()));
     Ok(names)
-}
-
-/// The WebSocket URL of workerd's DevTools target (`GET /json`; the Worker `main`).
-pub(crate) fn debugger_url(inspector: SocketAddr) -> Result<String> {
-    let answer = http::get(inspector, "/json", Duration::from_secs(10))?;
-    let targets = answer.json()?;
-    let list = targets.as_array().cloned().unwrap_or_default();
-    let url = list
-        .iter()
-        .find(|t| t["id"] == "main")
-        .or_else(|| list.first())
-        .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-        .ok_or_else(|| crate::Error(format!("the inspector lists no target: {}", answer.body)))?;
-    Ok(url.to_string())
 }
 
 /// What the profiled requests did.
@@ -269,7 +284,7 @@ pub(crate) fn drive(workerd: &Workerd, opts: &Options, time: Duration) -> Result
     let started = Instant::now();
     let mut load = Load::default();
     loop {
-        let sample = bench::request(workerd, &opts.mode, opts.n, opts.rounds, 0)?;
+        let sample = request(workerd, &opts.mode, opts.n, opts.rounds, 0)?;
         load.requests += 1;
         load.calls += sample.ok;
         load.do_ms += sample.ms;
@@ -277,67 +292,6 @@ pub(crate) fn drive(workerd: &Workerd, opts: &Options, time: Duration) -> Result
             load.wall = started.elapsed();
             return Ok(load);
         }
-    }
-}
-
-/// A DevTools protocol session over WebSocket.
-pub(crate) struct Cdp {
-    socket: tungstenite::WebSocket<TcpStream>,
-    next_id: u64,
-}
-
-impl Cdp {
-    pub(crate) fn connect(url: &str) -> Result<Cdp> {
-        let host = url
-            .strip_prefix("ws://")
-            .and_then(|rest| rest.split('/').next())
-            .ok_or_else(|| crate::Error(format!("unexpected debugger URL {url}")))?;
-        let addr: SocketAddr = host.parse().context(|| format!("debugger URL {url}"))?;
-        if !addr.ip().is_loopback() {
-            bail!("the inspector must listen on loopback, not {addr}");
-        }
-        let stream =
-            TcpStream::connect_timeout(&addr, Duration::from_secs(10)).context(|| format!("connect {addr}"))?;
-        // Profiler.stop can take a while on a long profile; nothing else should block.
-        stream.set_read_timeout(Some(Duration::from_secs(300)))?;
-        let config = tungstenite::protocol::WebSocketConfig::default()
-            .max_message_size(Some(1 << 30))
-            .max_frame_size(Some(1 << 30));
-        let (socket, _) = tungstenite::client::client_with_config(url, stream, Some(config))
-            .map_err(|e| crate::Error(format!("WebSocket handshake with {url}: {e}")))?;
-        Ok(Cdp { socket, next_id: 1 })
-    }
-
-    /// Sends a command and returns its `result`; events in between are skipped.
-    pub(crate) fn call(&mut self, method: &str, params: Value) -> Result<Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let text = json!({ "id": id, "method": method, "params": params }).to_string();
-        self.socket.send(tungstenite::Message::text(text)).context(|| format!("send {method}"))?;
-        loop {
-            let message = self.socket.read().context(|| format!("waiting for the answer to {method}"))?;
-            let text = match message {
-                tungstenite::Message::Text(t) => t.as_str().to_owned(),
-                tungstenite::Message::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
-                tungstenite::Message::Close(_) => bail!("the inspector closed the connection during {method}"),
-                _ => continue,
-            };
-            let mut answer: Value = serde_json::from_str(&text).context(|| format!("{method}: not JSON"))?;
-            if answer["id"] != id {
-                continue;
-            }
-            if let Some(error) = answer.get("error") {
-                bail!("{method} failed: {error}");
-            }
-            return Ok(answer.get_mut("result").map(Value::take).unwrap_or(Value::Null));
-        }
-    }
-}
-
-impl Drop for Cdp {
-    fn drop(&mut self) {
-        let _ = self.socket.close(None);
-        let _ = self.socket.flush();
     }
 }
 

@@ -10,14 +10,15 @@
 //! send: workerd's native work for it is charged there. Figures are µs per call: the
 //! category's sampled time divided by the calls validated while the profiler ran.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::cpuprofile::{CallFrame, CpuProfile};
-use crate::profile;
+use super::cpuprofile::{CallFrame, CpuProfile};
+use super::{write_profile, Options, Session};
+use crate::bench::run::rounds_for;
+use crate::setup::Toolchain;
+use crate::util::{say, workspace_root};
 use crate::Result;
 
 /// The categories, in report order, with the frame names (substrings) that select them.
@@ -88,7 +89,7 @@ pub const CATEGORIES: [(&str, &[&str]); 15] = [
     ),
     ("call future and reply slot", &["call_core::caller", "call_core::stub"]),
     (
-        "executor (task polls, join_all)",
+        "task polls (wasm-bindgen-futures, join_all)",
         &["join_all", "futures_unordered", "future_to_promise", "task::singlethread", "Task::run", "BatchDone"],
     ),
     ("malloc/free", &["dlmalloc", "__rust_alloc", "__rust_dealloc", "__rdl_"]),
@@ -126,15 +127,7 @@ impl Breakdown {
 
 /// Charges every sample of `profile` to a category.
 pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, calls: u64) -> Breakdown {
-    let index: HashMap<u64, usize> = profile.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let mut parent = vec![None; profile.nodes.len()];
-    for (i, node) in profile.nodes.iter().enumerate() {
-        for child in &node.children {
-            if let Some(&c) = index.get(child) {
-                parent[c] = Some(i);
-            }
-        }
-    }
+    let parent = profile.parents();
     let names: Vec<String> = profile
         .nodes
         .iter()
@@ -152,18 +145,7 @@ pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, call
         .collect();
     let is_callee =
         |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || name.starts_with("echo  [js reference.mjs");
-    let mut node_us = vec![0.0f64; profile.nodes.len()];
-    let mut t = profile.start_time;
-    let mut stamps = Vec::with_capacity(profile.samples.len());
-    for d in profile.time_deltas.iter().take(profile.samples.len()) {
-        t += d;
-        stamps.push(t);
-    }
-    for (i, id) in profile.samples.iter().enumerate() {
-        let (Some(&node), Some(&start)) = (index.get(id), stamps.get(i)) else { continue };
-        let end = stamps.get(i + 1).copied().unwrap_or(profile.end_time);
-        node_us[node] += (end - start).max(0.0);
-    }
+    let node_us = profile.self_us();
     let mut out = Breakdown { calls, ..Breakdown::default() };
     for (leaf, &us) in node_us.iter().enumerate() {
         if us == 0.0 {
@@ -223,7 +205,7 @@ pub fn render(s: &Summary) -> String {
         out,
         "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
          {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
-         first (xtask/src/profile_summary.rs); µs per call = sampled time / calls validated while profiling. The \
+         first (xtask/src/profile/summary.rs); µs per call = sampled time / calls validated while profiling. The \
          profiler slows the requests several times over, and wasm more than JavaScript (compare the last row, \
          the controller's own µs per call while profiling, with the bench's ms/op): read a column as the shares \
          of one mode's work, and a difference between modes as where the extra work is, not as its size (the \
@@ -300,71 +282,48 @@ pub fn render(s: &Summary) -> String {
     out
 }
 
-/// Runs every (mode, N) of `modes` × `sizes` in one workerd and writes the summary.
-pub fn run(tc: &crate::setup::Toolchain, opts: &profile::Options, modes: &[String], sizes: &[u32]) -> Result<()> {
-    use crate::util::{say, workspace_root};
+/// Profiles every (mode, N) of `opts.modes` × `opts.sizes` in one workerd and writes the
+/// summary to results/profile-summary.md (and each profile beside it).
+pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
     let root = workspace_root();
-    let tree = crate::git::tree(&root, |_, _| false)?;
-    let built = crate::build::build_variant(tc, &crate::build::crate_dir(None)?, crate::build::Variant::Profiling)?;
-    let names = profile::check_names(&built)?;
-    let inspector = crate::workerd::free_port()?;
-    let workerd = crate::workerd::Workerd::start(
-        tc,
-        &built,
-        crate::workerd::Options { inspector: Some(inspector), ..crate::workerd::Options::default() },
-    )?;
-    say(format!(
-        "workerd pid {} on {}, inspector on 127.0.0.1:{inspector}",
-        workerd.pid().unwrap_or_default(),
-        workerd.url()
-    ));
-    let known = crate::bench::modes(&workerd)?;
-    if let Some(m) = modes.iter().find(|m| !known.contains(m)) {
-        crate::bail!("--modes: the example has no mode `{m}`; /modes lists {known:?}");
-    }
-    let target = profile::debugger_url(std::net::SocketAddr::from(([127, 0, 0, 1], inspector)))?;
-    let mut cdp = profile::Cdp::connect(&target)?;
-    cdp.call("Profiler.enable", json!({}))?;
-    cdp.call("Profiler.setSamplingInterval", json!({ "interval": opts.interval_us }))?;
+    let tree = crate::git::tree(&root, |_, _, _| false)?;
+    let mut session = Session::start(tc, &opts.modes, opts.interval_us)?;
+    let sizes: Vec<String> = opts.sizes.iter().map(u32::to_string).collect();
     let mut summary = Summary {
         tree: tree.describe(),
         command: format!(
             "cargo xtask profile --summary --modes {} --n {} --seconds {}",
-            modes.join(","),
-            sizes.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+            opts.modes.join(","),
+            sizes.join(","),
             opts.seconds
         ),
         seconds: opts.seconds,
         interval_us: opts.interval_us,
         rows: Vec::new(),
     };
-    for &n in sizes {
-        for mode in modes {
-            let run = profile::Options { mode: mode.clone(), n, rounds: crate::bench::rounds_for(n), ..opts.clone() };
-            profile::drive(&workerd, &run, Duration::from_secs_f64(opts.warmup))?;
-            cdp.call("Profiler.start", json!({}))?;
-            let load = profile::drive(&workerd, &run, Duration::from_secs_f64(opts.seconds));
-            let mut answer = cdp.call("Profiler.stop", json!({}))?;
-            let load = load?;
-            let raw = answer.get_mut("profile").map(serde_json::Value::take).unwrap_or_default();
+    for &n in &opts.sizes {
+        for mode in &opts.modes {
+            let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };
+            let (raw, load) =
+                session.profile(&one, Duration::from_secs_f64(opts.warmup), Duration::from_secs_f64(opts.seconds))?;
             let out = root.join("results").join(format!("profile-{mode}-n{n}.cpuprofile"));
-            std::fs::write(&out, serde_json::to_string(&raw).unwrap_or_default())?;
+            write_profile(&out, &raw)?;
             let parsed: CpuProfile =
                 serde_json::from_value(raw).map_err(|e| crate::Error(format!("Profiler.stop: {e}")))?;
-            let mut b = categorize(&parsed, &names, load.calls);
+            let mut b = categorize(&parsed, &session.names, load.calls);
             b.ms_per_op = load.do_ms / load.calls.max(1) as f64;
+            let per_call = |us: f64| us / load.calls.max(1) as f64;
             say(format!(
                 "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
                 load.calls,
-                b.total_us / load.calls.max(1) as f64,
-                (b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)) / load.calls.max(1) as f64,
+                per_call(b.total_us),
+                per_call(b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)),
                 out.display()
             ));
             summary.rows.push((n, mode.clone(), b));
         }
     }
-    drop(cdp);
-    drop(workerd);
+    drop(session);
     let text = render(&summary);
     let path = root.join("results").join("profile-summary.md");
     std::fs::write(&path, &text)?;
@@ -379,7 +338,7 @@ pub fn run(tc: &crate::setup::Toolchain, opts: &profile::Options, modes: &[Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cpuprofile::ProfileNode;
+    use crate::profile::cpuprofile::ProfileNode;
 
     fn node(id: u64, name: &str, url: &str, children: &[u64]) -> ProfileNode {
         ProfileNode {

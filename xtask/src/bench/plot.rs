@@ -1,10 +1,11 @@
-//! Hand-written SVG line plots (no plotting dependency): one line per series over a
-//! logarithmic x axis and a linear y axis starting at 0, with min..max whiskers, axis
-//! labels, ticks, a grid and a legend.
+//! The bench's plots (`bench.svg`, `bench-composite.svg`), hand-written SVG with no
+//! plotting dependency: one line per mode over a logarithmic N axis and a linear ms/op
+//! axis starting at 0, with min..max whiskers, axis labels, ticks, a grid and a legend.
 
 use std::fmt::Write as _;
 
-use crate::bench::Row;
+use super::modes::{self, Kind};
+use super::results::Row;
 
 /// One point of a series: the median `y` at `x`, and its spread `lo..hi`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,11 +186,11 @@ pub fn svg(plot: &Plot<'_>) -> String {
     out
 }
 
-/// One line per mode that `keep` accepts: its median ms/op against N, whiskers min..max.
-pub fn series(rows: &[Row], modes: &[String], keep: impl Fn(&str) -> bool) -> Vec<Series> {
+/// One line per mode of `kinds`: its median ms/op against N, whiskers min..max.
+pub fn series(rows: &[Row], modes: &[String], kinds: &[Kind]) -> Vec<Series> {
     modes
         .iter()
-        .filter(|m| keep(m))
+        .filter(|m| modes::is(m, kinds))
         .map(|m| Series {
             label: m.clone(),
             points: rows
@@ -201,13 +202,24 @@ pub fn series(rows: &[Row], modes: &[String], keep: impl Fn(&str) -> bool) -> Ve
         .collect()
 }
 
-/// The plot of `cargo xtask bench`: median ms/op against N, one line per single-call mode
-/// (not the composite or durable modes, which have their own tables), whiskers min..max.
+/// `bench.svg`: one line per single-call mode (the composite and durable modes have their
+/// own tables).
 pub fn bench(rows: &[Row], modes: &[String]) -> String {
-    let series = series(rows, modes, |m| !crate::composite::is_composite(m) && !crate::durable_bench::is_durable(m));
+    let series = series(rows, modes, &[Kind::Baseline, Kind::CallCore, Kind::JavaScript, Kind::Ablation]);
     svg(&Plot {
         title: "ms per call vs concurrent calls N (median, whiskers min..max)",
         x_label: "N, concurrent calls per batch (log scale)",
+        y_label: "ms/op, in-DO Date.now() (linear)",
+        series: &series,
+    })
+}
+
+/// `bench-composite.svg`: the chains and fan-ins, ms per op.
+pub fn composite(rows: &[Row], modes: &[String]) -> String {
+    let series = series(rows, modes, &[Kind::Composite]);
+    svg(&Plot {
+        title: "ms per chain of 3 or fan-in of 2 vs N (median, whiskers min..max)",
+        x_label: "N, concurrent chains or fan-ins per batch (log scale)",
         y_label: "ms/op, in-DO Date.now() (linear)",
         series: &series,
     })

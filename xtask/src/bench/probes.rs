@@ -1,20 +1,18 @@
-//! The per-call work of call-core, apart from the RPC hop: natively (the release
-//! micro-benchmark `call-core/benches/per_call.rs`) and in wasm inside workerd
-//! (`/probe/cost`, timed from the client). Part of `cargo xtask bench`.
+//! The bench's figures besides `/batch`: call-core's per-call work without the RPC hop,
+//! natively (the release micro-benchmark `call-core/benches/per_call.rs`) and in wasm
+//! inside workerd (`/probe/cost`, timed from the client), and what one storage commit
+//! costs in this workerd (`/probe/js-commit`), for reading the durable figures.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-
-use crate::bench::median;
+use super::results::{median, Commit, PerCall};
 use crate::util::{say, workspace_root, Context};
 use crate::workerd::Workerd;
 use crate::{bail, http, Result};
 
-/// Runs the native micro-benchmark (release build) and returns its figures (JSON objects
-/// with `name`, `what`, `ns_per_op`, `min`, `max`, `samples`, `ops_per_sample`, `raw`).
-pub fn native() -> Result<Vec<Value>> {
+/// Runs the native micro-benchmark (release build) and returns its figures.
+pub fn native() -> Result<Vec<PerCall>> {
     say("native: cargo bench -p call-core --bench per_call (release; the first build takes minutes)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
@@ -36,9 +34,8 @@ pub fn native() -> Result<Vec<Value>> {
 /// worth of our work in the controller (build the call, write the envelope, cross to
 /// JavaScript and back as the `__call` entry does, serve it, cross the reply, decode it).
 /// Inside a Worker `Date.now()` does not advance without I/O, so this is timed from the
-/// client: per sample, (time of K) − (fastest time of K = 0), over K. Same shape as the
-/// native figures, with `"kind": "wasm"`.
-pub fn wasm_cost(workerd: &Workerd) -> Result<Value> {
+/// client: per sample, (time of K) − (fastest time of K = 0), over K.
+pub fn wasm_cost(workerd: &Workerd) -> Result<PerCall> {
     const K: u32 = 100_000;
     const SAMPLES: usize = 7;
     let time = |k: u32| -> Result<f64> {
@@ -52,29 +49,41 @@ pub fn wasm_cost(workerd: &Workerd) -> Result<Value> {
         Ok(elapsed)
     };
     say("wasm: timing /probe/cost (our per-call work inside workerd, without RPC)");
-    let mut empty = Vec::new();
-    let mut full = Vec::new();
+    let (mut empty, mut full) = (Vec::new(), Vec::new());
     for _ in 0..SAMPLES {
         empty.push(time(0)?);
         full.push(time(K)?);
     }
     let floor = empty.iter().copied().fold(f64::INFINITY, f64::min);
     let raw: Vec<f64> = full.iter().map(|t| ((t - floor) / f64::from(K) * 10.0).round() / 10.0).collect();
-    let fold = |f: fn(f64, f64) -> f64, init| raw.iter().copied().fold(init, f);
-    Ok(json!({
-        "kind": "wasm", "name": "wasm_call_work",
-        "what": "wasm in workerd, no RPC: call + envelope + string crossings + serve + reply + decode (client-timed)",
-        "ns_per_op": (median(&raw) * 10.0).round() / 10.0, "min": fold(f64::min, f64::INFINITY),
-        "max": fold(f64::max, 0.0), "samples": SAMPLES, "ops_per_sample": K, "raw": raw,
-    }))
+    Ok(PerCall {
+        name: "wasm_call_work".into(),
+        what: "wasm in workerd, no RPC: call + envelope + string crossings + serve + reply + decode (client-timed)"
+            .into(),
+        ns_per_op: (median(&raw) * 10.0).round() / 10.0,
+        min: raw.iter().copied().fold(f64::INFINITY, f64::min),
+        max: raw.iter().copied().fold(0.0, f64::max),
+        samples: SAMPLES,
+        ops_per_sample: u64::from(K),
+        raw,
+    })
 }
 
-/// The markdown table of the native figures.
-pub fn table(figures: &[Value]) -> String {
-    let mut out = String::from("| per-call work of call-core | ns/op (median) | min..max |\n|---|---:|---:|\n");
-    for f in figures {
-        let [median, min, max] = ["ns_per_op", "min", "max"].map(|k| f[k].as_f64().unwrap_or(f64::NAN));
-        out.push_str(&format!("| {} | {median:.0} | {min:.0}..{max:.0} |\n", f["what"].as_str().unwrap_or("?")));
-    }
-    out
+/// What one storage commit costs in this workerd: the JavaScript controller's
+/// `/probe/js-commit` runs K turns one after another, each with a row written (so one
+/// commit per turn), and K empty ticks (`setTimeout(0)`); the median of 5 requests of
+/// each, in ms per turn.
+pub fn commit_cost(workerd: &Workerd) -> Result<Commit> {
+    const K: u32 = 1000;
+    let per_turn = |then: &str| -> Result<f64> {
+        let mut values = Vec::new();
+        for _ in 0..5 {
+            let path = format!("/probe/js-commit?k={K}&then={then}");
+            let answer = http::get(workerd.addr, &path, Duration::from_secs(120))?;
+            let Some(ms) = answer.json()?["ms"].as_f64() else { bail!("GET {path}: no `ms` in {}", answer.body) };
+            values.push(ms / f64::from(K));
+        }
+        Ok((median(&values) * 1e4).round() / 1e4)
+    };
+    Ok(Commit { turns: K, write_ms_per_turn: per_turn("write")?, tick_ms_per_turn: per_turn("timeout")? })
 }

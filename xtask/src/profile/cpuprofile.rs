@@ -131,6 +131,47 @@ pub struct CpuProfile {
     pub time_deltas: Vec<f64>,
 }
 
+impl CpuProfile {
+    /// Each node's position in `nodes`, by id.
+    pub fn index(&self) -> HashMap<u64, usize> {
+        self.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect()
+    }
+
+    /// Each node's parent, by position.
+    pub fn parents(&self) -> Vec<Option<usize>> {
+        let index = self.index();
+        let mut parent = vec![None; self.nodes.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            for c in node.children.iter().filter_map(|child| index.get(child)) {
+                parent[*c] = Some(i);
+            }
+        }
+        parent
+    }
+
+    /// Each node's self time in µs, by position: sample `i` lasts until sample `i + 1`,
+    /// the last one until the profile's end.
+    pub fn self_us(&self) -> Vec<f64> {
+        let index = self.index();
+        let mut t = self.start_time;
+        let stamps: Vec<f64> = self
+            .time_deltas
+            .iter()
+            .take(self.samples.len())
+            .map(|d| {
+                t += d;
+                t
+            })
+            .collect();
+        let mut us = vec![0.0f64; self.nodes.len()];
+        for (i, id) in self.samples.iter().enumerate() {
+            let (Some(&node), Some(&start)) = (index.get(id), stamps.get(i)) else { continue };
+            us[node] += (stamps.get(i + 1).copied().unwrap_or(self.end_time) - start).max(0.0);
+        }
+        us
+    }
+}
+
 /// One node of the call tree: a function called from its parent's function.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,21 +293,8 @@ impl Analysis {
 /// Computes self and total time per function. Sample `i` lasts until sample `i + 1`; the
 /// last one until the profile's end.
 pub fn analyze(profile: &CpuProfile) -> Analysis {
-    let index: HashMap<u64, usize> = profile.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let mut node_self = vec![0.0f64; profile.nodes.len()];
-    let mut stamps = Vec::with_capacity(profile.samples.len());
-    let mut t = profile.start_time;
-    for d in profile.time_deltas.iter().take(profile.samples.len()) {
-        t += d;
-        stamps.push(t);
-    }
-    for (i, id) in profile.samples.iter().enumerate() {
-        let Some(&node) = index.get(id) else { continue };
-        let (Some(&start), end) = (stamps.get(i), stamps.get(i + 1).copied().unwrap_or(profile.end_time)) else {
-            continue;
-        };
-        node_self[node] += (end - start).max(0.0);
-    }
+    let index = profile.index();
+    let node_self = profile.self_us();
 
     // Functions, interned by call frame.
     let mut keys: HashMap<&CallFrame, usize> = HashMap::new();
@@ -328,14 +356,7 @@ pub fn analyze(profile: &CpuProfile) -> Analysis {
     for (node, &f) in node_fn.iter().enumerate() {
         functions[f].self_us += node_self[node];
     }
-    let mut parent = vec![None; profile.nodes.len()];
-    for (i, n) in profile.nodes.iter().enumerate() {
-        for child in &n.children {
-            if let Some(&c) = index.get(child) {
-                parent[c] = Some(i);
-            }
-        }
-    }
+    let parent = profile.parents();
     for (node, &f) in node_fn.iter().enumerate() {
         let frame = &profile.nodes[node].call_frame;
         if functions[f].enclosing.is_some() || !frame.function_name.is_empty() || !frame.is_js() {
