@@ -215,7 +215,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     run::offered(&modes, &listed).map_err(|e| xtask::Error(format!("--modes: {e}")))?;
     let samples = run::measure(&workerd, &modes, &opts.sizes, opts.runs, run::rounds_for, true)?;
     let wasm = probes::wasm_cost(&workerd)?;
-    let durable = modes.iter().any(|m| modes::kind(m) == Some(modes::Kind::Durable));
+    let durable = modes.iter().any(|m| modes::is(m, &[modes::Kind::Durable]));
     let commit = if durable { Some(probes::commit_cost(&workerd)?) } else { None };
     drop(workerd);
     let rows = summarize(&samples, &modes, &opts.sizes);
@@ -249,7 +249,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     write("bench.md", format!("{header}{wasm_line}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;
     write("bench.svg", plot::bench(&rows, &modes))?;
-    if modes.iter().any(|m| modes::kind(m) == Some(modes::Kind::Composite)) {
+    if modes.iter().any(|m| modes::is(m, &[modes::Kind::Composite])) {
         write("bench-composite.svg", plot::composite(&rows, &modes))?;
     }
     say(format!("wrote bench.md, bench.json and the plots in {}", opts.out.display()));

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+pub mod args;
 pub mod bench;
 pub mod build;
 pub mod entry;

@@ -101,7 +101,7 @@ pub fn section(demo: Option<&str>, to_root: &str) -> String {
 fn table(rows: &[Row]) -> String {
     let of = |kinds: &[Kind]| rows.iter().filter(|r| modes::is(&r.mode, kinds)).collect::<Vec<_>>();
     let cells = |r: &Row| -> Vec<String> {
-        let (what, n, rounds, ms) = (modes::what(&r.mode), r.n, r.rounds, r.ms_per_op);
+        let (what, n, rounds, ms) = (modes::get(&r.mode).map_or("", |m| m.what), r.n, r.rounds, r.ms_per_op);
         [r.mode.clone(), what.into(), n.to_string(), rounds.to_string(), format!("{ms:.4}")].to_vec()
     };
     let single = |r: &&Row| [cells(r), vec![ratio(r.ratio_to_rpc), ratio(r.ratio_to_js)]].concat();
@@ -124,7 +124,7 @@ fn table(rows: &[Row]) -> String {
             &head,
             "llrrrl",
             others.iter().map(|r| {
-                let bases: Vec<String> = r.ratios.iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
+                let bases: Vec<String> = r.base_ratios().iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
                 [cells(r), vec![if bases.is_empty() { "–".into() } else { bases.join(", ") }]].concat()
             }),
         ));

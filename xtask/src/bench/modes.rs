@@ -1,23 +1,23 @@
 //! Every mode of the bench, listed once: its name (the example's `/batch?mode=`), what it
-//! measures, its kind and its bases. The demo, the bench's reports, the generated tables,
-//! the plots and the targets all read this table; adding a mode is one entry here plus the
-//! Worker's code. Which modes the Worker runs is the example's own `GET /modes`, and
-//! [`check`] fails, naming the difference, when the two lists disagree.
+//! measures, its kind and its bases. The demo, the reports, the generated tables, the
+//! plots and the targets all read this table, so adding a mode is one entry here plus the
+//! Worker's code. Which modes the Worker runs is the example's own `GET /modes`; [`check`]
+//! fails, naming the difference, when the two lists disagree.
 
 use crate::{bail, Result};
 
 /// What a mode is, which decides its table, its plot and the targets it counts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// `rpc` and `js`: every mode's ratios are taken against them.
+    /// `rpc` and `js`: every mode's ratios are taken against them ([`BASELINES`]).
     Baseline,
     /// One call through call-core.
     CallCore,
-    /// One call between JavaScript and Rust Durable Objects; shown beside the baselines.
+    /// One call between JavaScript and Rust Durable Objects, shown beside the baselines.
     JavaScript,
     /// Raw RPC carrying part of what a call carries: where the cost of a call goes.
     Ablation,
-    /// Durable calls and the least a durable call must do; counted in storage writes too.
+    /// Durable calls, and the least a durable call must do; their writes are counted too.
     Durable,
     /// An op of several calls (a chain, a fan-in), measured per op against its bases.
     Composite,
@@ -28,17 +28,17 @@ pub enum Kind {
 pub struct Mode {
     /// The name `/batch?mode=` takes.
     pub name: &'static str,
-    /// What it measures, for the tables.
-    pub what: &'static str,
     /// Its kind.
     pub kind: Kind,
-    /// The modes its ratios are taken against besides `rpc` and `js` (which every mode
-    /// is compared with): the modes doing the same work another way.
+    /// The modes doing the same work another way, which its ratios are taken against
+    /// besides the baselines.
     pub bases: &'static [&'static str],
+    /// What it measures, for the tables.
+    pub what: &'static str,
 }
 
 const fn mode(name: &'static str, kind: Kind, bases: &'static [&'static str], what: &'static str) -> Mode {
-    Mode { name, what, kind, bases }
+    Mode { name, kind, bases, what }
 }
 
 /// The modes, in the order the demo and the bench run them (the example's `/modes` order).
@@ -68,7 +68,7 @@ pub const MODES: [Mode; 15] = {
     ]
 };
 
-/// The baselines: every mode's ratios to them are measured (`ratio_to_rpc`, `ratio_to_js`).
+/// The baselines, in the order of their columns.
 pub const BASELINES: [&str; 2] = ["rpc", "js"];
 
 /// The mode called `name`.
@@ -76,49 +76,34 @@ pub fn get(name: &str) -> Option<&'static Mode> {
     MODES.iter().find(|m| m.name == name)
 }
 
-/// The kind of `name` (`None` for a name the table lacks).
-pub fn kind(name: &str) -> Option<Kind> {
-    get(name).map(|m| m.kind)
-}
-
-/// Whether `name` is of one of `kinds`.
+/// Whether `name` is a mode of one of `kinds`.
 pub fn is(name: &str, kinds: &[Kind]) -> bool {
-    kind(name).is_some_and(|k| kinds.contains(&k))
+    get(name).is_some_and(|m| kinds.contains(&m.kind))
 }
 
-/// The bases of `name` beside the baselines.
+/// The bases of `name` (none for a name the table lacks).
 pub fn bases(name: &str) -> &'static [&'static str] {
     get(name).map_or(&[], |m| m.bases)
 }
 
-/// What `name` measures (empty for a name the table lacks).
-pub fn what(name: &str) -> &'static str {
-    get(name).map_or("", |m| m.what)
-}
-
-/// The comparisons among the modes of `kind`, one table each: each mode of the kind that
-/// has bases leads one, with its bases, unless an earlier comparison holds it; a mode of
-/// the kind in none of them is a comparison of its own. Members are in [`MODES`] order.
+/// The comparisons among the modes of `kind`, one table each: a mode of the kind with
+/// bases leads one, with its bases, unless an earlier one holds it; a mode of the kind in
+/// none is a comparison of its own. Members are in [`MODES`] order.
 pub fn comparisons(kind: Kind) -> Vec<(&'static Mode, Vec<&'static str>)> {
-    let mut out: Vec<(&'static Mode, Vec<&'static str>)> = Vec::new();
-    let held = |out: &[(&Mode, Vec<&str>)], name: &str| out.iter().any(|(_, members)| members.contains(&name));
-    let of_kind = || MODES.iter().filter(|m| m.kind == kind);
-    for lead in of_kind().filter(|m| !m.bases.is_empty()) {
-        if !held(&out, lead.name) {
-            let members = MODES.iter().map(|m| m.name).filter(|n| *n == lead.name || lead.bases.contains(n)).collect();
-            out.push((lead, members));
-        }
-    }
-    for alone in of_kind() {
-        if !held(&out, alone.name) {
-            out.push((alone, vec![alone.name]));
+    let mut out: Vec<(&Mode, Vec<&str>)> = Vec::new();
+    let leads = MODES.iter().filter(|m| m.kind == kind && !m.bases.is_empty());
+    for lead in leads.chain(MODES.iter().filter(|m| m.kind == kind)) {
+        if !out.iter().any(|(_, members)| members.contains(&lead.name)) {
+            out.push((
+                lead,
+                MODES.iter().map(|m| m.name).filter(|n| *n == lead.name || lead.bases.contains(n)).collect(),
+            ));
         }
     }
     out
 }
 
-/// Checks that the example's `/modes` and this table list the same modes; the error
-/// names the modes only one of them has.
+/// Checks that the example's `/modes` and this table list the same modes.
 pub fn check(listed: &[String]) -> Result<()> {
     let only_worker: Vec<&str> = listed.iter().map(String::as_str).filter(|n| get(n).is_none()).collect();
     let only_xtask: Vec<&str> = MODES.iter().map(|m| m.name).filter(|n| !listed.iter().any(|l| l == n)).collect();
@@ -136,24 +121,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_mode_is_listed_once_and_its_bases_exist() {
+    fn every_mode_once_with_bases_that_exist() {
         for (i, m) in MODES.iter().enumerate() {
             assert!(MODES[..i].iter().all(|o| o.name != m.name), "{} twice", m.name);
             assert!(m.bases.iter().all(|b| get(b).is_some() && *b != m.name), "{}: {:?}", m.name, m.bases);
-            assert!(!m.what.is_empty(), "{}", m.name);
         }
-        assert!(BASELINES.iter().all(|b| kind(b) == Some(Kind::Baseline)));
-    }
-
-    #[test]
-    fn comparisons_group_a_lead_with_its_bases() {
-        let names = |kind| -> Vec<(&str, Vec<&str>)> {
-            comparisons(kind).into_iter().map(|(lead, members)| (lead.name, members)).collect()
-        };
-        assert_eq!(
-            names(Kind::Composite),
-            [("pipeline", vec!["pipeline", "pipeline-rpc", "pipeline-js"]), ("fanin", vec!["fanin", "fanin-join"])]
-        );
+        assert!(BASELINES.iter().all(|b| is(b, &[Kind::Baseline])));
+        let names =
+            |kind| comparisons(kind).into_iter().map(|(lead, members)| (lead.name, members)).collect::<Vec<_>>();
+        let pipeline = ("pipeline", vec!["pipeline", "pipeline-rpc", "pipeline-js"]);
+        assert_eq!(names(Kind::Composite), [pipeline, ("fanin", vec!["fanin", "fanin-join"])]);
         assert_eq!(names(Kind::Durable), [("durable", vec!["continuation", "durable", "js-durable"])]);
         assert_eq!(names(Kind::Ablation).len(), 4, "modes without bases are their own comparison");
     }

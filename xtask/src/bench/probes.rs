@@ -6,13 +6,16 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::results::{median, Commit, PerCall};
+use serde_json::{json, Value};
+
+use super::results::median;
 use crate::util::{say, workspace_root, Context};
 use crate::workerd::Workerd;
 use crate::{bail, http, Result};
 
-/// Runs the native micro-benchmark (release build) and returns its figures.
-pub fn native() -> Result<Vec<PerCall>> {
+/// Runs the native micro-benchmark (release build) and returns its figures (`name`, `what`,
+/// `ns_per_op`, `min`, `max`, `samples`, `ops_per_sample`, `raw`).
+pub fn native() -> Result<Vec<Value>> {
     say("native: cargo bench -p call-core --bench per_call (release; the first build takes minutes)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
@@ -35,7 +38,7 @@ pub fn native() -> Result<Vec<PerCall>> {
 /// JavaScript and back as the `__call` entry does, serve it, cross the reply, decode it).
 /// Inside a Worker `Date.now()` does not advance without I/O, so this is timed from the
 /// client: per sample, (time of K) − (fastest time of K = 0), over K.
-pub fn wasm_cost(workerd: &Workerd) -> Result<PerCall> {
+pub fn wasm_cost(workerd: &Workerd) -> Result<Value> {
     const K: u32 = 100_000;
     const SAMPLES: usize = 7;
     let time = |k: u32| -> Result<f64> {
@@ -56,24 +59,19 @@ pub fn wasm_cost(workerd: &Workerd) -> Result<PerCall> {
     }
     let floor = empty.iter().copied().fold(f64::INFINITY, f64::min);
     let raw: Vec<f64> = full.iter().map(|t| ((t - floor) / f64::from(K) * 10.0).round() / 10.0).collect();
-    Ok(PerCall {
-        name: "wasm_call_work".into(),
-        what: "wasm in workerd, no RPC: call + envelope + string crossings + serve + reply + decode (client-timed)"
-            .into(),
-        ns_per_op: (median(&raw) * 10.0).round() / 10.0,
-        min: raw.iter().copied().fold(f64::INFINITY, f64::min),
-        max: raw.iter().copied().fold(0.0, f64::max),
-        samples: SAMPLES,
-        ops_per_sample: u64::from(K),
-        raw,
-    })
+    Ok(json!({
+        "name": "wasm_call_work",
+        "what": "wasm in workerd, no RPC: call + envelope + string crossings + serve + reply + decode (client-timed)",
+        "ns_per_op": (median(&raw) * 10.0).round() / 10.0, "min": raw.iter().copied().fold(f64::INFINITY, f64::min),
+        "max": raw.iter().copied().fold(0.0, f64::max), "samples": SAMPLES, "ops_per_sample": K, "raw": raw,
+    }))
 }
 
 /// What one storage commit costs in this workerd: the JavaScript controller's
 /// `/probe/js-commit` runs K turns one after another, each with a row written (so one
 /// commit per turn), and K empty ticks (`setTimeout(0)`); the median of 5 requests of
 /// each, in ms per turn.
-pub fn commit_cost(workerd: &Workerd) -> Result<Commit> {
+pub fn commit_cost(workerd: &Workerd) -> Result<Value> {
     const K: u32 = 1000;
     let per_turn = |then: &str| -> Result<f64> {
         let mut values = Vec::new();
@@ -85,5 +83,5 @@ pub fn commit_cost(workerd: &Workerd) -> Result<Commit> {
         }
         Ok((median(&values) * 1e4).round() / 1e4)
     };
-    Ok(Commit { turns: K, write_ms_per_turn: per_turn("write")?, tick_ms_per_turn: per_turn("timeout")? })
+    Ok(json!({ "turns": K, "write_ms_per_turn": per_turn("write")?, "tick_ms_per_turn": per_turn("timeout")? }))
 }

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 use super::modes::{self, Kind};
-use super::results::{median, Commit, Entry, Meta, PerCall, Results, Row};
+use serde_json::Value;
+
+use super::results::{median, Entry, Results, Row};
 use super::run::{rounds_for, Options, RUNS};
 use super::{demo, targets};
 use crate::markdown::{self, head, list, ms, range, ratio, ratio_range};
@@ -38,7 +40,7 @@ pub fn rows_table(rows: &[Row]) -> String {
         &head,
         "lr",
         rows.iter().map(|r| {
-            let others: Vec<String> = r.ratios.iter().map(|(base, x)| format!("{x:.2}x {base}")).collect();
+            let others: Vec<String> = r.base_ratios().iter().map(|(base, x)| format!("{x:.2}x {base}")).collect();
             vec![
                 r.mode.clone(),
                 r.n.to_string(),
@@ -55,18 +57,19 @@ pub fn rows_table(rows: &[Row]) -> String {
 }
 
 /// The table of the per-call figures.
-pub fn per_call_table(figures: &[PerCall]) -> String {
+pub fn per_call_table(figures: &[Value]) -> String {
     markdown::table(
         &head(&["per-call work of call-core", "ns/op (median)", "min..max"]),
         "lr",
-        figures
-            .iter()
-            .map(|f| vec![f.what.clone(), format!("{:.0}", f.ns_per_op), format!("{:.0}..{:.0}", f.min, f.max)]),
+        figures.iter().map(|f| {
+            let [median, min, max] = ["ns_per_op", "min", "max"].map(|k| f[k].as_f64().unwrap_or(f64::NAN));
+            vec![f["what"].as_str().unwrap_or("?").into(), format!("{median:.0}"), format!("{min:.0}..{max:.0}")]
+        }),
     )
 }
 
 /// The tables of `bench.md` after its header (also printed by the bench).
-pub fn tables(rows: &[Row], per_call: &[PerCall], commit: Option<&Commit>) -> String {
+pub fn tables(rows: &[Row], per_call: &[Value], commit: Option<&Value>) -> String {
     let mut s = format!("## Durable Object calls in local workerd\n\n{}\nms/op: {TIMING}\n", rows_table(rows));
     s.push_str("\n## Per-call work of call-core\n\n");
     s.push_str(&per_call_table(per_call));
@@ -80,7 +83,7 @@ pub fn tables(rows: &[Row], per_call: &[PerCall], commit: Option<&Commit>) -> St
             s,
             "\n## One storage commit\n\n{} ms per turn with a write (one commit each), {} ms per empty tick \
              (`/probe/js-commit`, median of 5 × {} turns).\n",
-            c.write_ms_per_turn, c.tick_ms_per_turn, c.turns
+            c["write_ms_per_turn"], c["tick_ms_per_turn"], c["turns"]
         );
     }
     s
@@ -118,16 +121,11 @@ pub fn header(workerd_bin: &std::path::Path, opts: &Options, tree: &crate::git::
 
 /// The first entry of `bench.json`: what was measured, and on which tree.
 pub fn meta(opts: &Options, modes: &[String], tree: &crate::git::Tree) -> Entry {
-    Entry::Meta(Meta {
-        commit: tree.commit.clone(),
-        dirty: tree.is_dirty(),
-        diff_hash: tree.diff_hash.clone(),
-        dirty_paths: tree.dirty.clone(),
-        runs: opts.runs,
-        sizes: opts.sizes.clone(),
-        rounds: opts.sizes.iter().map(|&n| rounds_for(n)).collect(),
-        modes: modes.to_vec(),
-    })
+    let rounds: Vec<u32> = opts.sizes.iter().map(|&n| rounds_for(n)).collect();
+    Entry::Meta(serde_json::json!({
+        "commit": tree.commit, "dirty": tree.is_dirty(), "diff_hash": tree.diff_hash, "dirty_paths": tree.dirty,
+        "runs": opts.runs, "sizes": opts.sizes, "rounds": rounds, "modes": modes,
+    }))
 }
 
 /// The body of the generated section `name` (ends with a newline), for a file `to_root`
@@ -143,7 +141,7 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
     Ok(match name {
         "bench-run" => run_paragraph(r, to_root),
         "bench-table" => {
-            let mut s = kind_table(r, &r.modes_of(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript]), false);
+            let mut s = kind_table(r, &r.modes(Some(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript])), false);
             let _ = writeln!(
                 s,
                 "\nms per call: median of {} runs; a ratio range runs over N, each the median of the per-run \
@@ -152,7 +150,7 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
             );
             s
         }
-        "bench-ablations" => match r.modes_of(&[Kind::Ablation]) {
+        "bench-ablations" => match r.modes(Some(&[Kind::Ablation])) {
             none if none.is_empty() => "(No ablation mode in the latest run.)\n".into(),
             ablations => kind_table(r, &ablations, true),
         },
@@ -216,11 +214,11 @@ fn comparisons(
     extra: &[&str],
     cells: impl Fn(&str) -> Vec<String>,
 ) -> Option<String> {
-    let present = r.modes();
+    let present = r.modes(None);
     let mut s = String::new();
     for (lead, members) in modes::comparisons(kind) {
         let members: Vec<&str> = present.iter().copied().filter(|m| members.contains(m)).collect();
-        if !members.iter().any(|m| modes::kind(m) == Some(kind)) {
+        if !members.iter().any(|m| modes::is(m, &[kind])) {
             continue;
         }
         let first: &[&str] = if what { &["mode", "what"] } else { &["mode"] };
@@ -231,7 +229,7 @@ fn comparisons(
         let rows = members.iter().map(|mode| {
             let mut row = vec![format!("`{mode}`")];
             if what {
-                row.push(modes::what(mode).into());
+                row.push(modes::get(mode).map_or("", |m| m.what).into());
             }
             row.extend(ms_and_ratios(r, mode, &r.sizes(), lead.bases));
             row.extend(cells(mode));
@@ -259,18 +257,9 @@ fn composite(r: &Results, to_root: &str) -> String {
     s
 }
 
-/// The range over N of one write figure of `mode` (`–` when it has none).
-pub(crate) fn writes_range(r: &Results, mode: &str, caller: bool, rows: bool) -> String {
-    let figure = |x: &Row| {
-        let w = x.writes.as_ref()?;
-        let side = if caller { w.caller } else { w.callee };
-        if rows {
-            side.rows_per_call
-        } else {
-            side.commits_per_batch
-        }
-    };
-    range(r.of(mode).into_iter().filter_map(figure), markdown::count, "")
+/// The range over N of one write figure of `mode` ([`Row::written`]; `–` when it has none).
+pub(crate) fn writes_range(r: &Results, mode: &str, side: &str, field: &str) -> String {
+    range(r.of(mode).into_iter().filter_map(|x| x.written(side, field)), markdown::count, "")
 }
 
 /// `bench-durable`: durable calls against in-memory ones and the JavaScript floor, with
@@ -278,7 +267,8 @@ pub(crate) fn writes_range(r: &Results, mode: &str, caller: bool, rows: bool) ->
 fn durable(r: &Results) -> String {
     let columns = ["caller rows/call", "caller commits/batch", "callee rows/call", "callee commits/batch"];
     let writes = |mode: &str| {
-        [(true, true), (true, false), (false, true), (false, false)].map(|(c, w)| writes_range(r, mode, c, w)).to_vec()
+        let sides = [("caller", "rows_per_call"), ("caller", "commits_per_batch"), ("callee", "rows_per_call")];
+        sides.iter().chain([&("callee", "commits_per_batch")]).map(|(s, f)| writes_range(r, mode, s, f)).collect()
     };
     let Some(mut s) = comparisons(r, Kind::Durable, false, &columns, writes) else {
         return "(No durable mode in the latest run.)\n".into();
@@ -294,7 +284,9 @@ fn durable(r: &Results) -> String {
             s,
             "\nOne storage commit in this workerd, in the same run (`/probe/js-commit`, median of 5 × {} turns): \
              {:.3} ms per turn with a write, against {:.3} ms per empty tick.",
-            c.turns, c.write_ms_per_turn, c.tick_ms_per_turn
+            c["turns"],
+            c["write_ms_per_turn"].as_f64().unwrap_or(f64::NAN),
+            c["tick_ms_per_turn"].as_f64().unwrap_or(f64::NAN)
         );
     }
     s
@@ -330,7 +322,7 @@ fn run_paragraph(r: &Results, to_root: &str) -> String {
 fn seed_paragraph(r: &Results) -> String {
     let sizes: Vec<String> = r.sizes().iter().map(u32::to_string).collect();
     let ours: Vec<String> = r
-        .modes_of(&[Kind::CallCore, Kind::JavaScript])
+        .modes(Some(&[Kind::CallCore, Kind::JavaScript]))
         .into_iter()
         .map(|m| {
             let rows = r.of(m);

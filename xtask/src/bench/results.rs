@@ -1,19 +1,20 @@
 //! A bench run's results: the one row type per (mode, N), summarized from the samples,
-//! written to `bench.json` and read back from it, with the run's other entries (what was
-//! run, the per-call figures, the cost of a storage commit) and, for the reports, the
-//! other files of `results/`.
+//! written to `bench.json` with the run's other entries and read back from it, and the
+//! run as `results/` holds it for the reports.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{json, Value};
 
-use super::modes;
+use super::modes::{self, Kind};
 use super::run::Sample;
 use crate::util::Context;
 use crate::Result;
 
-/// The summary of one (mode, N). Figures are kept as measured; `bench.json` holds them
-/// rounded to 4 decimals.
+/// The summary of one (mode, N), kept as measured; `bench.json` holds its figures rounded
+/// to 4 decimals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// The mode.
@@ -36,15 +37,15 @@ pub struct Row {
     /// Median over runs of the ratio to `rpc`'s ms/op in the same run.
     #[serde(serialize_with = "r4")]
     pub ratio_to_rpc: Option<f64>,
-    /// Median over runs of the ratio to `js`'s ms/op in the same run.
+    /// The same to `js`.
     #[serde(serialize_with = "r4")]
     pub ratio_to_js: Option<f64>,
-    /// The same against each of the mode's bases ([`modes::Mode::bases`]), in their order.
-    #[serde(default, with = "ratios")]
-    pub ratios: Vec<(String, f64)>,
+    /// The same to each of the mode's bases.
+    #[serde(default, serialize_with = "r4")]
+    pub ratios: BTreeMap<String, f64>,
     /// Validated results over all measured runs.
     pub ok: u64,
-    /// Calls made over all measured runs (`n * rounds * runs`).
+    /// Calls made over all measured runs.
     pub calls: u64,
     /// Every run's ms/op, in run order.
     #[serde(serialize_with = "r4")]
@@ -54,27 +55,10 @@ pub struct Row {
     /// Every run's wall time seen by the client, for reference.
     #[serde(serialize_with = "r4")]
     pub client_ms: Vec<f64>,
-    /// A durable mode's writes, medians over the runs.
+    /// A durable mode's writes: per side (`caller`, `callee`), the medians over runs of
+    /// `rows_per_call` and `commits_per_batch` (a commit is a turn with writes).
     #[serde(default)]
-    pub writes: Option<Writes>,
-}
-
-/// What a durable mode wrote, per side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Writes {
-    /// The calling object.
-    pub caller: Side,
-    /// The called object (its reply records).
-    pub callee: Side,
-}
-
-/// One side's writes: medians over runs, rounded to 3 decimals.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Side {
-    /// Rows written per call.
-    pub rows_per_call: Option<f64>,
-    /// Commits (turns with writes) per batch of N calls.
-    pub commits_per_batch: Option<f64>,
+    pub writes: Option<Value>,
 }
 
 impl Row {
@@ -83,54 +67,35 @@ impl Row {
         match base {
             "rpc" => self.ratio_to_rpc,
             "js" => self.ratio_to_js,
-            other => self.ratios.iter().find(|(b, _)| b == other).map(|(_, x)| *x),
+            other => self.ratios.get(other).copied(),
         }
     }
-}
 
-/// Rounds to 4 decimals whatever holds `f64`s, as `bench.json` writes them.
-fn r4<T: Round, S: Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
-    value.round4().serialize(s)
-}
+    /// The ratios to the mode's bases, in the bases' order.
+    pub fn base_ratios(&self) -> Vec<(&'static str, f64)> {
+        modes::bases(&self.mode).iter().filter_map(|b| Some((*b, *self.ratios.get(*b)?))).collect()
+    }
 
-trait Round {
-    type Out: Serialize;
-    fn round4(&self) -> Self::Out;
-}
-
-impl Round for f64 {
-    type Out = f64;
-    fn round4(&self) -> f64 {
-        (self * 1e4).round() / 1e4
+    /// One write figure (`side`: `caller` or `callee`; `field`: `rows_per_call` or
+    /// `commits_per_batch`).
+    pub fn written(&self, side: &str, field: &str) -> Option<f64> {
+        self.writes.as_ref()?[side][field].as_f64()
     }
 }
 
-impl Round for Option<f64> {
-    type Out = Option<f64>;
-    fn round4(&self) -> Option<f64> {
-        self.map(|x| x.round4())
+/// Serializes with every number rounded to 4 decimals, as `bench.json` holds figures.
+fn r4<T: Serialize, S: Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn round(v: &mut Value) {
+        match v {
+            Value::Number(n) => *v = n.as_f64().map_or(Value::Null, |x| ((x * 1e4).round() / 1e4).into()),
+            Value::Array(items) => items.iter_mut().for_each(round),
+            Value::Object(map) => map.values_mut().for_each(round),
+            _ => {}
+        }
     }
-}
-
-impl Round for Vec<f64> {
-    type Out = Vec<f64>;
-    fn round4(&self) -> Vec<f64> {
-        self.iter().map(Round::round4).collect()
-    }
-}
-
-/// The bases' ratios as a JSON object (rounded), read back in the object's order.
-mod ratios {
-    use super::Round;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(ratios: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(ratios.iter().map(|(base, x)| (base, x.round4())))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
-        Ok(serde_json::Map::deserialize(d)?.into_iter().filter_map(|(k, v)| Some((k, v.as_f64()?))).collect())
-    }
+    let mut v = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
+    round(&mut v);
+    v.serialize(s)
 }
 
 /// The median (mean of the middle two for an even count); NaN when empty.
@@ -145,7 +110,8 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// Summarizes the samples per (mode, N), in the order of `modes` then `sizes`: medians,
-/// and each ratio the median over runs of the ratio to the base's sample of the same run.
+/// and each ratio the median over runs of the ratio to the base's sample of the same run
+/// (pairing measurements taken seconds apart cancels part of the machine's drift).
 pub fn summarize(samples: &[Sample], modes: &[String], sizes: &[u32]) -> Vec<Row> {
     let of = |mode: &str, n: u32| -> Vec<&Sample> { samples.iter().filter(|s| s.mode == mode && s.n == n).collect() };
     let ratio = |mine: &[&Sample], base: &str, n: u32| -> Option<f64> {
@@ -158,128 +124,65 @@ pub fn summarize(samples: &[Sample], modes: &[String], sizes: &[u32]) -> Vec<Row
         (!ratios.is_empty()).then(|| median(&ratios))
     };
     let mut rows = Vec::new();
-    for mode in modes {
-        for &n in sizes {
-            let mine = of(mode, n);
-            let Some(first) = mine.first() else { continue };
-            let per_op: Vec<f64> = mine.iter().map(|s| s.ms_per_op()).collect();
-            rows.push(Row {
-                mode: mode.clone(),
-                n,
-                rounds: first.rounds,
-                runs: mine.len(),
-                ms_per_op: median(&per_op),
-                min: per_op.iter().copied().fold(f64::INFINITY, f64::min),
-                max: per_op.iter().copied().fold(0.0, f64::max),
-                ratio_to_rpc: ratio(&mine, "rpc", n),
-                ratio_to_js: ratio(&mine, "js", n),
-                ratios: modes::bases(mode)
-                    .iter()
-                    .filter_map(|base| Some((base.to_string(), ratio(&mine, base, n)?)))
-                    .collect(),
-                ok: mine.iter().map(|s| s.ok).sum(),
-                calls: u64::from(n) * u64::from(first.rounds) * mine.len() as u64,
-                per_run_ms_per_op: per_op,
-                per_run_ms: mine.iter().map(|s| s.ms).collect(),
-                client_ms: mine.iter().map(|s| s.client_ms).collect(),
-                writes: writes(&mine),
-            });
-        }
+    for (mode, &n) in modes.iter().flat_map(|m| sizes.iter().map(move |n| (m, n))) {
+        let mine = of(mode, n);
+        let Some(first) = mine.first() else { continue };
+        let per_op: Vec<f64> = mine.iter().map(|s| s.ms_per_op()).collect();
+        rows.push(Row {
+            mode: mode.clone(),
+            n,
+            rounds: first.rounds,
+            runs: mine.len(),
+            ms_per_op: median(&per_op),
+            min: per_op.iter().copied().fold(f64::INFINITY, f64::min),
+            max: per_op.iter().copied().fold(0.0, f64::max),
+            ratio_to_rpc: ratio(&mine, "rpc", n),
+            ratio_to_js: ratio(&mine, "js", n),
+            ratios: modes::bases(mode).iter().filter_map(|b| Some((b.to_string(), ratio(&mine, b, n)?))).collect(),
+            ok: mine.iter().map(|s| s.ok).sum(),
+            calls: u64::from(n) * u64::from(first.rounds) * mine.len() as u64,
+            per_run_ms_per_op: per_op,
+            per_run_ms: mine.iter().map(|s| s.ms).collect(),
+            client_ms: mine.iter().map(|s| s.client_ms).collect(),
+            writes: writes(&mine),
+        });
     }
     rows
 }
 
-/// Per side, the median over `samples` of rows per call and commits per batch; `None`
-/// when the samples carry no `writes`.
-fn writes(samples: &[&Sample]) -> Option<Writes> {
-    let side = |name: &str| {
-        let per = |field: &str, per_call: bool| {
-            let values: Vec<f64> = samples
-                .iter()
-                .filter_map(|s| {
-                    let count = s.writes.as_ref()?[name][field].as_f64()?;
-                    let batches = f64::from(s.rounds);
-                    Some(if per_call { count / (batches * f64::from(s.n)) } else { count / batches })
-                })
-                .collect();
-            (!values.is_empty()).then(|| (median(&values) * 1e3).round() / 1e3)
-        };
-        Side { rows_per_call: per("rows", true), commits_per_batch: per("commits", false) }
+/// Per side, the medians over `samples` of rows per call and commits per batch, rounded
+/// to 3 decimals; `None` when the samples carry no `writes`.
+fn writes(samples: &[&Sample]) -> Option<Value> {
+    let per = |side: &str, field: &str, per_call: bool| {
+        let values: Vec<f64> = samples
+            .iter()
+            .filter_map(|s| {
+                let batches = f64::from(s.rounds) * if per_call { f64::from(s.n) } else { 1.0 };
+                Some(s.writes.as_ref()?[side][field].as_f64()? / batches)
+            })
+            .collect();
+        (!values.is_empty()).then(|| (median(&values) * 1e3).round() / 1e3)
     };
-    samples.iter().any(|s| s.writes.is_some()).then(|| Writes { caller: side("caller"), callee: side("callee") })
+    let side = |s| json!({ "rows_per_call": per(s, "rows", true), "commits_per_batch": per(s, "commits", false) });
+    samples.iter().any(|s| s.writes.is_some()).then(|| json!({ "caller": side("caller"), "callee": side("callee") }))
 }
 
-/// One entry of `bench.json`, an array: what was run, then the rows, the per-call
-/// figures, and the cost of a storage commit when durable modes ran.
+/// One entry of `bench.json`, an array: what was run (commit, dirty, diff_hash,
+/// dirty_paths, runs, sizes, rounds, modes), the rows, the per-call figures (name, what,
+/// ns_per_op, min, max, samples, ops_per_sample, raw), and the cost of a storage commit
+/// when durable modes ran (turns, write_ms_per_turn, tick_ms_per_turn).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[allow(missing_docs)] // the variants are the kinds of entries named above
 pub enum Entry {
-    /// What was measured, and on which tree.
-    Meta(Meta),
-    /// One (mode, N).
+    Meta(Value),
     Workerd(Row),
-    /// A native per-call figure.
-    Native(PerCall),
-    /// The per-call work in wasm inside workerd.
-    Wasm(PerCall),
-    /// What one storage commit costs in this workerd.
-    Commit(Commit),
+    Native(Value),
+    Wasm(Value),
+    Commit(Value),
 }
 
-/// The run's description.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    /// `git rev-parse HEAD`.
-    pub commit: String,
-    /// Whether the work tree had changes that count.
-    pub dirty: bool,
-    /// The hash of those changes.
-    pub diff_hash: Option<String>,
-    /// Their paths.
-    pub dirty_paths: Vec<String>,
-    /// Measured runs per (mode, N).
-    pub runs: usize,
-    /// Batch sizes.
-    pub sizes: Vec<u32>,
-    /// Rounds per request at each size.
-    pub rounds: Vec<u32>,
-    /// The modes run.
-    pub modes: Vec<String>,
-}
-
-/// A per-call figure: ns per op over timed samples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PerCall {
-    /// Short name.
-    pub name: String,
-    /// What is timed.
-    pub what: String,
-    /// Median.
-    pub ns_per_op: f64,
-    /// Fastest sample.
-    pub min: f64,
-    /// Slowest sample.
-    pub max: f64,
-    /// Timed samples.
-    pub samples: usize,
-    /// Operations per sample.
-    pub ops_per_sample: u64,
-    /// Every sample's ns per op.
-    pub raw: Vec<f64>,
-}
-
-/// The cost of a turn with a write (one commit) and of an empty tick, ms per turn.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Commit {
-    /// Turns per request.
-    pub turns: u32,
-    /// A turn that writes a row.
-    pub write_ms_per_turn: f64,
-    /// An empty `setTimeout(0)` tick.
-    pub tick_ms_per_turn: f64,
-}
-
-/// A bench run as `results/` holds it, with the other records the reports quote.
+/// A bench run as `results/` holds it, with the other records the generated sections quote.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
     /// `bench.md`'s header lines (`- key: value`), in order.
@@ -287,28 +190,24 @@ pub struct Results {
     /// The rows, in the bench's order.
     pub rows: Vec<Row>,
     /// The native and wasm per-call figures.
-    pub per_call: Vec<PerCall>,
+    pub per_call: Vec<Value>,
     /// The cost of one storage commit, when measured.
-    pub commit: Option<Commit>,
-    /// `fuzz.md` (written by `cargo xtask fuzz`), if there is one.
+    pub commit: Option<Value>,
+    /// `fuzz.md` (`cargo xtask fuzz`), when there.
     pub fuzz: Option<String>,
-    /// `demo.md` (written by `cargo xtask demo --record`), if there is one.
+    /// `demo.md` (`cargo xtask demo --record`), when there.
     pub demo: Option<String>,
-    /// `profile-summary.md` (`cargo xtask profile --summary`), if there is one.
+    /// `profile-summary.md` (`cargo xtask profile --summary`), when there.
     pub profile_summary: Option<String>,
 }
 
 impl Results {
     /// Reads `dir/bench.json`, `dir/bench.md` and the other records in `dir`.
     pub fn read(dir: &Path) -> Result<Results> {
-        let read = |name: &str| std::fs::read_to_string(dir.join(name));
-        let path = dir.join("bench.json");
-        let json = read("bench.json").context(|| format!("cannot read {}", path.display()))?;
-        let entries: Vec<Entry> = serde_json::from_str(&json).context(|| path.display().to_string())?;
-        let md = read("bench.md").context(|| format!("cannot read {}", dir.join("bench.md").display()))?;
-        let mut results = Results::parse(entries, &md);
-        results.fuzz = read("fuzz.md").ok();
-        results.demo = read("demo.md").ok();
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).context(|| format!("cannot read {name}"));
+        let entries: Vec<Entry> = serde_json::from_str(&read("bench.json")?).context(|| "bench.json".into())?;
+        let mut results = Results::parse(entries, &read("bench.md")?);
+        (results.fuzz, results.demo) = (read("fuzz.md").ok(), read("demo.md").ok());
         results.profile_summary = read("profile-summary.md").ok();
         Ok(results)
     }
@@ -324,12 +223,9 @@ impl Results {
                 Entry::Commit(c) => r.commit = Some(c),
             }
         }
-        r.header = md
-            .lines()
-            .take_while(|l| !l.starts_with("## "))
-            .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let header = md.lines().take_while(|l| !l.starts_with("## "));
+        let fields = header.filter_map(|l| l.strip_prefix("- ")?.split_once(": "));
+        r.header = fields.map(|(k, v)| (k.to_string(), v.to_string())).collect();
         r
     }
 
@@ -338,20 +234,15 @@ impl Results {
         self.header.iter().find(|(k, _)| k == key).map_or("?", |(_, v)| v.as_str())
     }
 
-    /// The modes, in the bench's order.
-    pub fn modes(&self) -> Vec<&str> {
+    /// The modes of one of `kinds`, in the bench's order (all with `None`).
+    pub fn modes(&self, kinds: Option<&[Kind]>) -> Vec<&str> {
         let mut seen: Vec<&str> = Vec::new();
-        for row in &self.rows {
+        for row in self.rows.iter().filter(|r| kinds.is_none_or(|k| modes::is(&r.mode, k))) {
             if !seen.contains(&row.mode.as_str()) {
                 seen.push(&row.mode);
             }
         }
         seen
-    }
-
-    /// The modes of one of `kinds`, in the bench's order.
-    pub fn modes_of(&self, kinds: &[modes::Kind]) -> Vec<&str> {
-        self.modes().into_iter().filter(|m| modes::is(m, kinds)).collect()
     }
 
     /// The batch sizes, ascending.
@@ -374,8 +265,7 @@ impl Results {
 
     /// Measured runs per (mode, N): one number, or a range when rows differ.
     pub fn runs(&self) -> String {
-        let (lo, hi) = (self.rows.iter().map(|r| r.runs).min(), self.rows.iter().map(|r| r.runs).max());
-        match (lo, hi) {
+        match (self.rows.iter().map(|r| r.runs).min(), self.rows.iter().map(|r| r.runs).max()) {
             (Some(a), Some(b)) if a == b => a.to_string(),
             (Some(a), Some(b)) => format!("{a}–{b}"),
             _ => "no".into(),
@@ -384,7 +274,7 @@ impl Results {
 
     /// A per-call figure (ns per op), by name.
     pub fn per_call(&self, name: &str) -> Option<f64> {
-        self.per_call.iter().find(|f| f.name == name).map(|f| f.ns_per_op)
+        self.per_call.iter().find(|f| f["name"] == name)?["ns_per_op"].as_f64()
     }
 }
 
@@ -400,33 +290,32 @@ pub(crate) mod tests {
     #[test]
     fn ratios_pair_runs() {
         let ms = [("rpc", 600.0), ("call", 660.0), ("rpc", 300.0), ("call", 360.0), ("rpc", 600.0), ("call", 690.0)];
-        let samples: Vec<Sample> = ms.iter().enumerate().map(|(i, (m, ms))| sample(m, 10, i / 2, *ms)).collect();
-        let rows = summarize(&samples, &["rpc".into(), "call".into()], &[10]);
+        let mut samples: Vec<Sample> = ms.iter().enumerate().map(|(i, (m, ms))| sample(m, 10, i / 2, *ms)).collect();
+        samples.extend([sample("pipeline", 10, 0, 100.0), sample("pipeline-rpc", 10, 0, 300.0)]);
+        samples.push(sample("pipeline-js", 10, 0, 200.0));
+        let modes = ["rpc", "call", "pipeline", "pipeline-rpc", "pipeline-js"].map(String::from);
+        let rows = summarize(&samples, &modes, &[10]);
         let call = &rows[1];
         assert!((call.ratio_to_rpc.unwrap() - 1.15).abs() < 1e-9, "median of 1.1, 1.2, 1.15");
-        assert_eq!(call.ratio_to_js, None);
         assert!((call.ms_per_op - 0.33).abs() < 1e-9 && (call.min - 0.18).abs() < 1e-9);
-        assert_eq!((call.runs, call.calls, call.per_run_ms.as_slice()), (3, 6000, &[660.0, 360.0, 690.0][..]));
+        assert_eq!((call.ratio_to_js, call.runs, call.calls, call.per_run_ms.len()), (None, 3, 6000, 3));
+        let ratios: Vec<(&str, String)> =
+            rows[2].base_ratios().into_iter().map(|(b, x)| (b, format!("{x:.2}"))).collect();
+        assert_eq!(ratios, [("pipeline-rpc", "0.33".into()), ("pipeline-js", "0.50".into())], "in the bases' order");
     }
 
     #[test]
-    fn bases_and_writes() {
-        let mut samples = vec![sample("pipeline", 10, 0, 100.0), sample("pipeline-rpc", 10, 0, 300.0)];
-        samples.push(sample("pipeline-js", 10, 0, 200.0));
-        let modes = ["pipeline", "pipeline-rpc", "pipeline-js"].map(String::from);
-        let rows = summarize(&samples, &modes, &[10]);
-        let ratios: Vec<(&str, f64)> =
-            rows[0].ratios.iter().map(|(b, x)| (b.as_str(), (x * 100.0).round() / 100.0)).collect();
-        assert_eq!(ratios, [("pipeline-rpc", 0.33), ("pipeline-js", 0.5)]);
-        let durable = |rows: u64, commits: u64| Sample {
-            writes: Some(
-                serde_json::json!({ "caller": { "rows": rows, "commits": commits }, "callee": { "rows": 0 } }),
-            ),
+    fn writes_per_call_and_per_batch() {
+        let writes_of = |rows: u64, commits: u64| Sample {
+            writes: Some(json!({ "caller": { "rows": rows, "commits": commits }, "callee": { "rows": 0 } })),
             ..sample("durable", 10, 0, 1.0)
         };
-        let w = writes(&[&durable(800, 400), &durable(800, 600), &durable(880, 400)]).unwrap();
-        assert_eq!((w.caller.rows_per_call, w.caller.commits_per_batch), (Some(0.4), Some(2.0)));
-        assert_eq!((w.callee.rows_per_call, w.callee.commits_per_batch), (Some(0.0), None));
+        let w = writes(&[&writes_of(800, 400), &writes_of(800, 600), &writes_of(880, 400)]).unwrap();
+        assert_eq!(
+            w,
+            json!({ "caller": { "rows_per_call": 0.4, "commits_per_batch": 2.0 },
+                              "callee": { "rows_per_call": 0.0, "commits_per_batch": null } })
+        );
         assert_eq!(writes(&[&sample("call", 10, 0, 1.0)]), None);
     }
 
@@ -434,8 +323,7 @@ pub(crate) mod tests {
     /// and no field of the committed results lost on the way.
     #[test]
     fn the_committed_bench_json_round_trips() {
-        let path = crate::util::workspace_root().join("results/bench.json");
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = std::fs::read_to_string(crate::util::workspace_root().join("results/bench.json")).unwrap();
         let entries: Vec<Entry> = serde_json::from_str(&text).unwrap();
         assert!(entries.iter().any(|e| matches!(e, Entry::Workerd(r) if r.writes.is_some())));
         assert_eq!(format!("{:#}\n", serde_json::to_value(&entries).unwrap()), text);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::args::Args;
 use crate::util::{workspace_root, Context};
 use crate::workerd::Workerd;
 use crate::{bail, http, Result};
@@ -23,26 +24,16 @@ pub const MIN_CALLS: u32 = 2000;
 pub const HELP: &str = "\
 cargo xtask bench [options]
 
-Runs every mode that the example's /modes lists at each N in local workerd: one warm-up
-request per (mode, N), then K measured runs, the modes in forward order on odd runs and in
-reverse on even runs. Each request runs R = ceil(2000 / N) rounds of N concurrent calls;
-every result is validated (ok must equal N*R, or the command fails). The modes are those of
-xtask/src/bench/modes.rs, which must list the same modes as /modes. Also runs the native
-per-call micro-benchmark (cargo bench -p call-core --bench per_call). Writes bench.md,
-bench.json and bench.svg to the output directory, prints the tables and, when the output
-directory is results/, rewrites the generated sections of README.md and docs/*.md from them.
-
-The results record the full commit hash. The bench refuses to run (and, should the tree
-change while it runs, to write) unless the work tree is clean: no tracked change and no
-untracked file outside target/ and results/ (changes of README.md and docs/*.md inside their
-generated sections and changes under results/ do not count). With --allow-dirty it runs
-anyway and records the hash of `git diff HEAD` (and of the untracked files), marked in
-bench.md, bench.json and on stderr.
-
-With the defaults and the example's 8 single-call modes: 7-15 s per measured run on a 2-core
-VM, so about 2-4 minutes of measurement, plus about a minute for the native micro-benchmark
-and the wasm cost probe (and the first builds); the 5 chain and fan-in modes add about as much
-again (7 modes at N = 10, 50, 500: about 8 s per run). It prints the time to go after every run.
+Runs every mode of the example at each N in local workerd (the modes of
+xtask/src/bench/modes.rs, which must be those /modes lists): one warm-up request per (mode, N),
+then K measured runs, the modes in forward order on odd runs and in reverse on even runs, each
+request R = ceil(2000 / N) rounds of N concurrent calls, every result validated. Also runs the
+native per-call micro-benchmark (cargo bench -p call-core --bench per_call). Writes bench.md,
+bench.json and the plots to the output directory and, when that is results/, rewrites the
+generated sections of README.md and docs/*.md. It refuses a work tree with changes outside
+results/ and those generated sections (the results name the commit that ran) unless
+--allow-dirty, which records the hash of the changes. With the defaults, about 5-8 minutes
+here; it prints the time to go after every run (results/README.md says more).
 
   --modes a,b     only these modes (default: all that /modes lists)
   --n 10,50       batch sizes (default: 10,50,500,5000)
@@ -65,7 +56,7 @@ pub struct Options {
     pub runs: usize,
     /// Where the reports go.
     pub out: PathBuf,
-    /// Run the workerd experiment.
+    /// Run the workerd experiment (not only the native micro-benchmark).
     pub workerd: bool,
     /// Run the native micro-benchmark.
     pub native: bool,
@@ -78,52 +69,19 @@ pub struct Options {
 impl Options {
     /// Parses the arguments after `bench`.
     pub fn parse(args: &[String]) -> Result<Options> {
-        let mut o = Options {
-            modes: None,
-            sizes: SIZES.to_vec(),
-            runs: RUNS,
-            out: workspace_root().join("results"),
-            workerd: true,
-            native: true,
-            allow_dirty: false,
-            help: false,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value\n\n{HELP}")));
-            match arg.as_str() {
-                "--modes" => o.modes = Some(list(value()?)),
-                "--n" => {
-                    let v = value()?;
-                    o.sizes = list(v)
-                        .iter()
-                        .map(|n| n.parse().ok().filter(|&n| n > 0))
-                        .collect::<Option<_>>()
-                        .ok_or_else(|| crate::Error(format!("--n wants positive integers, got {v:?}")))?;
-                }
-                "--runs" => {
-                    let v = value()?;
-                    o.runs =
-                        v.parse().ok().filter(|&k| k > 0).ok_or_else(|| crate::Error(format!("bad --runs {v:?}")))?;
-                }
-                "--out" => o.out = PathBuf::from(value()?),
-                "--native" => o.workerd = false,
-                "--no-native" => o.native = false,
-                "--allow-dirty" => o.allow_dirty = true,
-                "--help" | "-h" => o.help = true,
-                other => bail!("unknown bench option `{other}`\n\n{HELP}"),
-            }
-        }
-        if o.sizes.is_empty() || o.modes.as_ref().is_some_and(Vec::is_empty) {
-            bail!("nothing to run: empty --n or --modes");
-        }
-        Ok(o)
+        let flags = ["--native", "--no-native", "--allow-dirty", "--help", "-h"];
+        let a = Args::parse(args, &flags, &["--modes", "--n", "--runs", "--out"], HELP)?;
+        Ok(Options {
+            modes: a.list("--modes")?,
+            sizes: a.list("--n")?.unwrap_or(SIZES.to_vec()),
+            runs: a.count("--runs")?.unwrap_or(RUNS),
+            out: a.value("--out")?.unwrap_or_else(|| workspace_root().join("results")),
+            workerd: !a.flag("--native"),
+            native: !a.flag("--no-native"),
+            allow_dirty: a.flag("--allow-dirty"),
+            help: a.flag("--help") || a.flag("-h"),
+        })
     }
-}
-
-/// The items of a comma-separated list.
-pub fn list(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// Rounds per request at batch size `n`: enough for at least [`MIN_CALLS`] calls.
@@ -271,7 +229,7 @@ mod tests {
         assert_eq!((o.sizes, o.runs, o.out, o.native, o.workerd), (vec![10, 50], 7, "/tmp/x".into(), false, true));
         assert!(!Options::parse(&args("--native")).unwrap().workerd);
         assert!(Options::parse(&args("--n 0")).is_err() && Options::parse(&args("--bogus")).is_err());
-        assert!(Options::parse(&args("--runs")).is_err());
+        assert!(Options::parse(&args("--runs")).is_err() && Options::parse(&args("--runs 0")).is_err());
         assert!(offered(&["rpc".into()], &["rpc".into()]).is_ok() && offered(&["x".into()], &[]).is_err());
     }
 }

@@ -100,7 +100,7 @@ fn ratio(r: &Results, mode: &str, base: &str, max: f64) -> Measured {
 
 fn scaling(r: &Results, kinds: &[Kind], from: u32, to: u32, max: f64) -> Measured {
     let growth = |m: &str| Some(r.row(m, to)?.ms_per_op / r.row(m, from)?.ms_per_op);
-    let per_mode: Vec<(&str, f64)> = r.modes_of(kinds).into_iter().filter_map(|m| Some((m, growth(m)?))).collect();
+    let per_mode: Vec<(&str, f64)> = r.modes(Some(kinds)).into_iter().filter_map(|m| Some((m, growth(m)?))).collect();
     if per_mode.is_empty() {
         return None;
     }
@@ -115,19 +115,15 @@ fn scaling(r: &Results, kinds: &[Kind], from: u32, to: u32, max: f64) -> Measure
 }
 
 fn writes(r: &Results, mode: &str, max_rows: f64, max_commits: f64) -> Measured {
-    let caller: Vec<_> = r.of(mode).iter().filter_map(|x| Some(x.writes.as_ref()?.caller)).collect();
-    if caller.iter().all(|s| s.rows_per_call.is_none()) {
+    let figures = |field| r.of(mode).into_iter().filter_map(|x| x.written("caller", field)).collect::<Vec<_>>();
+    let (rows, commits) = (figures("rows_per_call"), figures("commits_per_batch"));
+    if rows.is_empty() {
         return None;
     }
-    let measured = format!(
-        "{} rows per call, {} commits per batch",
-        writes_range(r, mode, true, true),
-        writes_range(r, mode, true, false)
-    );
-    let met = caller
-        .iter()
-        .all(|s| s.rows_per_call.is_none_or(|x| x <= max_rows) && s.commits_per_batch.is_none_or(|x| x <= max_commits));
-    Some((measured, if met { "met" } else { "missed" }.to_string()))
+    let (rows_range, commits_range) =
+        (writes_range(r, mode, "caller", "rows_per_call"), writes_range(r, mode, "caller", "commits_per_batch"));
+    let met = rows.iter().all(|x| *x <= max_rows) && commits.iter().all(|x| *x <= max_commits);
+    Some((format!("{rows_range} rows per call, {commits_range} commits per batch"), verdict(met)))
 }
 
 fn native(r: &Results, figures: &[(&str, &str)], max_ns: f64) -> Measured {
@@ -138,5 +134,9 @@ fn native(r: &Results, figures: &[(&str, &str)], max_ns: f64) -> Measured {
     }
     let measured: Vec<String> = found.iter().map(|(ns, label)| format!("{:.1} µs ({label})", ns / 1000.0)).collect();
     let met = found.iter().all(|(ns, _)| *ns <= max_ns);
-    Some((measured.join(", "), if met { "met" } else { "missed" }.to_string()))
+    Some((measured.join(", "), verdict(met)))
+}
+
+fn verdict(met: bool) -> String {
+    if met { "met" } else { "missed" }.into()
 }

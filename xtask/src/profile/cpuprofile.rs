@@ -293,7 +293,6 @@ impl Analysis {
 /// Computes self and total time per function. Sample `i` lasts until sample `i + 1`; the
 /// last one until the profile's end.
 pub fn analyze(profile: &CpuProfile) -> Analysis {
-    let index = profile.index();
     let node_self = profile.self_us();
 
     // Functions, interned by call frame.
@@ -315,48 +314,20 @@ pub fn analyze(profile: &CpuProfile) -> Analysis {
         })
         .collect();
 
-    // Inclusive time per node (post-order), then per function, counting a function only
-    // at its outermost occurrence on each path (pre-order with a count of what is on the
-    // stack).
-    let is_child: std::collections::HashSet<u64> =
-        profile.nodes.iter().flat_map(|n| n.children.iter().copied()).collect();
-    let roots: Vec<usize> =
-        profile.nodes.iter().enumerate().filter(|(_, n)| !is_child.contains(&n.id)).map(|(i, _)| i).collect();
-    let mut node_total = node_self.clone();
-    let mut on_stack = vec![0u32; functions.len()];
-    let mut seen = vec![false; profile.nodes.len()];
-    for &root in &roots {
-        let mut stack = vec![(root, false)];
-        while let Some((node, done)) = stack.pop() {
-            let f = node_fn[node];
-            if done {
-                for child in &profile.nodes[node].children {
-                    if let Some(&c) = index.get(child) {
-                        node_total[node] += node_total[c];
-                    }
-                }
-                on_stack[f] -= 1;
-                if on_stack[f] == 0 {
-                    functions[f].total_us += node_total[node];
-                }
-                continue;
-            }
-            if std::mem::replace(&mut seen[node], true) {
-                continue; // a malformed profile with a shared or cyclic child
-            }
-            on_stack[f] += 1;
-            stack.push((node, true));
-            for child in profile.nodes[node].children.iter().rev() {
-                if let Some(&c) = index.get(child) {
-                    stack.push((c, false));
-                }
-            }
-        }
-    }
-    for (node, &f) in node_fn.iter().enumerate() {
-        functions[f].self_us += node_self[node];
-    }
     let parent = profile.parents();
+    for (leaf, &us) in node_self.iter().enumerate().filter(|(_, us)| **us > 0.0) {
+        functions[node_fn[leaf]].self_us += us;
+        // Every function on the sample's stack gets its time once, however deep it recurses.
+        let (mut on_stack, mut at) = (Vec::new(), Some(leaf));
+        for _ in 0..profile.nodes.len() {
+            let Some(node) = at else { break };
+            if !on_stack.contains(&node_fn[node]) {
+                on_stack.push(node_fn[node]);
+            }
+            at = parent[node];
+        }
+        on_stack.into_iter().for_each(|f| functions[f].total_us += us);
+    }
     for (node, &f) in node_fn.iter().enumerate() {
         let frame = &profile.nodes[node].call_frame;
         if functions[f].enclosing.is_some() || !frame.function_name.is_empty() || !frame.is_js() {

@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 
 use self::cpuprofile::{analyze, report, wasm_function_names, CpuProfile};
 use self::inspector::{debugger_url, Cdp};
+use crate::args::Args;
 use crate::bench::run::{self as bench, request, rounds_for};
 use crate::build::{self, Variant};
 use crate::setup::Toolchain;
@@ -57,10 +58,9 @@ profile) and prints the top functions by self and by total time.
                     profiling build in target/profiling/, if there)
   --summary         profile every mode of --modes at every N of --n (default: rpc, call,
                     continuation, js at N = 50, 500) in one workerd, charge every sample to a
-                    category (string crossings, Date.now(), deadline, task wake-up, RPC
-                    send, encode/decode, …) and write results/profile-summary.md: µs per call
-                    per category and mode, and the differences call − rpc, continuation −
-                    rpc, rpc − js. The README quotes it (`cargo xtask readme`).
+                    category (string crossings, Date.now(), deadline, RPC send, …) and write
+                    results/profile-summary.md: µs per call per category and mode, and the
+                    differences between modes; docs/performance.md quotes it
   --modes a,b       with --summary: the modes
   --help            this text
 ";
@@ -104,61 +104,31 @@ pub const SUMMARY_SIZES: [u32; 2] = [50, 500];
 impl Options {
     /// Parses the arguments after `profile`.
     pub fn parse(args: &[String]) -> Result<Options> {
-        let (mut mode, mut n, mut rounds, mut out, mut from) = ("call".to_string(), 50u32, None, None, None);
-        let (mut seconds, mut warmup, mut interval_us, mut top, mut help) = (10.0, 2.0f64, 50u32, 20usize, false);
-        let (mut summary, mut modes, mut sizes) = (false, None::<Vec<String>>, None::<Vec<u32>>);
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = || {
-                args.next().map(String::as_str).ok_or_else(|| crate::Error(format!("{arg} needs a value\n\n{HELP}")))
-            };
-            fn number<T: std::str::FromStr + PartialOrd + Default>(arg: &str, v: &str) -> Result<T> {
-                v.parse().ok().filter(|x| *x > T::default()).ok_or_else(|| crate::Error(format!("bad {arg} {v:?}")))
-            }
-            match arg.as_str() {
-                "--mode" => mode = value()?.to_string(),
-                "--n" => {
-                    let list = value()?.split(',').map(|v| number(arg, v.trim())).collect::<Result<Vec<u32>>>()?;
-                    n = list[0];
-                    sizes = Some(list);
-                }
-                "--summary" => summary = true,
-                "--modes" => modes = Some(value()?.split(',').map(|m| m.trim().to_string()).collect()),
-                "--rounds" => rounds = Some(number(arg, value()?)?),
-                "--seconds" => seconds = number(arg, value()?)?,
-                "--warmup" => warmup = value()?.parse().map_err(|_| crate::Error(format!("bad {arg}")))?,
-                "--interval" => interval_us = number(arg, value()?)?,
-                "--top" => top = number(arg, value()?)?,
-                "--out" => out = Some(PathBuf::from(value()?)),
-                "--from" => from = Some(PathBuf::from(value()?)),
-                "--help" | "-h" => help = true,
-                other => bail!("unknown profile option `{other}`\n\n{HELP}"),
-            }
+        let valued =
+            ["--mode", "--n", "--rounds", "--seconds", "--warmup", "--interval", "--top", "--out", "--from", "--modes"];
+        let a = Args::parse(args, &["--summary", "--help", "-h"], &valued, HELP)?;
+        let summary = a.flag("--summary");
+        let sizes = a.list("--n")?.unwrap_or_else(|| if summary { SUMMARY_SIZES.to_vec() } else { vec![50] });
+        let (mode, n) = (a.value("--mode")?.unwrap_or_else(|| "call".to_string()), sizes[0]);
+        let modes = a.list("--modes")?.unwrap_or_else(|| SUMMARY_MODES.map(String::from).to_vec());
+        if let Some(m) = modes.iter().chain([&mode]).find(|m| crate::bench::modes::get(m).is_none()) {
+            bail!("unknown mode {m:?} (xtask/src/bench/modes.rs lists them)");
         }
-        let modes = modes.unwrap_or_else(|| SUMMARY_MODES.iter().map(|m| m.to_string()).collect());
-        for m in modes.iter().chain([&mode]) {
-            if m.is_empty() || !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                bail!("bad mode {m:?}");
-            }
-        }
-        let sizes = if summary { sizes.unwrap_or_else(|| SUMMARY_SIZES.to_vec()) } else { vec![n] };
-        let out =
-            out.unwrap_or_else(|| workspace_root().join("results").join(format!("profile-{mode}-n{n}.cpuprofile")));
-        let rounds = rounds.unwrap_or_else(|| rounds_for(n));
+        let out = workspace_root().join(format!("results/profile-{mode}-n{n}.cpuprofile"));
         Ok(Options {
+            rounds: a.count("--rounds")?.unwrap_or_else(|| rounds_for(n)),
+            seconds: a.count("--seconds")?.unwrap_or(10.0),
+            warmup: a.value::<f64>("--warmup")?.unwrap_or(2.0).max(0.0),
+            interval_us: a.count("--interval")?.unwrap_or(50),
+            top: a.count("--top")?.unwrap_or(20),
+            out: a.value("--out")?.unwrap_or(out),
+            from: a.value("--from")?,
+            help: a.flag("--help") || a.flag("-h"),
+            sizes: if summary { sizes } else { vec![n] },
             mode,
             n,
-            rounds,
-            seconds,
-            warmup: warmup.max(0.0),
-            interval_us,
-            top,
-            out,
-            from,
-            help,
             summary,
             modes,
-            sizes,
         })
     }
 }
@@ -324,7 +294,7 @@ mod tests {
         assert!(s.summary);
         assert_eq!((s.modes.len(), s.sizes.as_slice()), (2, &[10, 50][..]));
         assert_eq!(Options::parse(&args("--summary")).unwrap().sizes, SUMMARY_SIZES);
-        for bad in ["--n 0", "--n 10,x", "--top x", "--mode a/b", "--modes a/b", "--bogus", "--seconds"] {
+        for bad in ["--n 0", "--n 10,x", "--top x", "--mode nope", "--modes rpc,a/b", "--bogus", "--seconds"] {
             assert!(Options::parse(&args(bad)).is_err(), "{bad}");
         }
     }

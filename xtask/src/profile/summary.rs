@@ -21,78 +21,24 @@ use crate::setup::Toolchain;
 use crate::util::{say, workspace_root};
 use crate::Result;
 
-/// The categories, in report order, with the frame names (substrings) that select them.
-/// `(idle)`, `(program)` and `(garbage collector)` are V8's pseudo-frames.
-pub const CATEGORIES: [(&str, &[&str]); 15] = [
-    ("idle (waiting for the other side, for I/O)", &["(idle)"]),
-    ("V8 and workerd outside JavaScript: `(program)`", &["(program)"]),
-    ("garbage collector", &["(garbage collector)"]),
-    (
-        "string crossings (envelope, reply: wasm ⇄ JS)",
-        &[
-            "getStringFromWasm0",
-            "passStringToWasm0",
-            "decodeText",
-            "string_get",
-            "encodeInto",
-            "__call_core_ascii",
-            "call_core::text",
-            "decode  [native]",
-        ],
-    ),
-    ("`Date.now()`", &["__wbg_now_", "now  [native]"]),
-    ("deadline (timer table, setTimeout/clearTimeout)", &["setTimeout", "clearTimeout", "call_core::runtime::timer"]),
-    (
-        "task wake-up (wasm-bindgen-futures queue, microtask)",
-        &["queueMicrotask", "queue::Queue::schedule_task", "queue::Queue::new"],
-    ),
-    (
-        "promise → future (JsFuture closures, `then`)",
-        &[
-            "makeMutClosure",
-            "_wbg_cb_unref",
-            "__wbindgen_destroy_closure",
-            "ScopedClosure",
-            "JsFuture",
-            "__wbg_then_",
-            "then  [native]",
-            "call_core::stub::ensure_settle",
-        ],
-    ),
-    (
-        "RPC send (workerd's native send, in the calling JS frame)",
-        &[
-            "(anonymous in __wbg___call_",
-            "(anonymous in __wbg_rpcEcho_",
-            "__call_core_send  [js",
-            "fetch  [js reference.mjs",
-        ],
-    ),
-    (
-        "callee entry (generated entry, wasm-bindgen export glue)",
-        &["[js entry.mjs", "__call  [js index.js", "rpcEcho  [js index.js", "remotedo___call", "remotedo_rpcecho"],
-    ),
-    (
-        "continuation delivery (home, WeakRef, resume)",
-        &["call_core::home", "__call_core_resume", "deref", "call_core::continuation"],
-    ),
-    (
-        "encode/decode (wire, plan, dispatch, serde)",
-        &[
-            "call_core::wire",
-            "call_core::dispatch",
-            "call_core::plan",
-            "call_core::caller::prepare",
-            "serde",
-            "decode_args",
-        ],
-    ),
-    ("call future and reply slot", &["call_core::caller", "call_core::stub"]),
-    (
-        "task polls (wasm-bindgen-futures, join_all)",
-        &["join_all", "futures_unordered", "future_to_promise", "task::singlethread", "Task::run", "BatchDone"],
-    ),
-    ("malloc/free", &["dlmalloc", "__rust_alloc", "__rust_dealloc", "__rdl_"]),
+/// The categories, in report order, with the frame names (substrings, `|` between them) that
+/// select them. `(idle)`, `(program)` and `(garbage collector)` are V8's pseudo-frames.
+pub const CATEGORIES: [(&str, &str); 15] = [
+    ("idle (waiting for the other side, for I/O)", "(idle)"),
+    ("V8 and workerd outside JavaScript: `(program)`", "(program)"),
+    ("garbage collector", "(garbage collector)"),
+    ("string crossings (envelope, reply: wasm ⇄ JS)", "getStringFromWasm0|passStringToWasm0|decodeText|string_get|encodeInto|__call_core_ascii|call_core::text|decode  [native]"),
+    ("`Date.now()`", "__wbg_now_|now  [native]"),
+    ("deadline (timer table, setTimeout/clearTimeout)", "setTimeout|clearTimeout|call_core::runtime::timer"),
+    ("task wake-up (wasm-bindgen-futures queue, microtask)", "queueMicrotask|queue::Queue::schedule_task|queue::Queue::new"),
+    ("promise → future (JsFuture closures, `then`)", "makeMutClosure|_wbg_cb_unref|__wbindgen_destroy_closure|ScopedClosure|JsFuture|__wbg_then_|then  [native]|call_core::stub::ensure_settle"),
+    ("RPC send (workerd's native send, in the calling JS frame)", "(anonymous in __wbg___call_|(anonymous in __wbg_rpcEcho_|__call_core_send  [js|fetch  [js reference.mjs"),
+    ("callee entry (generated entry, wasm-bindgen export glue)", "[js entry.mjs|__call  [js index.js|rpcEcho  [js index.js|remotedo___call|remotedo_rpcecho"),
+    ("continuation delivery (home, WeakRef, resume)", "call_core::home|__call_core_resume|deref|call_core::continuation"),
+    ("encode/decode (wire, plan, dispatch, serde)", "call_core::wire|call_core::dispatch|call_core::plan|call_core::caller::prepare|serde|decode_args"),
+    ("call future and reply slot", "call_core::caller|call_core::stub"),
+    ("task polls (wasm-bindgen-futures, join_all)", "join_all|futures_unordered|future_to_promise|task::singlethread|Task::run|BatchDone"),
+    ("malloc/free", "dlmalloc|__rust_alloc|__rust_dealloc|__rdl_"),
 ];
 
 /// Samples no rule matched, by the kind of their innermost frame.
@@ -157,7 +103,8 @@ pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, call
         while let Some(i) = at {
             let name = &names[i];
             if category.is_none() {
-                category = CATEGORIES.iter().find(|(_, keys)| keys.iter().any(|k| name.contains(k))).map(|(c, _)| *c);
+                category =
+                    CATEGORIES.iter().find(|(_, keys)| keys.split('|').any(|k| name.contains(k))).map(|(c, _)| *c);
             }
             callee |= is_callee(&profile.nodes[i].call_frame, name);
             at = parent[i];
