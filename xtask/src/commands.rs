@@ -236,7 +236,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let header = report::header(&tc.npm_bin("workerd"), &opts, &tree);
     let wasm_line = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
     let mut entries = vec![report::meta(&opts, &modes, &tree)];
-    entries.extend(rows.iter().cloned().map(Entry::Workerd));
+    entries.extend(rows.iter().cloned().map(|row| Entry::Workerd(Box::new(row))));
     entries.extend(native.into_iter().map(Entry::Native));
     entries.push(Entry::Wasm(wasm));
     entries.extend(commit.map(Entry::Commit));

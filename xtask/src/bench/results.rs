@@ -176,7 +176,7 @@ fn writes(samples: &[&Sample]) -> Option<Value> {
 #[allow(missing_docs)] // the variants are the kinds of entries named above
 pub enum Entry {
     Meta(Value),
-    Workerd(Row),
+    Workerd(Box<Row>),
     Native(Value),
     Wasm(Value),
     Commit(Value),
@@ -218,7 +218,7 @@ impl Results {
         for entry in entries {
             match entry {
                 Entry::Meta(_) => {}
-                Entry::Workerd(row) => r.rows.push(row),
+                Entry::Workerd(row) => r.rows.push(*row),
                 Entry::Native(f) | Entry::Wasm(f) => r.per_call.push(f),
                 Entry::Commit(c) => r.commit = Some(c),
             }
