@@ -1,6 +1,7 @@
-//! The `.cpuprofile` that V8's profiler writes, and what `cargo xtask profile` reads from
-//! it: the top functions by self and by total time, with wasm functions under their Rust
-//! names (from the module's `name` section), and the shares of V8's pseudo-frames.
+//! The `.cpuprofile` that V8's profiler writes, as `cargo xtask profile` reads it: the
+//! call tree, each node's self time, frames named as people read them (wasm functions
+//! under their Rust names from the module's `name` section, JavaScript ones by file and
+//! line, anonymous glue by the wasm-bindgen import it sits in), and the top functions.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -170,6 +171,44 @@ impl CpuProfile {
         }
         us
     }
+
+    /// Each node's frame as the reports name it ([`CallFrame::display`]); an anonymous
+    /// function called by wasm-bindgen's import glue (`__wbg_x_…: function() { return
+    /// wrapError(function (…) {…}) }`) as `(anonymous in __wbg_x_…)`.
+    pub fn names(&self, wasm_names: &BTreeMap<u32, String>) -> Vec<String> {
+        let parent = self.parents();
+        let name = |(i, node): (usize, &ProfileNode)| {
+            let shown = node.call_frame.display(wasm_names);
+            match parent[i].map(|p| &self.nodes[p].call_frame) {
+                Some(outer) if shown.starts_with("(anonymous)") && outer.function_name.starts_with("__wbg") => {
+                    shown.replacen("(anonymous)", &format!("(anonymous in {})", outer.function_name), 1)
+                }
+                _ => shown,
+            }
+        };
+        self.nodes.iter().enumerate().map(name).collect()
+    }
+
+    /// The `k` functions with the most self time, as a table of ms and % of all sampled time.
+    pub fn top(&self, names: &[String], k: usize) -> String {
+        let self_us = self.self_us();
+        let total = self_us.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let mut by_name: BTreeMap<&str, f64> = BTreeMap::new();
+        for (i, us) in self_us.iter().enumerate().filter(|(i, _)| !self.nodes[*i].call_frame.is_pseudo()) {
+            *by_name.entry(&names[i]).or_default() += us;
+        }
+        let mut top: Vec<(&str, f64)> = by_name.into_iter().collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut out = format!(
+            "{:.2} s sampled ({} samples); top {k} functions by self time:\n   self ms  self %  function\n",
+            total / 1e6,
+            self.samples.len()
+        );
+        for (name, us) in top.into_iter().take(k) {
+            let _ = writeln!(out, "{:>10.1} {:>6.1} %  {name}", us / 1e3, 100.0 * us / total);
+        }
+        out
+    }
 }
 
 /// One node of the call tree: a function called from its parent's function.
@@ -242,266 +281,35 @@ impl CallFrame {
     }
 }
 
-/// Self and total time of one function over the whole profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionTime {
-    /// The function.
-    pub frame: CallFrame,
-    /// µs in samples whose innermost frame is this function.
-    pub self_us: f64,
-    /// µs in samples with this function anywhere on the stack (recursion counted once).
-    pub total_us: f64,
-    /// For an anonymous JavaScript function: the named function on the same line that
-    /// calls it (wasm-bindgen's import glue wraps each import in one, e.g.
-    /// `__wbg_rpcEcho_…: function() { return wrapError(function (arg0) {…}) }`).
-    pub enclosing: Option<String>,
-}
-
-impl FunctionTime {
-    /// How the reports name it.
-    pub fn display(&self, wasm_names: &BTreeMap<u32, String>) -> String {
-        let shown = self.frame.display(wasm_names);
-        match &self.enclosing {
-            Some(outer) => shown.replacen("(anonymous)", &format!("(anonymous in {outer})"), 1),
-            None => shown,
-        }
-    }
-}
-
-/// The summary of a profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Analysis {
-    /// µs covered by the samples.
-    pub total_us: f64,
-    /// Number of samples.
-    pub samples: usize,
-    /// Every function, pseudo-frames included, by descending self time.
-    pub functions: Vec<FunctionTime>,
-}
-
-impl Analysis {
-    /// Self time of a pseudo-frame such as `(idle)`.
-    pub fn pseudo_us(&self, name: &str) -> f64 {
-        self.functions
-            .iter()
-            .filter(|f| f.frame.is_pseudo() && f.frame.function_name == name)
-            .map(|f| f.self_us)
-            .fold(0.0, |a, b| a + b)
-    }
-}
-
-/// Computes self and total time per function. Sample `i` lasts until sample `i + 1`; the
-/// last one until the profile's end.
-pub fn analyze(profile: &CpuProfile) -> Analysis {
-    let node_self = profile.self_us();
-
-    // Functions, interned by call frame.
-    let mut keys: HashMap<&CallFrame, usize> = HashMap::new();
-    let mut functions: Vec<FunctionTime> = Vec::new();
-    let node_fn: Vec<usize> = profile
-        .nodes
-        .iter()
-        .map(|n| {
-            *keys.entry(&n.call_frame).or_insert_with(|| {
-                functions.push(FunctionTime {
-                    frame: n.call_frame.clone(),
-                    self_us: 0.0,
-                    total_us: 0.0,
-                    enclosing: None,
-                });
-                functions.len() - 1
-            })
-        })
-        .collect();
-
-    let parent = profile.parents();
-    for (leaf, &us) in node_self.iter().enumerate().filter(|(_, us)| **us > 0.0) {
-        functions[node_fn[leaf]].self_us += us;
-        // Every function on the sample's stack gets its time once, however deep it recurses.
-        let (mut on_stack, mut at) = (Vec::new(), Some(leaf));
-        for _ in 0..profile.nodes.len() {
-            let Some(node) = at else { break };
-            if !on_stack.contains(&node_fn[node]) {
-                on_stack.push(node_fn[node]);
-            }
-            at = parent[node];
-        }
-        on_stack.into_iter().for_each(|f| functions[f].total_us += us);
-    }
-    for (node, &f) in node_fn.iter().enumerate() {
-        let frame = &profile.nodes[node].call_frame;
-        if functions[f].enclosing.is_some() || !frame.function_name.is_empty() || !frame.is_js() {
-            continue;
-        }
-        let mut up = parent[node];
-        for _ in 0..4 {
-            let Some(p) = up else { break };
-            let outer = &profile.nodes[p].call_frame;
-            if outer.url == frame.url && outer.line_number == frame.line_number && !outer.function_name.is_empty() {
-                functions[f].enclosing = Some(outer.function_name.clone());
-                break;
-            }
-            up = parent[p];
-        }
-    }
-    functions.sort_by(|a, b| b.self_us.total_cmp(&a.self_us));
-    Analysis { total_us: node_self.iter().fold(0.0, |a, b| a + b), samples: profile.samples.len(), functions }
-}
-
-/// The printed summary: the pseudo-frames' shares, then the top `k` functions by self
-/// and by total time.
-pub fn report(analysis: &Analysis, k: usize, wasm_names: &BTreeMap<u32, String>) -> String {
-    let total = analysis.total_us.max(f64::MIN_POSITIVE);
-    let pct = |us: f64| 100.0 * us / total;
-    let mut out = String::new();
-    let (idle, program, gc) =
-        (analysis.pseudo_us("(idle)"), analysis.pseudo_us("(program)"), analysis.pseudo_us("(garbage collector)"));
-    let by_kind = |keep: fn(&CallFrame) -> bool| -> f64 {
-        analysis.functions.iter().filter(|f| keep(&f.frame)).map(|f| f.self_us).fold(0.0, |a, b| a + b)
-    };
-    let (wasm, js) = (by_kind(CallFrame::is_wasm), by_kind(CallFrame::is_js));
-    let native = by_kind(|f| f.url.is_empty() && !f.is_pseudo());
-    let _ = writeln!(
-        out,
-        "{:.2} s sampled ({} samples): (idle) {:.1} %, (program) {:.1} %, (garbage collector) {:.1} %; \
-         self time in wasm {:.1} %, JavaScript {:.1} %, builtins and API callbacks {:.1} %",
-        analysis.total_us / 1e6,
-        analysis.samples,
-        pct(idle),
-        pct(program),
-        pct(gc),
-        pct(wasm),
-        pct(js),
-        pct(native)
-    );
-    let real: Vec<&FunctionTime> = analysis.functions.iter().filter(|f| !f.frame.is_pseudo()).collect();
-    let mut section = |title: &str, rows: Vec<&FunctionTime>| {
-        let _ = writeln!(out, "\n{title} (% of all sampled time)\n   self ms  self %   total ms  total %  function");
-        for f in rows.into_iter().take(k) {
-            let _ = writeln!(
-                out,
-                "{:>10.1} {:>6.1} % {:>10.1} {:>6.1} %  {}",
-                f.self_us / 1e3,
-                pct(f.self_us),
-                f.total_us / 1e3,
-                pct(f.total_us),
-                f.display(wasm_names)
-            );
-        }
-    };
-    section(&format!("top {k} by self time"), real.clone());
-    let mut by_total = real;
-    by_total.sort_by(|a, b| b.total_us.total_cmp(&a.total_us));
-    section(&format!("top {k} by total time"), by_total);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn frame(name: &str, url: &str, column: i64) -> CallFrame {
-        CallFrame { function_name: name.into(), url: url.into(), line_number: 0, column_number: column }
-    }
-
-    /// (root) → main → { a → b, b → a → b (recursion), (idle), (program), (garbage collector) }.
-    fn profile() -> CpuProfile {
-        let node = |id, name: &str, url: &str, children: &[u64]| ProfileNode {
-            id,
-            call_frame: frame(name, url, if url.starts_with("wasm") { 100 + id as i64 } else { 0 }),
-            children: children.to_vec(),
-        };
-        let wasm = "wasm://wasm/abc";
-        let mut nodes = vec![
-            node(1, "(root)", "", &[2, 7, 8, 9]),
-            node(2, "main", "file:///w/entry.mjs", &[3, 5]),
-            node(3, "a", wasm, &[4]),
-            node(4, "b", wasm, &[]),
-            node(5, "b", wasm, &[6]),
-            node(6, "a", wasm, &[10]),
-            node(7, "(idle)", "", &[]),
-            node(8, "(program)", "", &[]),
-            node(9, "(garbage collector)", "", &[]),
-            node(10, "b", wasm, &[]),
-        ];
-        // Same function ⇔ same call frame: nodes 3 and 6 are `a`, nodes 4, 5 and 10 are `b`.
-        for n in &mut nodes {
-            n.call_frame.column_number = match n.call_frame.function_name.as_str() {
-                "a" => 10,
-                "b" => 20,
-                _ => 0,
-            };
-        }
-        // Samples 10 µs apart from t = 1000; each lasts until the next, the last until 1100.
-        let samples = vec![4, 4, 3, 10, 6, 2, 7, 7, 8, 9];
-        CpuProfile {
-            nodes,
-            start_time: 1000.0,
-            end_time: 1100.0,
-            time_deltas: vec![0.0; 1].into_iter().chain([10.0; 9]).collect(),
-            samples,
-        }
-    }
-
     #[test]
-    fn self_and_total_time() {
-        let a = analyze(&profile());
-        assert_eq!(a.samples, 10);
-        assert!((a.total_us - 100.0).abs() < 1e-9, "{}", a.total_us);
-        let get = |name: &str| a.functions.iter().find(|f| f.frame.function_name == name).unwrap().clone();
-        // b: samples at nodes 4, 4, 10 → 30 µs self; on the stack in samples 0, 1, 3 and 4
-        // → 40 µs total, counted once although main → b → a → b recurses.
-        assert_eq!((get("b").self_us, get("b").total_us), (30.0, 40.0));
-        // a: node 3 (1 sample) + node 6 (1 sample) self; total: nodes 3-4 (30) + node 6 subtree (20).
-        assert_eq!((get("a").self_us, get("a").total_us), (20.0, 50.0));
-        assert_eq!((get("main").self_us, get("main").total_us), (10.0, 60.0));
-        assert_eq!((get("(root)").self_us, get("(root)").total_us), (0.0, 100.0));
-        assert_eq!(
-            (a.pseudo_us("(idle)"), a.pseudo_us("(program)"), a.pseudo_us("(garbage collector)")),
-            (20.0, 10.0, 10.0)
-        );
-        assert_eq!(a.functions[0].frame.function_name, "b", "sorted by self time");
-
-        let text = report(&a, 2, &BTreeMap::new());
-        assert!(text.contains("(idle) 20.0 %, (program) 10.0 %, (garbage collector) 10.0 %"), "{text}");
-        assert!(
-            text.contains("self time in wasm 50.0 %, JavaScript 10.0 %, builtins and API callbacks 0.0 %"),
-            "{text}"
-        );
-        let self_top: Vec<&str> =
-            text.lines().skip_while(|l| !l.starts_with("top 2 by self")).skip(2).take(2).collect();
-        assert!(self_top[0].ends_with("b  [wasm]") && self_top[0].contains("30.0 %"), "{self_top:?}");
-        let total_top: Vec<&str> =
-            text.lines().skip_while(|l| !l.starts_with("top 2 by total")).skip(2).take(2).collect();
-        assert!(total_top[0].ends_with("main  [js entry.mjs:1]") && total_top[0].contains("60.0 %"), "{total_top:?}");
-        assert!(!text.contains("(root)  "), "pseudo-frames are not listed as functions");
-    }
-
-    #[test]
-    fn a_cpuprofile_parses() {
-        let text = r#"{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"hitCount":0,"children":[2]},
-            {"id":2,"callFrame":{"functionName":"$func7","scriptId":"3","url":"wasm://wasm/00a1","lineNumber":0,"columnNumber":4242},"hitCount":2}],
-            "startTime":5,"endTime":25,"samples":[2,2],"timeDeltas":[5,10]}"#;
+    fn self_time_names_and_the_top_functions() {
+        let text = r#"{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"hitCount":0,"children":[2,6]},
+            {"id":2,"callFrame":{"functionName":"__wbg_rpcEcho_290e","url":"file:///b/index.js","lineNumber":1459,"columnNumber":40},"children":[3,5]},
+            {"id":3,"callFrame":{"functionName":"","url":"file:///b/index.js","lineNumber":1459,"columnNumber":70},"children":[4]},
+            {"id":4,"callFrame":{"functionName":"","url":""}},
+            {"id":5,"callFrame":{"functionName":"$func7","url":"wasm://wasm/00a1","columnNumber":4242}},
+            {"id":6,"callFrame":{"functionName":"(idle)","url":""}}],
+            "startTime":5,"endTime":65,"samples":[3,3,4,5,6],"timeDeltas":[5,10,10,10,10]}"#;
         let p: CpuProfile = serde_json::from_str(text).unwrap();
-        let a = analyze(&p);
-        assert_eq!(a.total_us, 15.0, "from the first sample (t = 10) to the end (25)");
-        let names = BTreeMap::from([(7, "call_core::wire::decode_reply::h0123456789abcdef".to_string())]);
-        let f = a.functions.iter().find(|f| f.frame.is_wasm()).unwrap();
-        assert_eq!(f.display(&names), "call_core::wire::decode_reply  [wasm]");
-    }
-
-    #[test]
-    fn anonymous_glue_is_named_after_its_wrapper() {
-        let text = r#"{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","url":""},"children":[2]},
-            {"id":2,"callFrame":{"functionName":"__wbg_rpcEcho_290e","url":"file:///b/index.js","lineNumber":1459,"columnNumber":40},"children":[3]},
-            {"id":3,"callFrame":{"functionName":"wrapError","url":"file:///b/index.js","lineNumber":20},"children":[4]},
-            {"id":4,"callFrame":{"functionName":"","url":"file:///b/index.js","lineNumber":1459,"columnNumber":70},"children":[5]},
-            {"id":5,"callFrame":{"functionName":"","url":""}}],
-            "startTime":0,"endTime":30,"samples":[4,4,5],"timeDeltas":[0,10,10]}"#;
-        let a = analyze(&serde_json::from_str(text).unwrap());
-        let shown: Vec<String> = a.functions.iter().map(|f| f.display(&BTreeMap::new())).collect();
-        assert_eq!(shown[0], "(anonymous in __wbg_rpcEcho_290e)  [js index.js:1460]");
-        assert!(shown.contains(&"(anonymous)  [native]".to_string()), "{shown:?}");
+        // Sample i lasts until sample i + 1, from t = 10; the last one until the end (65).
+        assert_eq!(p.self_us(), [0.0, 0.0, 20.0, 10.0, 10.0, 15.0]);
+        assert_eq!(p.parents(), [None, Some(0), Some(1), Some(2), Some(1), Some(0)]);
+        let wasm = BTreeMap::from([(7, "call_core::wire::decode_reply::h0123456789abcdef".to_string())]);
+        let names = p.names(&wasm);
+        assert_eq!(names[2], "(anonymous in __wbg_rpcEcho_290e)  [js index.js:1460]");
+        assert_eq!(
+            (names[3].as_str(), names[4].as_str()),
+            ("(anonymous)  [native]", "call_core::wire::decode_reply  [wasm]")
+        );
+        let top = p.top(&names, 2);
+        let lines: Vec<&str> = top.lines().collect();
+        assert!(lines[0].starts_with("0.00 s sampled (5 samples); top 2"), "{top}");
+        assert!(lines[2].ends_with("36.4 %  (anonymous in __wbg_rpcEcho_290e)  [js index.js:1460]"), "{top}");
+        assert_eq!(lines.len(), 4, "pseudo-frames are not functions: {top}");
     }
 
     #[test]

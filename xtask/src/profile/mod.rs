@@ -9,10 +9,10 @@
 //! unoptimized debug code and distort the profile.
 //!
 //! The profile is written as a `.cpuprofile` (Chrome DevTools: Performance → Load
-//! profile) and summarized ([`cpuprofile`]): the top functions by self and by total
-//! (inclusive) time, with wasm functions under their Rust names, and the shares of
-//! `(idle)`, `(program)` and `(garbage collector)`. [`inspector`] talks to V8;
-//! [`summary`] (`--summary`) charges the samples of several modes to categories.
+//! profile, for the call tree and total times) and summarized: the samples charged to
+//! categories ([`summary`], which `--summary` runs for several modes and sizes) and the
+//! top functions by self time ([`cpuprofile`]), wasm functions under their Rust names.
+//! [`inspector`] talks to V8.
 
 pub mod cpuprofile;
 pub mod inspector;
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use self::cpuprofile::{analyze, report, wasm_function_names, CpuProfile};
+use self::cpuprofile::{wasm_function_names, CpuProfile};
 use self::inspector::{debugger_url, Cdp};
 use crate::args::Args;
 use crate::bench::run::{self as bench, request, rounds_for};
@@ -44,7 +44,8 @@ target/profiling/, the normal build is untouched), runs it in local workerd with
 inspector on 127.0.0.1, samples V8's CPU profiler while /batch?mode=M&n=N&rounds=R requests
 run back to back for S seconds (after a warm-up), writes the profile to
 results/profile-<mode>-n<N>.cpuprofile (open it in Chrome DevTools: Performance → Load
-profile) and prints the top functions by self and by total time.
+profile) and prints where the time went by category (as --summary does) and the top
+functions by self time.
 
   --mode M          the /batch mode (default: call)
   --n N             concurrent calls per round (default: 50)
@@ -189,13 +190,15 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
     drop(session);
     write_profile(&opts.out, &raw)?;
     let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
-    println!("{}", load.describe(opts));
-    println!("{}", report(&analyze(&profile), opts.top, &names));
+    let frames = profile.names(&names);
+    let mut breakdown = summary::categorize(&profile, &frames, load.calls);
+    breakdown.ms_per_op = load.do_ms / load.calls.max(1) as f64;
+    println!("{}\n\n{}", load.describe(opts), summary::table(&[(&opts.mode, &breakdown)]));
+    println!("{}", profile.top(&frames, opts.top));
     println!(
-        "profile written to {} ({} samples); open it in Chrome DevTools (Performance → Load profile) \
-         for the call tree and the flame chart",
-        opts.out.display(),
-        profile.samples.len()
+        "profile written to {}; open it in Chrome DevTools (Performance → Load profile) for the call tree, \
+         the total times and the flame chart",
+        opts.out.display()
     );
     Ok(())
 }
@@ -274,7 +277,7 @@ pub fn summarize(path: &Path, top: usize) -> Result<()> {
         serde_json::from_str(&text).context(|| format!("{} is not a CPU profile", path.display()))?;
     let wasm = workspace_root().join("target/profiling/call-delay/index_bg.wasm");
     let names = std::fs::read(wasm).ok().and_then(|b| wasm_function_names(&b).ok()).unwrap_or_default();
-    println!("{}", report(&analyze(&profile), top, &names));
+    println!("{}", profile.top(&profile.names(&names), top));
     Ok(())
 }
 

@@ -71,35 +71,15 @@ impl Breakdown {
     }
 }
 
-/// Charges every sample of `profile` to a category.
-pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, calls: u64) -> Breakdown {
+/// Charges every sample of `profile` to a category: its stack, innermost frame first,
+/// named by `names` ([`CpuProfile::names`]).
+pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdown {
     let parent = profile.parents();
-    let names: Vec<String> = profile
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let shown = node.call_frame.display(wasm_names);
-            // wasm-bindgen's import glue: `__wbg_x_…: function() { return wrapError(function (…) {…}) }`.
-            match parent[i].map(|p| &profile.nodes[p].call_frame) {
-                Some(outer) if shown.starts_with("(anonymous)") && outer.function_name.starts_with("__wbg") => {
-                    shown.replacen("(anonymous)", &format!("(anonymous in {})", outer.function_name), 1)
-                }
-                _ => shown,
-            }
-        })
-        .collect();
     let is_callee =
         |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || name.starts_with("echo  [js reference.mjs");
-    let node_us = profile.self_us();
     let mut out = Breakdown { calls, ..Breakdown::default() };
-    for (leaf, &us) in node_us.iter().enumerate() {
-        if us == 0.0 {
-            continue;
-        }
-        let mut category = None;
-        let mut callee = false;
-        let mut at = Some(leaf);
+    for (leaf, us) in profile.self_us().into_iter().enumerate().filter(|(_, us)| *us > 0.0) {
+        let (mut category, mut callee, mut at) = (None, false, Some(leaf));
         while let Some(i) = at {
             let name = &names[i];
             if category.is_none() {
@@ -110,18 +90,16 @@ pub fn categorize(profile: &CpuProfile, wasm_names: &BTreeMap<u32, String>, call
             at = parent[i];
         }
         let leaf_frame = &profile.nodes[leaf].call_frame;
-        let category = category.unwrap_or(if leaf_frame.is_wasm() {
+        let other = if leaf_frame.is_wasm() {
             OTHER[0]
         } else if leaf_frame.is_js() {
             OTHER[1]
         } else {
             OTHER[2]
-        });
-        *out.us.entry(category.to_string()).or_default() += us;
+        };
+        *out.us.entry(category.unwrap_or(other).to_string()).or_default() += us;
         out.total_us += us;
-        if callee {
-            out.callee_us += us;
-        }
+        out.callee_us += if callee { us } else { 0.0 };
     }
     out
 }
@@ -160,73 +138,49 @@ pub fn render(s: &Summary) -> String {
          are noise.",
         s.seconds, s.interval_us
     );
-    let sizes: Vec<u32> = s.rows.iter().map(|(n, _, _)| *n).fold(Vec::new(), |mut v, n| {
-        if !v.contains(&n) {
-            v.push(n);
+    let mut sizes: Vec<u32> = Vec::new();
+    for (n, ..) in &s.rows {
+        if !sizes.contains(n) {
+            sizes.push(*n);
         }
-        v
-    });
+    }
     for n in sizes {
         let rows: Vec<(&str, &Breakdown)> =
-            s.rows.iter().filter(|(m, _, _)| *m == n).map(|(_, mode, b)| (mode.as_str(), b)).collect();
-        let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
-        let diffs: Vec<(&str, &str)> =
-            DIFFERENCES.iter().copied().filter(|(a, b)| of(a).is_some() && of(b).is_some()).collect();
-        let _ = writeln!(out, "\n## N = {n}\n");
-        out.push_str("| profiled µs per call (share of sampled time) |");
-        for (mode, _) in &rows {
-            let _ = write!(out, " `{mode}` |");
-        }
-        for (a, b) in &diffs {
-            let _ = write!(out, " `{a}` − `{b}` |");
-        }
-        out.push_str("\n|---|");
-        out.push_str(&"---:|".repeat(rows.len() + diffs.len()));
-        out.push('\n');
-        let categories: Vec<&str> = CATEGORIES.iter().map(|(c, _)| *c).chain(OTHER).collect();
-        let line = |out: &mut String, label: &str, value: &dyn Fn(&Breakdown) -> f64, share: bool| {
-            let _ = write!(out, "| {label} |");
-            for (_, b) in &rows {
-                let v = value(b);
-                if share {
-                    let _ = write!(out, " {v:.1} ({:.0} %) |", v * b.calls.max(1) as f64 / b.total_us.max(1.0) * 100.0);
-                } else {
-                    let _ = write!(out, " {v:.1} |");
-                }
-            }
-            for (a, b) in &diffs {
-                let (a, b) = (of(a).expect("filtered"), of(b).expect("filtered"));
-                let _ = write!(out, " {:+.1} |", value(a) - value(b));
-            }
-            out.push('\n');
-        };
-        for c in categories {
-            if rows.iter().all(|(_, b)| b.per_call(c) < 0.05) {
-                continue;
-            }
-            line(&mut out, c, &|b: &Breakdown| b.per_call(c), true);
-        }
-        line(&mut out, "**all sampled time**", &|b: &Breakdown| b.total_us / b.calls.max(1) as f64, false);
-        line(
-            &mut out,
-            "**CPU (all but idle)**",
-            &|b: &Breakdown| (b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)) / b.calls.max(1) as f64,
-            false,
-        );
-        line(
-            &mut out,
-            "of which the callee's (under its entry)",
-            &|b: &Breakdown| b.callee_us / b.calls.max(1) as f64,
-            false,
-        );
-        line(
-            &mut out,
-            "the controller's own µs per call, profiler attached",
-            &|b: &Breakdown| b.ms_per_op * 1000.0,
-            false,
-        );
+            s.rows.iter().filter(|(m, ..)| *m == n).map(|(_, mode, b)| (mode.as_str(), b)).collect();
+        let _ = write!(out, "\n## N = {n}\n\n{}", table(&rows));
     }
     out
+}
+
+/// The table of one N: µs per call of each category per mode (with its share of the
+/// mode's sampled time), the totals, and the differences of [`DIFFERENCES`].
+pub fn table(rows: &[(&str, &Breakdown)]) -> String {
+    let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
+    let diffs: Vec<(&Breakdown, &Breakdown)> = DIFFERENCES.iter().filter_map(|(a, b)| Some((of(a)?, of(b)?))).collect();
+    let mut head = vec!["profiled µs per call (share of sampled time)".to_string()];
+    head.extend(rows.iter().map(|(mode, _)| format!("`{mode}`")));
+    head.extend(
+        DIFFERENCES.iter().filter(|(a, b)| of(a).is_some() && of(b).is_some()).map(|(a, b)| format!("`{a}` − `{b}`")),
+    );
+    let per_call = |us: f64, b: &Breakdown| us / b.calls.max(1) as f64;
+    let idle = |b: &Breakdown| b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0);
+    let line = |label: &str, value: &dyn Fn(&Breakdown) -> f64, share: bool| {
+        let mut cells = vec![label.to_string()];
+        cells.extend(rows.iter().map(|(_, b)| match value(b) {
+            v if share => format!("{v:.1} ({:.0} %)", v * b.calls.max(1) as f64 / b.total_us.max(1.0) * 100.0),
+            v => format!("{v:.1}"),
+        }));
+        cells.extend(diffs.iter().map(|(a, b)| format!("{:+.1}", value(a) - value(b))));
+        cells
+    };
+    let categories = CATEGORIES.iter().map(|(c, _)| *c).chain(OTHER);
+    let shown = categories.filter(|c| rows.iter().any(|(_, b)| b.per_call(c) >= 0.05));
+    let mut lines: Vec<Vec<String>> = shown.map(|c| line(c, &|b: &Breakdown| b.per_call(c), true)).collect();
+    lines.push(line("**all sampled time**", &|b| per_call(b.total_us, b), false));
+    lines.push(line("**CPU (all but idle)**", &|b| per_call(b.total_us - idle(b), b), false));
+    lines.push(line("of which the callee's (under its entry)", &|b| per_call(b.callee_us, b), false));
+    lines.push(line("the controller's own µs per call, profiler attached", &|b| b.ms_per_op * 1000.0, false));
+    crate::markdown::table(&head, "lr", lines)
 }
 
 /// Profiles every (mode, N) of `opts.modes` × `opts.sizes` in one workerd and writes the
@@ -257,7 +211,7 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
             write_profile(&out, &raw)?;
             let parsed: CpuProfile =
                 serde_json::from_value(raw).map_err(|e| crate::Error(format!("Profiler.stop: {e}")))?;
-            let mut b = categorize(&parsed, &session.names, load.calls);
+            let mut b = categorize(&parsed, &parsed.names(&session.names), load.calls);
             b.ms_per_op = load.do_ms / load.calls.max(1) as f64;
             let per_call = |us: f64| us / load.calls.max(1) as f64;
             say(format!(
@@ -312,7 +266,7 @@ mod tests {
             samples: vec![2, 5, 3, 7],
             time_deltas: vec![0.0, 10.0, 10.0, 10.0],
         };
-        let b = categorize(&profile, &BTreeMap::new(), 2);
+        let b = categorize(&profile, &profile.names(&BTreeMap::new()), 2);
         assert_eq!(b.per_call(CATEGORIES[0].0), 5.0);
         assert_eq!(b.per_call("string crossings (envelope, reply: wasm ⇄ JS)"), 5.0);
         assert_eq!(b.per_call("callee entry (generated entry, wasm-bindgen export glue)"), 5.0);
