@@ -70,83 +70,42 @@ pub fn svg(plot: &Plot<'_>) -> String {
     let sx = |x: f64| LEFT + (x.log10() - f64::from(d_lo)) / f64::from(d_hi - d_lo) * plot_w;
     let sy = |y: f64| TOP + plot_h - y / y_max * plot_h;
 
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
-         viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">"
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>\n"
     );
-    let _ = writeln!(out, "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>");
-    let _ = writeln!(
-        out,
-        "<text x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>",
-        LEFT + plot_w / 2.0,
-        escape(plot.title)
-    );
+    let o = &mut out;
+    text(o, [&D(LEFT + plot_w / 2.0), &24], " text-anchor=\"middle\" font-size=\"15\"", plot.title);
 
     // Grid and ticks: x at every decade (labelled) and 2..9 within (unlabelled).
     let (bottom, right) = (TOP + plot_h, LEFT + plot_w);
     for d in d_lo..=d_hi {
-        let x = sx(10f64.powi(d));
-        let _ = writeln!(out, "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#ddd\"/>");
-        let _ = writeln!(
-            out,
-            "<line x1=\"{x:.1}\" y1=\"{bottom}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>",
-            bottom + 6.0
-        );
-        let _ = writeln!(
-            out,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            bottom + 20.0,
-            number(10f64.powi(d))
-        );
-        for k in 2..10 {
-            let minor = f64::from(k) * 10f64.powi(d);
-            if d < d_hi {
-                let x = sx(minor);
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{x:.1}\" y1=\"{bottom}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>",
-                    bottom + 3.0
-                );
-            }
+        let x = D(sx(10f64.powi(d)));
+        line(o, [&x, &TOP, &x, &bottom], r##"stroke="#ddd""##);
+        line(o, [&x, &bottom, &x, &D(bottom + 6.0)], r#"stroke="black""#);
+        text(o, [&x, &D(bottom + 20.0)], " text-anchor=\"middle\"", &number(10f64.powi(d)));
+        for k in (2..10).filter(|_| d < d_hi) {
+            let x = D(sx(f64::from(k) * 10f64.powi(d)));
+            line(o, [&x, &bottom, &x, &D(bottom + 3.0)], r#"stroke="black""#);
         }
     }
     let mut y = 0.0;
     while y <= y_max * (1.0 + 1e-9) {
-        let py = sy(y);
-        let _ = writeln!(out, "<line x1=\"{LEFT}\" y1=\"{py:.1}\" x2=\"{right}\" y2=\"{py:.1}\" stroke=\"#ddd\"/>");
-        let _ = writeln!(
-            out,
-            "<line x1=\"{:.1}\" y1=\"{py:.1}\" x2=\"{LEFT}\" y2=\"{py:.1}\" stroke=\"black\"/>",
-            LEFT - 6.0
-        );
-        let _ = writeln!(
-            out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            LEFT - 9.0,
-            py + 4.0,
-            tick_label(y, y_step)
-        );
+        let py = D(sy(y));
+        line(o, [&LEFT, &py, &right, &py], r##"stroke="#ddd""##);
+        line(o, [&D(LEFT - 6.0), &py, &LEFT, &py], r#"stroke="black""#);
+        text(o, [&D(LEFT - 9.0), &D(sy(y) + 4.0)], " text-anchor=\"end\"", &tick_label(y, y_step));
         y += y_step;
     }
     let _ = writeln!(
-        out,
+        o,
         "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"black\"/>"
     );
-    let _ = writeln!(
-        out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-        LEFT + plot_w / 2.0,
-        HEIGHT - 14.0,
-        escape(plot.x_label)
-    );
+    text(o, [&D(LEFT + plot_w / 2.0), &D(HEIGHT - 14.0)], " text-anchor=\"middle\"", plot.x_label);
     let (lx, ly) = (20.0, TOP + plot_h / 2.0);
-    let _ = writeln!(
-        out,
-        "<text x=\"{lx}\" y=\"{ly:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {lx} {ly:.1})\">{}</text>",
-        escape(plot.y_label)
-    );
+    let rotate = format!(" text-anchor=\"middle\" transform=\"rotate(-90 {lx} {ly:.1})\"");
+    text(o, [&lx, &D(ly)], &rotate, plot.y_label);
 
     // Lines, markers, whiskers, legend.
     for (i, series) in plot.series.iter().enumerate() {
@@ -155,7 +114,7 @@ pub fn svg(plot: &Plot<'_>) -> String {
         pts.sort_by(|a, b| a.x.total_cmp(&b.x));
         let coords: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", sx(p.x), sy(p.y))).collect();
         let _ = writeln!(
-            out,
+            o,
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
             coords.join(" "),
             escape(&series.label)
@@ -164,26 +123,34 @@ pub fn svg(plot: &Plot<'_>) -> String {
         let shift = 3.0 * (i as f64 - (plot.series.len() as f64 - 1.0) / 2.0);
         for p in &pts {
             let x = sx(p.x);
-            let _ = writeln!(
-                out,
-                "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\"/>",
-                x + shift,
-                sy(p.lo),
-                sy(p.hi)
-            );
-            let _ = writeln!(out, "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", sy(p.y));
+            line(o, [&D(x + shift), &D(sy(p.lo)), &D(x + shift), &D(sy(p.hi))], &format!("stroke=\"{colour}\""));
+            let _ = writeln!(o, "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", sy(p.y));
         }
-        let ly = TOP + 10.0 + 22.0 * i as f64;
-        let lx = right + 16.0;
-        let _ = writeln!(
-            out,
-            "<line x1=\"{lx}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/>",
-            lx + 24.0
-        );
-        let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", lx + 30.0, ly + 4.0, escape(&series.label));
+        let (lx, ly) = (right + 16.0, D(TOP + 10.0 + 22.0 * i as f64));
+        line(o, [&lx, &ly, &D(lx + 24.0), &ly], &format!("stroke=\"{colour}\" stroke-width=\"3\""));
+        text(o, [&D(lx + 30.0), &D(ly.0 + 4.0)], "", &series.label);
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// A coordinate written with one decimal.
+struct D(f64);
+
+impl std::fmt::Display for D {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1}", self.0)
+    }
+}
+
+/// `<line>` from (x1, y1) to (x2, y2) with `attributes` (its stroke).
+fn line(out: &mut String, [x1, y1, x2, y2]: [&dyn std::fmt::Display; 4], attributes: &str) {
+    let _ = writeln!(out, "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" {attributes}/>");
+}
+
+/// `<text>` at (x, y) with more attributes, its content escaped.
+fn text(out: &mut String, [x, y]: [&dyn std::fmt::Display; 2], attributes: &str, content: &str) {
+    let _ = writeln!(out, "<text x=\"{x}\" y=\"{y}\"{attributes}>{}</text>", escape(content));
 }
 
 /// One line per mode of `kinds`: its median ms/op against N, whiskers min..max.
@@ -259,57 +226,38 @@ pub fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn series(label: &str, scale: f64) -> Series {
-        let points = [10.0, 50.0, 500.0, 5000.0]
-            .iter()
-            .map(|&x| Point { x, y: scale * 0.3, lo: scale * 0.25, hi: scale * 0.35 })
-            .collect();
-        Series { label: label.into(), points }
-    }
-
-    #[test]
-    fn the_svg_is_well_formed_enough() {
-        let all = [series("rpc", 1.0), series("call", 1.1), series("a<b & \"c\"", 0.6)];
-        let svg = svg(&Plot { title: "ms/op vs N", x_label: "N (log)", y_label: "ms/op", series: &all });
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-        assert!(svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), all.len(), "one line per series");
-        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
-        assert_eq!(svg.matches("<polyline").count(), svg.matches("</polyline>").count());
-        for label in ["rpc", "call", "a&lt;b &amp; &quot;c&quot;"] {
-            assert!(svg.contains(&format!(">{label}</text>")), "legend label {label}");
-        }
-        assert!(!svg.contains("a<b"), "text is escaped");
-        for tick in [">10<", ">100<", ">1000<", ">10000<"] {
-            assert!(svg.contains(tick), "x tick {tick}");
-        }
-        assert!(!svg.contains("NaN") && !svg.contains("inf"), "every coordinate is a number");
-        // Every element opened is closed (self-closing or with its end tag).
-        let opened = svg.matches('<').count() - svg.matches("</").count();
-        let closed = svg.matches("/>").count() + svg.matches("</").count();
-        assert_eq!(opened, closed);
-    }
-
-    #[test]
-    fn degenerate_inputs_still_draw() {
-        let one = [Series { label: "x".into(), points: vec![Point { x: 10.0, y: 0.0, lo: 0.0, hi: 0.0 }] }];
-        let svg = svg(&Plot { title: "t", x_label: "x", y_label: "y", series: &one });
-        assert!(!svg.contains("NaN") && !svg.contains("inf"));
-        assert_eq!(svg.matches("<polyline").count(), 1);
-        let empty = svg_of(&[]);
-        assert!(empty.contains("</svg>") && !empty.contains("NaN"));
-    }
-
     fn svg_of(series: &[Series]) -> String {
         svg(&Plot { title: "t", x_label: "x", y_label: "y", series })
     }
 
     #[test]
+    fn the_svg_is_well_formed_enough() {
+        let series = |label: &str, y: f64| Series {
+            label: label.into(),
+            points: [10.0, 50.0, 500.0, 5000.0].map(|x| Point { x, y, lo: y * 0.8, hi: y * 1.2 }).to_vec(),
+        };
+        let svg = svg_of(&[series("rpc", 0.3), series("call", 0.33), series("a<b & \"c\"", 0.2)]);
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>\n"));
+        assert_eq!(svg.matches("<polyline").count(), 3, "one line per series");
+        for label in ["rpc", "call", "a&lt;b &amp; &quot;c&quot;"].iter().chain(&[">10<", ">100<", ">1000<", ">10000<"])
+        {
+            assert!(svg.contains(label), "{label}: legend labels escaped, x ticks at every decade");
+        }
+        // Every element opened is closed (self-closing or with its end tag).
+        let (opened, ends) = (svg.matches('<').count(), svg.matches("</").count());
+        assert_eq!(opened - ends, svg.matches("/>").count() + ends);
+        let one = svg_of(&[Series { label: "x".into(), points: vec![Point { x: 10.0, y: 0.0, lo: 0.0, hi: 0.0 }] }]);
+        for svg in [svg, one, svg_of(&[])] {
+            assert!(!svg.contains("NaN") && !svg.contains("inf") && !svg.contains("a<b"), "{svg}");
+        }
+    }
+
+    #[test]
     fn axes_use_round_steps() {
-        let close = |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
-        assert!(close(nice_axis(0.34), (0.1, 0.4)));
-        assert!(close(nice_axis(1.0), (0.2, 1.0)));
-        assert!(close(nice_axis(7.3), (2.0, 8.0)));
+        assert_eq!(
+            [0.34, 1.0, 7.3].map(nice_axis).map(|(s, m)| format!("{s} {m:.1}")),
+            ["0.1 0.4", "0.2 1.0", "2 8.0"]
+        );
         assert_eq!(tick_label(0.30000000000000004, 0.1), "0.3");
     }
 }

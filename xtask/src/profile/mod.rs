@@ -161,20 +161,34 @@ impl Session {
         Ok(Session { cdp, workerd, names })
     }
 
-    /// Drives `opts`' requests for `warmup`, then profiles them for `seconds`: the raw
-    /// profile (`Profiler.Profile`) and what the profiled requests did.
-    pub(crate) fn profile(&mut self, opts: &Options, warmup: Duration, seconds: Duration) -> Result<(Value, Load)> {
-        drive(&self.workerd, opts, warmup)?;
+    /// Drives `opts`' requests for `opts.warmup` seconds, then profiles them for
+    /// `opts.seconds`; writes the profile to `out` and charges its samples to categories.
+    pub(crate) fn profile(&mut self, opts: &Options, out: &Path) -> Result<Profiled> {
+        drive(&self.workerd, opts, Duration::from_secs_f64(opts.warmup))?;
         self.cdp.call("Profiler.start", json!({}))?;
-        let load = drive(&self.workerd, opts, seconds);
+        let load = drive(&self.workerd, opts, Duration::from_secs_f64(opts.seconds));
         let stopped = self.cdp.call("Profiler.stop", json!({}));
         let (load, mut answer) = (load?, stopped?);
-        let raw = answer
-            .get_mut("profile")
-            .map(Value::take)
-            .ok_or_else(|| crate::Error("Profiler.stop: no profile".into()))?;
-        Ok((raw, load))
+        let raw = answer.get_mut("profile").map(Value::take).unwrap_or_default();
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(out, raw.to_string()).context(|| format!("cannot write {}", out.display()))?;
+        let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
+        let frames = profile.names(&self.names);
+        let mut breakdown = summary::categorize(&profile, &frames, load.calls);
+        breakdown.ms_per_op = load.do_ms / load.calls.max(1) as f64;
+        Ok(Profiled { profile, frames, breakdown, load })
     }
+}
+
+/// One profile taken, and what it shows.
+pub(crate) struct Profiled {
+    pub(crate) profile: CpuProfile,
+    /// Its frames' names ([`CpuProfile::names`]).
+    pub(crate) frames: Vec<String>,
+    pub(crate) breakdown: summary::Breakdown,
+    pub(crate) load: Load,
 }
 
 /// Runs `cargo xtask profile` with a set-up toolchain.
@@ -184,31 +198,16 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
         "warm-up: {} s of /batch?mode={}&n={}&rounds={}, then {} s profiled at a {} µs sampling interval",
         opts.warmup, opts.mode, opts.n, opts.rounds, opts.seconds, opts.interval_us
     ));
-    let (raw, load) =
-        session.profile(opts, Duration::from_secs_f64(opts.warmup), Duration::from_secs_f64(opts.seconds))?;
-    let names = std::mem::take(&mut session.names);
+    let p = session.profile(opts, &opts.out)?;
     drop(session);
-    write_profile(&opts.out, &raw)?;
-    let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
-    let frames = profile.names(&names);
-    let mut breakdown = summary::categorize(&profile, &frames, load.calls);
-    breakdown.ms_per_op = load.do_ms / load.calls.max(1) as f64;
-    println!("{}\n\n{}", load.describe(opts), summary::table(&[(&opts.mode, &breakdown)]));
-    println!("{}", profile.top(&frames, opts.top));
+    println!("{}\n\n{}", p.load.describe(opts), summary::table(&[(&opts.mode, &p.breakdown)]));
+    println!("{}", p.profile.top(&p.frames, opts.top));
     println!(
         "profile written to {}; open it in Chrome DevTools (Performance → Load profile) for the call tree, \
          the total times and the flame chart",
         opts.out.display()
     );
     Ok(())
-}
-
-/// Writes a raw profile as a `.cpuprofile` file.
-pub(crate) fn write_profile(path: &Path, raw: &Value) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, raw.to_string()).context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads a wasm module's `name` section and fails unless it names call-core's functions.

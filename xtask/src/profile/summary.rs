@@ -12,10 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use super::cpuprofile::{CallFrame, CpuProfile};
-use super::{write_profile, Options, Session};
+use super::{Options, Profiled, Session};
 use crate::bench::run::rounds_for;
 use crate::setup::Toolchain;
 use crate::util::{say, workspace_root};
@@ -205,14 +204,8 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
     for &n in &opts.sizes {
         for mode in &opts.modes {
             let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };
-            let (raw, load) =
-                session.profile(&one, Duration::from_secs_f64(opts.warmup), Duration::from_secs_f64(opts.seconds))?;
             let out = root.join("results").join(format!("profile-{mode}-n{n}.cpuprofile"));
-            write_profile(&out, &raw)?;
-            let parsed: CpuProfile =
-                serde_json::from_value(raw).map_err(|e| crate::Error(format!("Profiler.stop: {e}")))?;
-            let mut b = categorize(&parsed, &parsed.names(&session.names), load.calls);
-            b.ms_per_op = load.do_ms / load.calls.max(1) as f64;
+            let Profiled { breakdown: b, load, .. } = session.profile(&one, &out)?;
             let per_call = |us: f64| us / load.calls.max(1) as f64;
             say(format!(
                 "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
