@@ -268,7 +268,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
 }
 
 pub(crate) fn profile(args: &[String]) -> Result<()> {
-    use xtask::profile::{self, summary, Options};
+    use xtask::profile::{self, Options};
     let opts = Options::parse(args)?;
     if opts.help {
         print!("{}", profile::HELP);
@@ -278,7 +278,7 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
         return profile::summarize(from, opts.top);
     }
     if opts.summary {
-        return summary::run(&setup::ensure()?, &opts);
+        return profile::run_summary(&setup::ensure()?, &opts);
     }
     profile::run(&setup::ensure()?, &opts)
 }

@@ -257,18 +257,13 @@ fn composite(r: &Results, to_root: &str) -> String {
     s
 }
 
-/// The range over N of one write figure of `mode` ([`Row::written`]; `–` when it has none).
-pub(crate) fn writes_range(r: &Results, mode: &str, side: &str, field: &str) -> String {
-    range(r.of(mode).into_iter().filter_map(|x| x.written(side, field)), markdown::count, "")
-}
-
 /// `bench-durable`: durable calls against in-memory ones and the JavaScript floor, with
 /// the rows and commits each side wrote, and the cost of one commit.
 fn durable(r: &Results) -> String {
     let columns = ["caller rows/call", "caller commits/batch", "callee rows/call", "callee commits/batch"];
     let writes = |mode: &str| {
         let sides = [("caller", "rows_per_call"), ("caller", "commits_per_batch"), ("callee", "rows_per_call")];
-        sides.iter().chain([&("callee", "commits_per_batch")]).map(|(s, f)| writes_range(r, mode, s, f)).collect()
+        sides.iter().chain([&("callee", "commits_per_batch")]).map(|(s, f)| r.writes_range(mode, s, f)).collect()
     };
     let Some(mut s) = comparisons(r, Kind::Durable, false, &columns, writes) else {
         return "(No durable mode in the latest run.)\n".into();

@@ -272,6 +272,15 @@ impl Results {
         }
     }
 
+    /// The range over N of one write figure of `mode` ([`Row::written`]; `–` when none).
+    pub fn writes_range(&self, mode: &str, side: &str, field: &str) -> String {
+        crate::markdown::range(
+            self.of(mode).into_iter().filter_map(|x| x.written(side, field)),
+            crate::markdown::count,
+            "",
+        )
+    }
+
     /// A per-call figure (ns per op), by name.
     pub fn per_call(&self, name: &str) -> Option<f64> {
         self.per_call.iter().find(|f| f["name"] == name)?["ns_per_op"].as_f64()

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use super::modes::{Kind, BASELINES};
-use super::report::writes_range;
 use super::results::Results;
 use crate::markdown::{self, head, ratio_range};
 
@@ -121,7 +120,7 @@ fn writes(r: &Results, mode: &str, max_rows: f64, max_commits: f64) -> Measured 
         return None;
     }
     let (rows_range, commits_range) =
-        (writes_range(r, mode, "caller", "rows_per_call"), writes_range(r, mode, "caller", "commits_per_batch"));
+        (r.writes_range(mode, "caller", "rows_per_call"), r.writes_range(mode, "caller", "commits_per_batch"));
     let met = rows.iter().all(|x| *x <= max_rows) && commits.iter().all(|x| *x <= max_commits);
     Some((format!("{rows_range} rows per call, {commits_range} commits per batch"), verdict(met)))
 }

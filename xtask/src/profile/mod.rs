@@ -210,6 +210,53 @@ pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// Profiles every (mode, N) of `opts.modes` × `opts.sizes` in one workerd and writes the
+/// summary to results/profile-summary.md (and each profile beside it).
+pub fn run_summary(tc: &Toolchain, opts: &Options) -> Result<()> {
+    let root = workspace_root();
+    let tree = crate::git::tree(&root, |_, _, _| false)?;
+    let mut session = Session::start(tc, &opts.modes, opts.interval_us)?;
+    let sizes: Vec<String> = opts.sizes.iter().map(u32::to_string).collect();
+    let mut record = summary::Summary {
+        tree: tree.describe(),
+        command: format!(
+            "cargo xtask profile --summary --modes {} --n {} --seconds {}",
+            opts.modes.join(","),
+            sizes.join(","),
+            opts.seconds
+        ),
+        seconds: opts.seconds,
+        interval_us: opts.interval_us,
+        rows: Vec::new(),
+    };
+    for &n in &opts.sizes {
+        for mode in &opts.modes {
+            let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };
+            let out = root.join("results").join(format!("profile-{mode}-n{n}.cpuprofile"));
+            let Profiled { breakdown: b, load, .. } = session.profile(&one, &out)?;
+            let per_call = |us: f64| us / load.calls.max(1) as f64;
+            say(format!(
+                "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
+                load.calls,
+                per_call(b.total_us),
+                per_call(b.total_us - b.us.get(summary::CATEGORIES[0].0).copied().unwrap_or(0.0)),
+                out.display()
+            ));
+            record.rows.push((n, mode.clone(), b));
+        }
+    }
+    drop(session);
+    let text = summary::render(&record);
+    let path = root.join("results").join("profile-summary.md");
+    std::fs::write(&path, &text)?;
+    println!("{text}");
+    say(format!("wrote {}", path.display()));
+    if tree.is_dirty() {
+        say("WARNING: profiled a DIRTY work tree; profile-summary.md says so");
+    }
+    Ok(())
+}
+
 /// Reads a wasm module's `name` section and fails unless it names call-core's functions.
 pub(crate) fn check_names(path: &Path) -> Result<BTreeMap<u32, String>> {
     let bytes = std::fs::read(path).context(|| format!("cannot read {}", path.display()))?;

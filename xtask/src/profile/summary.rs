@@ -1,7 +1,7 @@
-//! `cargo xtask profile --summary`: where the time of one call goes, by category, for
-//! several modes and batch sizes, from V8 CPU profiles taken in one workerd; written to
-//! `results/profile-summary.md`, which the README quotes (generated section
-//! `profile-breakdown`).
+//! Where the time of a call goes, by category, from V8 CPU profiles: every profile
+//! `cargo xtask profile` takes is charged to these categories; `--summary` writes them for
+//! several modes and batch sizes to `results/profile-summary.md`, which docs/performance.md
+//! quotes (generated section `profile-breakdown`).
 //!
 //! Every sample is charged to one category: walking its stack from the innermost frame
 //! outwards, the first frame that matches a rule decides (so `getStringFromWasm0` called
@@ -14,11 +14,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::cpuprofile::{CallFrame, CpuProfile};
-use super::{Options, Profiled, Session};
-use crate::bench::run::rounds_for;
-use crate::setup::Toolchain;
-use crate::util::{say, workspace_root};
-use crate::Result;
 
 /// The categories, in report order, with the frame names (substrings, `|` between them) that
 /// select them. `(idle)`, `(program)` and `(garbage collector)` are V8's pseudo-frames.
@@ -180,53 +175,6 @@ pub fn table(rows: &[(&str, &Breakdown)]) -> String {
     lines.push(line("of which the callee's (under its entry)", &|b| per_call(b.callee_us, b), false));
     lines.push(line("the controller's own µs per call, profiler attached", &|b| b.ms_per_op * 1000.0, false));
     crate::markdown::table(&head, "lr", lines)
-}
-
-/// Profiles every (mode, N) of `opts.modes` × `opts.sizes` in one workerd and writes the
-/// summary to results/profile-summary.md (and each profile beside it).
-pub fn run(tc: &Toolchain, opts: &Options) -> Result<()> {
-    let root = workspace_root();
-    let tree = crate::git::tree(&root, |_, _, _| false)?;
-    let mut session = Session::start(tc, &opts.modes, opts.interval_us)?;
-    let sizes: Vec<String> = opts.sizes.iter().map(u32::to_string).collect();
-    let mut summary = Summary {
-        tree: tree.describe(),
-        command: format!(
-            "cargo xtask profile --summary --modes {} --n {} --seconds {}",
-            opts.modes.join(","),
-            sizes.join(","),
-            opts.seconds
-        ),
-        seconds: opts.seconds,
-        interval_us: opts.interval_us,
-        rows: Vec::new(),
-    };
-    for &n in &opts.sizes {
-        for mode in &opts.modes {
-            let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };
-            let out = root.join("results").join(format!("profile-{mode}-n{n}.cpuprofile"));
-            let Profiled { breakdown: b, load, .. } = session.profile(&one, &out)?;
-            let per_call = |us: f64| us / load.calls.max(1) as f64;
-            say(format!(
-                "{mode} N={n}: {} calls, {:.1} µs sampled per call ({:.1} µs CPU), profile in {}",
-                load.calls,
-                per_call(b.total_us),
-                per_call(b.total_us - b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0)),
-                out.display()
-            ));
-            summary.rows.push((n, mode.clone(), b));
-        }
-    }
-    drop(session);
-    let text = render(&summary);
-    let path = root.join("results").join("profile-summary.md");
-    std::fs::write(&path, &text)?;
-    println!("{text}");
-    say(format!("wrote {}", path.display()));
-    if tree.is_dirty() {
-        say("WARNING: profiled a DIRTY work tree; profile-summary.md says so");
-    }
-    Ok(())
 }
 
 #[cfg(test)]
