@@ -164,15 +164,12 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
 }
 
 /// A mode's ms/op at each N, then its ratio range to each of `bases` (`1` in its own).
-fn ms_and_ratios(r: &Results, mode: &str, sizes: &[u32], bases: &[&str]) -> Vec<String> {
+fn ms_and_ratios(r: &Results, mode: &str, bases: &[&str]) -> Vec<String> {
     let mut cells: Vec<String> =
-        sizes.iter().map(|&n| r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op))).collect();
+        r.sizes().iter().map(|&n| r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op))).collect();
     for &base in bases {
-        cells.push(if mode == base {
-            "1".into()
-        } else {
-            ratio_range(r.of(mode).iter().filter_map(|x| x.ratio_to(base)))
-        });
+        let ratios = r.of(mode).into_iter().filter_map(|x| x.ratio_to(base));
+        cells.push(if mode == base { "1".into() } else { ratio_range(ratios) });
     }
     cells
 }
@@ -181,23 +178,28 @@ fn size_heads(r: &Results) -> Vec<String> {
     r.sizes().iter().map(|n| format!("N={n}")).collect()
 }
 
-/// The table of single-call modes against `rpc` and `js`, with the median over N of the
-/// ratio to `rpc` when `with_median`.
+/// The table of single-call modes against `rpc` and `js` (with the median over N of the
+/// ratio to `rpc` when `with_median`), then against the modes' own bases, if any.
 fn kind_table(r: &Results, modes: &[&str], with_median: bool) -> String {
+    let mut bases: Vec<&str> = modes::BASELINES.to_vec();
+    for base in modes.iter().flat_map(|m| modes::bases(m)) {
+        if !bases.contains(base) {
+            bases.push(base);
+        }
+    }
     let mut head = head(&["mode"]);
     head.extend(size_heads(r));
-    head.push("ratio to `rpc`".into());
+    head.extend(bases.iter().map(|b| format!("ratio to `{b}`")));
     if with_median {
-        head.push("median over N".into());
+        head.insert(r.sizes().len() + 2, "median over N".into());
     }
-    head.push("ratio to `js`".into());
     let rows = modes.iter().map(|mode| {
         let mut cells = vec![format!("`{mode}`")];
-        cells.extend(ms_and_ratios(r, mode, &r.sizes(), &modes::BASELINES));
+        cells.extend(ms_and_ratios(r, mode, &bases));
         if with_median {
             let ratios: Vec<f64> = r.of(mode).iter().filter_map(|x| x.ratio_to_rpc).collect();
             let median = if ratios.is_empty() { "–".into() } else { format!("{:.2}x", median(&ratios)) };
-            cells.insert(cells.len() - 1, median);
+            cells.insert(r.sizes().len() + 2, median);
         }
         cells
     });
@@ -231,7 +233,7 @@ fn comparisons(
             if what {
                 row.push(modes::get(mode).map_or("", |m| m.what).into());
             }
-            row.extend(ms_and_ratios(r, mode, &r.sizes(), lead.bases));
+            row.extend(ms_and_ratios(r, mode, lead.bases));
             row.extend(cells(mode));
             row
         });
@@ -380,5 +382,104 @@ fn fuzz(r: &Results) -> String {
              executions in {seconds} s, {crashes} crash(es).\n"
         ),
         None => "  (No fuzzing run is recorded: `cargo xtask fuzz` writes results/fuzz.md.)\n".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A `bench.json` row of (mode, N) with ms/op `ms`, its ratios to rpc and js, and more.
+    fn row(mode: &str, n: u32, ms: f64, rpc: f64, js: f64, more: serde_json::Value) -> Entry {
+        let mut row = json!({"mode": mode, "n": n, "rounds": 2000 / n, "runs": 15, "ms_per_op": ms, "min": ms * 0.9,
+            "max": ms * 1.2, "ratio_to_rpc": rpc, "ratio_to_js": js, "ok": 1, "calls": 1, "per_run_ms_per_op": [],
+            "per_run_ms": [], "client_ms": []});
+        row.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+        Entry::Workerd(Box::new(serde_json::from_value(row).unwrap()))
+    }
+
+    fn results(extra: Vec<Entry>) -> Results {
+        let mut all = vec![
+            row("rpc", 10, 0.1, 1.0, 1.2, json!({})),
+            row("rpc", 50, 0.1, 1.0, 1.3, json!({})),
+            row("call", 10, 0.11, 1.1, 1.32, json!({})),
+            row("call", 50, 0.125, 1.25, 1.6, json!({})),
+            row("js", 10, 0.08, 0.8, 1.0, json!({})),
+            row("js", 50, 0.08, 0.75, 1.0, json!({})),
+            Entry::Native(
+                json!({"name": "pieces", "what": "all four", "ns_per_op": 1100.0, "min": 1000.0, "max": 1200.0}),
+            ),
+        ];
+        all.extend(extra);
+        Results::parse(all, "# cargo xtask bench\n\n- commit: abc (clean work tree)\n\n## Durable\n- x: y\n")
+    }
+
+    #[test]
+    fn sections_render_from_results() {
+        let r = results(vec![row("rpc-string", 50, 0.12, 1.2, 1.5, json!({}))]);
+        assert_eq!((r.field("commit"), r.field("x")), ("abc (clean work tree)", "?"), "only the header counts");
+        let table = section("bench-table", &r, "../").unwrap();
+        assert!(table.contains("| mode | N=10 | N=50 | ratio to `rpc` | ratio to `js` |"), "{table}");
+        assert!(table.contains("| `call` | 0.110 | 0.125 | 1.10–1.25x | 1.32–1.60x |"), "{table}");
+        assert!(
+            table.contains("| `rpc` | 0.100 | 0.100 | 1 | 1.20–1.30x |") && !table.contains("rpc-string"),
+            "{table}"
+        );
+        assert!(table.contains("median of 15 runs") && table.contains("](../results/bench.svg)"), "{table}");
+        let ablations = section("bench-ablations", &r, "").unwrap();
+        assert!(ablations.contains("| `rpc-string` | – | 0.120 | 1.20x | 1.20x | 1.50x |"), "{ablations}");
+        let targets = section("bench-targets", &r, "").unwrap();
+        assert!(targets.contains("| `call` ≤ 1.10x `rpc` at every N | 1.10–1.25x | missed at N = 50 |"), "{targets}");
+        assert!(targets.contains("| `continuation` ≤ 1.15x `rpc` at every N | not measured |  |"), "{targets}");
+        assert!(targets.contains("1.1 µs (build + envelope + serve + decode) | met |"), "{targets}");
+        assert!(section("bench-run", &r, "").unwrap().contains("**15 measured runs**"));
+        let seed = section("bench-seed", &r, "").unwrap();
+        assert!(seed.contains("`call` 0.110–0.125 ms/op (1.10–1.25x `rpc`, 1.32–1.60x `js`)"), "{seed}");
+        assert_eq!(section("bench-composite", &r, "").unwrap(), "(No pipeline or fan-in mode in the latest run.)\n");
+        assert!(section("bench-nope", &r, "").is_err() && section("bench-table", &Results::default(), "").is_err());
+    }
+
+    #[test]
+    fn comparisons_have_their_own_tables() {
+        let pipeline =
+            row("pipeline", 10, 0.12, 1.2, 1.4, json!({"ratios": {"pipeline-rpc": 0.35, "pipeline-js": 0.9}}));
+        let side = |rows: f64, commits: f64| json!({"rows_per_call": rows, "commits_per_batch": commits});
+        let writes = json!({"caller": side(2.0, 2.0), "callee": side(1.0, 1.0)});
+        let r = results(vec![
+            pipeline,
+            row("pipeline-rpc", 10, 0.33, 3.3, 4.0, json!({})),
+            row("continuation", 10, 0.05, 1.0, 1.0, json!({})),
+            row(
+                "durable",
+                10,
+                0.2,
+                2.0,
+                2.0,
+                json!({"ratios": {"continuation": 4.0, "js-durable": 0.7}, "writes": writes}),
+            ),
+            Entry::Commit(json!({"turns": 1000, "write_ms_per_turn": 0.21, "tick_ms_per_turn": 0.009})),
+        ]);
+        let composite = section("bench-composite", &r, "").unwrap();
+        let head = "| mode | what | N=10 | N=50 | ratio to `pipeline-rpc` | ratio to `pipeline-js` |";
+        assert!(composite.contains(head) && !composite.contains("fanin"), "{composite}");
+        assert!(
+            composite.contains("| `pipeline` | chain of 3 as one nested `call!`: 1 RPC | 0.120 | – | 0.35x | 0.90x |")
+        );
+        assert!(composite
+            .contains("| `pipeline-rpc` | chain of 3 as sequential raw Rust RPCs: 3 RPCs | 0.330 | – | 1 | – |"));
+        let durable = section("bench-durable", &r, "").unwrap();
+        assert!(durable.contains("| `continuation` | 0.050 | – | 1 | – | – | – | – | – |"), "{durable}");
+        assert!(durable.contains("| `durable` | 0.200 | – | 4.00x | 0.70x | 2 | 2 | 1 | 1 |"), "{durable}");
+        assert!(durable.contains("0.210 ms per turn with a write, against 0.009 ms per empty tick"), "{durable}");
+        let targets = section("bench-targets", &r, "").unwrap();
+        assert!(targets.contains("| `pipeline` ≤ 0.40x `pipeline-rpc` at every N | 0.35x | met |"), "{targets}");
+        assert!(targets.contains("| `durable` ≤ 1.50x `continuation` at every N | 4.00x | missed |"), "{targets}");
+        assert!(targets.contains("| 2 rows per call, 2 commits per batch | met |"), "{targets}");
+        // A single-call mode with bases of its own gets their columns beside the baselines.
+        let with_bases = kind_table(&r, &["rpc", "pipeline"], false);
+        assert!(with_bases
+            .contains("| ratio to `rpc` | ratio to `js` | ratio to `pipeline-rpc` | ratio to `pipeline-js` |"));
+        assert!(with_bases.contains("| `pipeline` | 0.120 | – | 1.20x | 1.40x | 0.35x | 0.90x |"), "{with_bases}");
     }
 }
