@@ -147,7 +147,8 @@ pub fn render(s: &Summary) -> String {
 }
 
 /// The table of one N: µs per call of each category per mode (with its share of the
-/// mode's sampled time), the totals, and the differences of [`DIFFERENCES`].
+/// mode's sampled time), the totals, and the differences `call` − `rpc`, `continuation` −
+/// `rpc` and `rpc` − `js` where both modes ran.
 pub fn table(rows: &[(&str, &Breakdown)]) -> String {
     let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
     let diffs: Vec<(&Breakdown, &Breakdown)> = DIFFERENCES.iter().filter_map(|(a, b)| Some((of(a)?, of(b)?))).collect();
