@@ -126,13 +126,19 @@ pub fn render_all(root: &Path) -> Result<Vec<(String, String, String)>> {
         let rendered = render(&path, &text, &results)?;
         out.push((path, text, rendered));
     }
+    homes(|path| out.iter().find(|(p, ..)| p == path).map(|(_, text, _)| text.as_str()))?;
+    Ok(out)
+}
+
+/// Fails, naming the file, when a section is not in its home (`text_of(path)`: the file's
+/// text, `None` when there is no such file).
+fn homes<'a>(text_of: impl Fn(&str) -> Option<&'a str>) -> Result<()> {
     for (name, home) in SECTIONS {
-        let text = out.iter().find(|(p, ..)| p == home).map_or("", |(_, text, _)| text.as_str());
-        if !text.contains(&format!("{OPEN}{name} -->")) {
+        if !text_of(home).unwrap_or_default().contains(&format!("{OPEN}{name} -->")) {
             bail!("{home} lacks the generated section `{name}` ({OPEN}{name} --> … {CLOSE})");
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Rewrites the generated sections of every file from `results/`; returns the files
@@ -204,6 +210,16 @@ mod tests {
             "docs/durable.md: the generated section `demo` belongs in README.md"
         );
         assert!(is_generated_file("docs/performance.md") && !is_generated_file("docs/a/b.md"));
+        let all = |path: &str| {
+            let names = SECTIONS.iter().filter(|(_, home)| *home == path);
+            Some(names.map(|(name, _)| format!("{OPEN}{name} -->\n{CLOSE}\n")).collect::<String>())
+        };
+        let texts: Vec<(&str, String)> =
+            ["README.md", "docs/performance.md", "docs/durable.md"].map(|p| (p, all(p).unwrap())).to_vec();
+        let text_of = |path: &str| texts.iter().find(|(p, _)| *p == path).map(|(_, t)| t.as_str());
+        assert!(homes(text_of).is_ok());
+        let missing = homes(|path| text_of(path).filter(|_| path != "docs/durable.md")).unwrap_err().0;
+        assert!(missing.starts_with("docs/durable.md lacks the generated section `bench-durable`"), "{missing}");
     }
 
     /// README.md's and docs/*.md's generated sections are what `results/` produces:
