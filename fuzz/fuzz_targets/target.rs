@@ -32,13 +32,20 @@ impl Target {
     pub fn nothing(&self) {}
 }
 
-/// Serves `envelope` as the `__call` entry does and checks that the reply is a reply of the
-/// protocol: a value, an application error or a typed remote error other than a panic (none
-/// of the target's methods panics, so a `Panic` reply is a panic of call-core's own code).
-/// Panics otherwise.
-pub fn check(envelope: &str) {
+/// Serves `envelope` as the `__call` entry does: the reply, and the reply decoded.
+pub fn reply(envelope: &str) -> (String, Result<serde_json::Value, CallError<serde_json::Value>>) {
     let reply = block_on(dispatch::serve(&Target, envelope, 1_000));
-    match wire::decode_reply::<serde_json::Value, serde_json::Value>(&reply) {
+    let decoded = wire::decode_reply(&reply);
+    (reply, decoded)
+}
+
+/// Serves `envelope` and checks that the reply is a reply of the protocol: a value, an
+/// application error or a typed remote error other than a panic (none of the target's
+/// methods panics, so a `Panic` reply is a panic of call-core's own code). Panics
+/// otherwise.
+pub fn check(envelope: &str) {
+    let (reply, decoded) = reply(envelope);
+    match decoded {
         Err(CallError::Remote(e)) if e.kind == RemoteErrorKind::Panic => {
             panic!("call-core panicked serving {envelope:?}: {e}")
         }

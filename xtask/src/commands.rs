@@ -47,7 +47,7 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
 }
 
 pub(crate) fn demo(args: &[String]) -> Result<()> {
-    use xtask::demo;
+    use xtask::bench::{demo, run};
     let started = Instant::now();
     let record = args.iter().any(|a| a == "--record");
     let tree = tree_state()?;
@@ -61,7 +61,7 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     let (tc, built) = setup_and_build(None)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let modes = xtask::bench::modes(&workerd)?;
+    let modes = run::modes(&workerd)?;
     let rounds = demo::rounds(&workerd, &modes)?;
     say(format!(
         "running {} modes × N = {:?}: {} interleaved runs, rounds per request {rounds:?} (about {} ms each) …",
@@ -71,22 +71,29 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
         demo::TARGET_MS
     ));
     let rounds_of = |n: u32| rounds.iter().find(|r| r.0 == n).map_or(1, |r| r.1);
-    let samples = xtask::bench::measure_with(&workerd, &modes, &demo::SIZES, demo::RUNS, rounds_of, false)?;
+    let samples = run::measure(&workerd, &modes, &demo::SIZES, demo::RUNS, rounds_of, false)?;
     drop(workerd);
-    let rows = xtask::bench::summarize(&samples, &modes, &demo::SIZES);
+    let rows = xtask::bench::results::summarize(&samples, &modes, &demo::SIZES);
     let report = demo::report(&rows, started.elapsed());
     println!("{report}");
     if record {
         let path = workspace_root().join("results/demo.md");
         std::fs::write(&path, demo::record(&report, &tree))
             .map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))?;
-        let changed = xtask::readme::update(&workspace_root())?;
-        say(format!(
-            "wrote {}; README.md {}",
-            path.display(),
-            if changed { "rewritten" } else { "already up to date" }
-        ));
+        say(format!("wrote {}", path.display()));
+        rewrite_generated()?;
     }
+    Ok(())
+}
+
+/// Rewrites the generated sections of README.md and docs/*.md from results/.
+fn rewrite_generated() -> Result<()> {
+    let changed = xtask::bench::generated::update(&workspace_root())?;
+    say(if changed.is_empty() {
+        "generated sections already up to date".to_string()
+    } else {
+        format!("generated sections rewritten in {}", changed.join(", "))
+    });
     Ok(())
 }
 
@@ -161,22 +168,25 @@ fn built_classes() -> Result<Vec<String>> {
     Ok(xtask::entry::scan_js_classes(&entry))
 }
 
-/// The work tree's state for the bench's record (README changes confined to its
-/// generated sections do not count).
+/// The work tree's state for the bench's record (changes of README.md and docs/*.md
+/// confined to their generated sections do not count).
 fn tree_state() -> Result<xtask::git::Tree> {
-    use xtask::readme::strip_generated;
-    xtask::git::tree(&workspace_root(), |head, now| strip_generated(head) == strip_generated(now))
+    use xtask::bench::generated::{is_generated_file, strip_generated};
+    xtask::git::tree(&workspace_root(), |path, head, now| {
+        is_generated_file(path) && strip_generated(head) == strip_generated(now)
+    })
 }
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
-    use xtask::bench::{self, Options};
-    let opts = Options::parse(args)?;
+    use xtask::bench::results::{summarize, Entry};
+    use xtask::bench::{modes, plot, probes, report, run};
+    let opts = run::Options::parse(args)?;
     if opts.help {
-        print!("{}", bench::HELP);
+        print!("{}", run::HELP);
         return Ok(());
     }
     if !opts.workerd {
-        println!("{}", xtask::per_call::table(&xtask::per_call::native()?));
+        println!("{}", report::per_call_table(&probes::native()?));
         return Ok(());
     }
     let started = Instant::now();
@@ -197,40 +207,20 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         );
     }
     let (tc, built) = setup_and_build(None)?;
-    let native = if opts.native { xtask::per_call::native()? } else { Vec::new() };
+    let native = if opts.native { probes::native()? } else { Vec::new() };
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let listed = bench::modes(&workerd)?;
+    let listed = run::modes(&workerd)?;
     let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
-    if let Some(unknown) = modes.iter().find(|m| !listed.contains(m)) {
-        bail!("--modes: the example has no mode `{unknown}`; /modes lists {listed:?}");
-    }
-    let samples = bench::measure(&workerd, &modes, &opts.sizes, opts.runs)?;
-    let mut native = native;
-    native.push(xtask::per_call::wasm_cost(&workerd)?);
-    let commit = if modes.iter().any(|m| xtask::durable_bench::is_durable(m)) {
-        Some(xtask::durable_bench::commit_cost(&workerd)?)
-    } else {
-        None
-    };
+    run::offered(&modes, &listed).map_err(|e| xtask::Error(format!("--modes: {e}")))?;
+    let samples = run::measure(&workerd, &modes, &opts.sizes, opts.runs, run::rounds_for, true)?;
+    let wasm = probes::wasm_cost(&workerd)?;
+    let durable = modes.iter().any(|m| modes::is(m, &[modes::Kind::Durable]));
+    let commit = if durable { Some(probes::commit_cost(&workerd)?) } else { None };
     drop(workerd);
-    let rows = bench::summarize(&samples, &modes, &opts.sizes);
-    let mut tables = format!("## Durable Object calls in local workerd\n\n{}", bench::table(&rows));
-    tables.push_str(&format!("\nms/op: {}\n", bench::TIMING));
-    tables.push_str("\n## Per-call work of call-core\n\n");
-    tables.push_str(&xtask::per_call::table(&native));
-    tables.push_str(
-        "\nns/op: median (min..max). Native rows: timed samples of 10000 operations each, release \
-         build, `cargo bench -p call-core --bench per_call` (call-core/benches/per_call.rs). The wasm \
-         row: `/probe/cost` in workerd, timed from the client (see xtask/src/bench.rs `wasm_cost`).\n",
-    );
-    if let Some(c) = &commit {
-        tables.push_str(&format!(
-            "\n## One storage commit\n\n{} ms per turn with a write (one commit each), {} ms per empty tick \
-             (`/probe/js-commit`, median of 5 × {} turns).\n",
-            c["write_ms_per_turn"], c["tick_ms_per_turn"], c["turns"]
-        ));
-    }
+    let rows = summarize(&samples, &modes, &opts.sizes);
+    let per_call: Vec<_> = native.iter().cloned().chain([wasm.clone()]).collect();
+    let tables = report::tables(&rows, &per_call, commit.as_ref());
     println!("{tables}");
     let now = tree_state()?;
     if now != tree {
@@ -243,29 +233,29 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             now.dirty
         );
     }
-    let header = bench::header(&tc.npm_bin("workerd"), &opts, &tree);
-    let wasm = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
+    let header = report::header(&tc.npm_bin("workerd"), &opts, &tree);
+    let wasm_line = format!("- wasm: {} KiB; whole bench took {:.0?}\n\n", built.wasm_bytes / 1024, started.elapsed());
+    let mut entries = vec![report::meta(&opts, &modes, &tree)];
+    entries.extend(rows.iter().cloned().map(|row| Entry::Workerd(Box::new(row))));
+    entries.extend(native.into_iter().map(Entry::Native));
+    entries.push(Entry::Wasm(wasm));
+    entries.extend(commit.map(Entry::Commit));
+    let json = serde_json::to_value(&entries).map_err(|e| xtask::Error(format!("bench.json: {e}")))?;
     std::fs::create_dir_all(&opts.out)?;
     let write = |name: &str, text: String| -> Result<()> {
         let path = opts.out.join(name);
         std::fs::write(&path, text).map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))
     };
-    let mut json = bench::to_json(&rows, &native);
-    if let Some(all) = json.as_array_mut() {
-        all.insert(0, bench::meta(&opts, &modes, &tree));
-        all.extend(commit);
-    }
-    write("bench.md", format!("{header}{wasm}{tables}"))?;
+    write("bench.md", format!("{header}{wasm_line}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;
-    write("bench.svg", xtask::plot::bench(&rows, &modes))?;
-    if modes.iter().any(|m| xtask::composite::is_composite(m)) {
-        write("bench-composite.svg", xtask::composite::plot(&rows, &modes))?;
+    write("bench.svg", plot::bench(&rows, &modes))?;
+    if modes.iter().any(|m| modes::is(m, &[modes::Kind::Composite])) {
+        write("bench-composite.svg", plot::composite(&rows, &modes))?;
     }
     say(format!("wrote bench.md, bench.json and the plots in {}", opts.out.display()));
     let results = workspace_root().join("results");
     if opts.out.canonicalize().ok() == results.canonicalize().ok() {
-        let changed = xtask::readme::update(&workspace_root())?;
-        say(if changed { "README.md: generated sections rewritten" } else { "README.md: already up to date" });
+        rewrite_generated()?;
     }
     if tree.is_dirty() {
         eprintln!(
@@ -288,7 +278,7 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
         return profile::summarize(from, opts.top);
     }
     if opts.summary {
-        return xtask::profile_summary::run(&setup::ensure()?, &opts, &opts.modes, &opts.sizes);
+        return profile::run_summary(&setup::ensure()?, &opts);
     }
     profile::run(&setup::ensure()?, &opts)
 }
@@ -299,7 +289,7 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
         None => 60,
     };
     let root = workspace_root();
-    let tree = xtask::git::tree(&root, |_, _| false)?;
+    let tree = xtask::git::tree(&root, |_, _, _| false)?;
     let report = xtask::fuzz::run_for(seconds)?;
     let summary = format!(
         "fuzz: {} executions in {} s, {} crash(es){}",

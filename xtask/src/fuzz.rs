@@ -74,7 +74,6 @@ pub fn run_for(seconds: u64) -> Result<Report> {
 
 /// `results/fuzz.md`: what a run did, as the README quotes it.
 pub fn record(report: &Report, tree: &str) -> String {
-    let date = output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])).unwrap_or_default();
     format!(
         "# cargo xtask fuzz\n\n\
          - date: {}\n\
@@ -84,7 +83,7 @@ pub fn record(report: &Report, tree: &str) -> String {
          - seconds: {}\n\
          - executions: {}\n\
          - crashes: {}\n",
-        date.trim(),
+        crate::util::utc_date(),
         report.seconds,
         report.executions,
         report.crashes.len(),

@@ -13,9 +13,6 @@ use crate::{bail, Result};
 /// run's figures change no code).
 pub const IGNORED_DIRS: [&str; 2] = ["target/", "results/"];
 
-/// The README, whose generated sections the bench rewrites.
-pub const README: &str = "README.md";
-
 /// The state of the work tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tree {
@@ -48,10 +45,11 @@ impl Tree {
     }
 }
 
-/// Reads the state of the work tree at `root`. `readme_generated_only` tells whether the
-/// README differs from HEAD only inside its generated sections (such a README does not
-/// make the tree dirty: the bench itself rewrites those).
-pub fn tree(root: &Path, readme_generated_only: impl Fn(&str, &str) -> bool) -> Result<Tree> {
+/// Reads the state of the work tree at `root`. `unchanged(path, head, now)` tells whether a
+/// changed tracked file differs from HEAD in nothing that counts (the generated sections of
+/// README.md and docs/*.md, which the bench itself rewrites); such a file does not make the
+/// tree dirty.
+pub fn tree(root: &Path, unchanged: impl Fn(&str, &str, &str) -> bool) -> Result<Tree> {
     let git = |args: &[&str]| -> Result<String> {
         output(Command::new("git").current_dir(root).args(args))
             .ok_or_else(|| crate::Error(format!("`git {}` failed in {}", args.join(" "), root.display())))
@@ -59,13 +57,13 @@ pub fn tree(root: &Path, readme_generated_only: impl Fn(&str, &str) -> bool) -> 
     let commit = git(&["rev-parse", "HEAD"])?.trim().to_string();
     let porcelain = git(&["status", "--porcelain=v1", "--untracked-files=all"])?;
     let mut dirty = dirty_paths(&porcelain);
-    if dirty.iter().any(|p| p == README) {
-        let head = git(&["show", &format!("HEAD:{README}")]).unwrap_or_default();
-        let now = std::fs::read_to_string(root.join(README)).unwrap_or_default();
-        if readme_generated_only(&head, &now) {
-            dirty.retain(|p| p != README);
+    let untracked: Vec<String> = porcelain.lines().filter_map(|l| l.strip_prefix("?? ")).map(unquote).collect();
+    dirty.retain(|path| {
+        untracked.contains(path) || {
+            let head = git(&["show", &format!("HEAD:{path}")]).unwrap_or_default();
+            !unchanged(path, &head, &std::fs::read_to_string(root.join(path)).unwrap_or_default())
         }
-    }
+    });
     if dirty.is_empty() {
         return Ok(Tree { commit, dirty, diff_hash: None });
     }
@@ -157,7 +155,7 @@ mod tests {
     #[test]
     fn this_repository_has_a_state() {
         let root = crate::util::workspace_root();
-        let tree = tree(&root, |_, _| false).unwrap();
+        let tree = tree(&root, |_, _, _| false).unwrap();
         assert_eq!(tree.commit.len(), 40, "{tree:?}");
         assert_eq!(tree.is_dirty(), tree.diff_hash.is_some());
     }

@@ -1,30 +1,23 @@
 //! Project tasks behind `cargo xtask`: toolchain setup, the wasm build with its generated
-//! JavaScript entry, a local workerd runner, and the demo, test, bench, profile and fuzz
-//! commands.
+//! JavaScript entry, a local workerd runner, and the demo, test, bench (with the generated
+//! figures of README.md and docs/), profile and fuzz commands.
 //!
 //! The end-to-end tests (`tests/`) use this crate as a library, so the build and the
 //! workerd process management exist once.
 
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+pub mod args;
 pub mod bench;
 pub mod build;
-pub mod composite;
-pub mod cpuprofile;
-pub mod demo;
-pub mod durable_bench;
 pub mod entry;
 pub mod fuzz;
 pub mod git;
 pub mod http;
-pub mod per_call;
-pub mod plot;
+pub mod markdown;
 pub mod profile;
-pub mod profile_summary;
-pub mod readme;
 pub mod rust_version;
 pub mod setup;
-pub mod targets;
 pub mod util;
 pub mod workerd;
 pub mod wrangler;

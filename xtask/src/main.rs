@@ -21,8 +21,8 @@ cargo xtask <command>
   test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)
-  readme [--check]       rewrite the README's generated figures from results/ (--check: only
-                         compare)
+  readme [--check]       rewrite the generated figures of README.md and docs/*.md from results/
+                         (--check: only compare)
   profile [options]      V8's CPU profile of one /batch mode in workerd: writes
                          results/profile-<mode>-n<N>.cpuprofile, prints the top functions
                          (see `profile --help`)
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         "test" => commands::test(rest),
         "bench" => commands::bench(rest),
         "profile" => commands::profile(rest),
-        "readme" => xtask::readme::command(rest),
+        "readme" => xtask::bench::generated::command(rest),
         "fuzz" => commands::fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

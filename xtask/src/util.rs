@@ -112,3 +112,20 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
     }
     std::fs::write(path, contents).context(|| format!("cannot write {}", path.display()))
 }
+
+/// The date and time now, UTC, as the records write it (`2026-01-01 12:00:00 UTC`).
+pub fn utc_date() -> String {
+    output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])).map_or_else(|| "?".into(), |d| d.trim().into())
+}
+
+/// The machine's cores, as the records name them.
+pub fn cores() -> String {
+    std::thread::available_parallelism().map_or_else(|_| "?".into(), |n| n.to_string())
+}
+
+/// The CPU's model name (`/proc/cpuinfo`).
+pub fn cpu_model() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1));
+    model.map_or("?", str::trim).to_string()
+}

@@ -1,17 +1,9 @@
 //! The seed experiment in Rust: `CallDelayController` makes N concurrent calls to
-//! `RemoteDo` and validates every answer, in one of several modes:
-//!
-//! * `rpc`: hand-written wasm-bindgen RPC, the baseline every other mode is compared with;
-//! * `call`: N awaited `call!`s;
-//! * `continuation`: N fire-and-continue `call!`s, each result recorded by a continuation;
-//! * `js`: a pure-JavaScript controller/remote pair (js/reference.mjs), the floor;
-//! * `pipeline`, `pipeline-rpc`, `pipeline-js`: N concurrent chains of 3 dependent calls, as
-//!   one nested `call!` (one plan, one RPC), as 3 sequential raw RPCs, and in JavaScript
-//!   (see pipeline.rs and js/reference.mjs);
-//! * `fanin`, `fanin-join`: N concurrent pairs of calls to two objects, as a fan-in with one
-//!   continuation, and as a join of two awaited `call!`s (pipeline.rs);
-//! * ablations (`rpc-string`, `rpc-envelope`, `rpc-bytes`, `rpc-object`, see ablations.rs):
-//!   raw RPC carrying what a call carries, to see where the cost of `call` over `rpc` goes.
+//! `RemoteDo` and validates every answer, in one of the modes of [`MODES`]: raw Rust RPC
+//! (rpc.rs), typed calls, a JavaScript pair (js/reference.mjs), chains and fan-ins
+//! (pipeline.rs), durable calls (durable.rs) and ablations (ablations.rs). What each mode
+//! measures, its kind and the modes it is compared with are listed once, in xtask's table of
+//! modes (xtask/src/bench/modes.rs), which the bench checks against `GET /modes`.
 //!
 //! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls (chains, fan-ins)
 //! one after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
@@ -40,7 +32,8 @@ pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
 pub use tally::Tally;
 
-/// Every mode of `/batch`, in the order the demo and the bench run them.
+/// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
+/// entry of xtask/src/bench/modes.rs; a mode is added in both).
 pub const MODES: [&str; 15] = [
     "rpc",
     "call",

@@ -1,0 +1,237 @@
+//! The generated sections of README.md and docs/*.md: every figure that comes from a run
+//! recorded in `results/` lives between marker comments,
+//!
+//! ```text
+//! <!-- generated:bench-table -->
+//! …
+//! <!-- /generated -->
+//! ```
+//!
+//! and `cargo xtask readme` (and the bench, after a run into `results/`) rewrites it from
+//! there ([`report::section`]); `--check` and a unit test fail when a section differs,
+//! so a hand-edited figure cannot land. Each section has one home ([`SECTIONS`]): one
+//! that is missing there, appears twice, or sits in another file is an error naming the file.
+
+use std::path::Path;
+
+use super::report;
+use super::results::Results;
+use crate::util::{say, workspace_root, Context};
+use crate::{bail, Result};
+
+/// Opens a generated section; the name follows, then ` -->`.
+pub const OPEN: &str = "<!-- generated:";
+/// Closes a generated section.
+pub const CLOSE: &str = "<!-- /generated -->";
+
+/// Every generated section and the file (from the workspace root) it lives in.
+pub const SECTIONS: [(&str, &str); 11] = [
+    ("demo", "README.md"),
+    ("fuzz", "README.md"),
+    ("bench-run", "docs/performance.md"),
+    ("bench-table", "docs/performance.md"),
+    ("bench-seed", "docs/performance.md"),
+    ("bench-targets", "docs/performance.md"),
+    ("bench-composite", "docs/performance.md"),
+    ("bench-ablations", "docs/performance.md"),
+    ("bench-per-call", "docs/performance.md"),
+    ("profile-breakdown", "docs/performance.md"),
+    ("bench-durable", "docs/durable.md"),
+];
+
+/// Whether `path` (from the workspace root) is a file that may hold generated sections:
+/// README.md and docs/*.md.
+pub fn is_generated_file(path: &str) -> bool {
+    path == "README.md" || path.strip_prefix("docs/").is_some_and(|f| f.ends_with(".md") && !f.contains('/'))
+}
+
+/// The files that may hold generated sections, from the workspace root: README.md and
+/// every docs/*.md, sorted.
+pub fn files(root: &Path) -> Result<Vec<String>> {
+    let mut files = vec!["README.md".to_string()];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        let mut docs: Vec<String> =
+            entries.flatten().map(|e| format!("docs/{}", e.file_name().to_string_lossy())).collect();
+        docs.retain(|f| is_generated_file(f));
+        docs.sort();
+        files.extend(docs);
+    }
+    Ok(files)
+}
+
+/// The generated sections of `text`, in order: (name, start of its body, end of its body).
+fn sections(path: &str, text: &str) -> Result<Vec<(String, usize, usize)>> {
+    let mut found: Vec<(String, usize, usize)> = Vec::new();
+    let mut at = 0;
+    while let Some(start) = text[at..].find(OPEN).map(|s| s + at) {
+        let after = start + OPEN.len();
+        let Some(name_len) = text[after..].find(" -->") else { bail!("{path}: unterminated `{OPEN}` marker") };
+        let name = &text[after..after + name_len];
+        let body = after + name_len + " -->".len();
+        let Some(close) = text[body..].find(CLOSE).map(|c| c + body) else {
+            bail!("{path}: the generated section `{name}` has no `{CLOSE}`")
+        };
+        if found.iter().any(|(n, ..)| n == name) {
+            bail!("{path}: the generated section `{name}` appears twice");
+        }
+        found.push((name.to_string(), body, close));
+        at = close + CLOSE.len();
+    }
+    Ok(found)
+}
+
+/// `text` (the file `path`) with every generated section rewritten from `results`.
+pub fn render(path: &str, text: &str, results: &Results) -> Result<String> {
+    let to_root = "../".repeat(path.matches('/').count());
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (name, body, close) in sections(path, text)? {
+        match SECTIONS.iter().find(|(n, _)| *n == name) {
+            None => bail!("{path}: unknown generated section `{name}`"),
+            Some((_, home)) if *home != path => bail!("{path}: the generated section `{name}` belongs in {home}"),
+            Some(_) => {}
+        }
+        let generated = report::section(&name, results, &to_root).context(|| format!("{path}: `{name}`"))?;
+        out.push_str(&text[copied..body]);
+        out.push('\n');
+        out.push_str(&generated);
+        copied = close;
+    }
+    out.push_str(&text[copied..]);
+    Ok(out)
+}
+
+/// `text` with the bodies of its generated sections removed: two versions of a file that
+/// differ only in generated figures are equal after this.
+pub fn strip_generated(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let Some(close) = rest[start..].find(CLOSE) else { break };
+        let Some(name_end) = rest[start..].find(" -->") else { break };
+        out.push_str(&rest[..start + name_end + 4]);
+        rest = &rest[start + close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every file with generated sections as `results/` makes it: (path, now, rendered).
+/// Fails, naming the file, when a section is missing from its home.
+pub fn render_all(root: &Path) -> Result<Vec<(String, String, String)>> {
+    let results = Results::read(&root.join("results"))?;
+    let mut out = Vec::new();
+    for path in files(root)? {
+        let text = std::fs::read_to_string(root.join(&path)).context(|| format!("cannot read {path}"))?;
+        let rendered = render(&path, &text, &results)?;
+        out.push((path, text, rendered));
+    }
+    homes(|path| out.iter().find(|(p, ..)| p == path).map(|(_, text, _)| text.as_str()))?;
+    Ok(out)
+}
+
+/// Fails, naming the file, when a section is not in its home (`text_of(path)`: the file's
+/// text, `None` when there is no such file).
+fn homes<'a>(text_of: impl Fn(&str) -> Option<&'a str>) -> Result<()> {
+    for (name, home) in SECTIONS {
+        if !text_of(home).unwrap_or_default().contains(&format!("{OPEN}{name} -->")) {
+            bail!("{home} lacks the generated section `{name}` ({OPEN}{name} --> … {CLOSE})");
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the generated sections of every file from `results/`; returns the files
+/// that changed.
+pub fn update(root: &Path) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    for (path, text, rendered) in render_all(root)? {
+        if rendered != text {
+            std::fs::write(root.join(&path), &rendered).context(|| format!("cannot write {path}"))?;
+            changed.push(path);
+        }
+    }
+    Ok(changed)
+}
+
+/// `cargo xtask readme [--check]`.
+pub fn command(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        None => {
+            let changed = update(&root)?;
+            say(if changed.is_empty() {
+                "generated sections already match results/".to_string()
+            } else {
+                format!("generated sections rewritten from results/ in {}", changed.join(", "))
+            });
+            Ok(())
+        }
+        Some("--check") => {
+            let differ: Vec<String> =
+                render_all(&root)?.into_iter().filter(|(_, text, new)| text != new).map(|(p, ..)| p).collect();
+            if !differ.is_empty() {
+                bail!("the generated sections of {} differ from results/: run `cargo xtask readme`", differ.join(", "));
+            }
+            Ok(())
+        }
+        Some(other) => bail!("unknown readme option `{other}` (cargo xtask readme [--check])"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results() -> Results {
+        Results { demo: Some("- commit: abc\n\n| mode | x |\n".into()), ..Results::default() }
+    }
+
+    #[test]
+    fn sections_are_rewritten_in_their_home_only() {
+        let r = results();
+        let readme = "intro\n<!-- generated:demo -->\nold\n<!-- /generated -->\noutro\n";
+        let new = render("README.md", readme, &r).unwrap();
+        assert!(new.starts_with("intro\n<!-- generated:demo -->\nIts output ([results/demo.md](results/demo.md)"));
+        assert!(new.ends_with("| mode | x |\n<!-- /generated -->\noutro\n"), "{new}");
+        assert_eq!(render("README.md", &new, &r).unwrap(), new, "idempotent");
+        assert_eq!(strip_generated(&new), strip_generated(readme));
+        assert_ne!(strip_generated(&new), strip_generated(&new.replace("intro", "intro!")));
+        let err = |path: &str, text: &str| render(path, text, &r).unwrap_err().0;
+        assert!(err("README.md", "<!-- generated:demo -->\nno end\n").starts_with("README.md: "));
+        assert_eq!(
+            err("docs/x.md", "<!-- generated:nope -->\n<!-- /generated -->"),
+            "docs/x.md: unknown generated section `nope`"
+        );
+        let twice = format!("{readme}{readme}");
+        assert_eq!(err("README.md", &twice), "README.md: the generated section `demo` appears twice");
+        assert_eq!(
+            err("docs/durable.md", readme),
+            "docs/durable.md: the generated section `demo` belongs in README.md"
+        );
+        assert!(is_generated_file("docs/performance.md") && !is_generated_file("docs/a/b.md"));
+        let all = |path: &str| {
+            let names = SECTIONS.iter().filter(|(_, home)| *home == path);
+            Some(names.map(|(name, _)| format!("{OPEN}{name} -->\n{CLOSE}\n")).collect::<String>())
+        };
+        let texts: Vec<(&str, String)> =
+            ["README.md", "docs/performance.md", "docs/durable.md"].map(|p| (p, all(p).unwrap())).to_vec();
+        let text_of = |path: &str| texts.iter().find(|(p, _)| *p == path).map(|(_, t)| t.as_str());
+        assert!(homes(text_of).is_ok());
+        let missing = homes(|path| text_of(path).filter(|_| path != "docs/durable.md")).unwrap_err().0;
+        assert!(missing.starts_with("docs/durable.md lacks the generated section `bench-durable`"), "{missing}");
+    }
+
+    /// README.md's and docs/*.md's generated sections are what `results/` produces:
+    /// figures come from a recorded run, never from a hand edit (`cargo xtask readme`
+    /// rewrites them), and every section is in its home.
+    #[test]
+    fn the_docs_match_results() {
+        for (path, text, rendered) in render_all(&workspace_root()).unwrap() {
+            if let Some((now, new)) = text.lines().zip(rendered.lines()).find(|(a, b)| a != b) {
+                panic!("{path}'s generated sections differ from results/ (run `cargo xtask readme`):\n{now}\n{new}");
+            }
+            assert_eq!(text, rendered, "{path}");
+        }
+    }
+}
