@@ -1,5 +1,5 @@
-//! Project tasks behind `cargo xtask`: toolchain setup, the wasm build with its generated
-//! JavaScript entry, a local workerd runner, and the demo, test, bench, profile and fuzz
+//! Project tasks behind `cargo xtask`: toolchain setup, the wasm build (call-build's, with
+//! a workerd config), a local workerd runner, and the demo, test, bench, profile and fuzz
 //! commands.
 //!
 //! The end-to-end tests (`tests/`) use this crate as a library, so the build and the
@@ -13,7 +13,6 @@ pub mod composite;
 pub mod cpuprofile;
 pub mod demo;
 pub mod durable_bench;
-pub mod entry;
 pub mod fuzz;
 pub mod git;
 pub mod http;
@@ -22,11 +21,9 @@ pub mod plot;
 pub mod profile;
 pub mod profile_summary;
 pub mod readme;
-pub mod rust_version;
 pub mod setup;
 pub mod targets;
 pub mod util;
 pub mod workerd;
-pub mod wrangler;
 
 pub use util::{Error, Result};
