@@ -103,7 +103,11 @@ pub fn build(options: &Options) -> Result<Built> {
         std::fs::remove_dir_all(&wasm_target)?;
     }
 
-    say(format!("building {} for wasm32 ({})", project.name, if options.profile == Profile::Dev { "dev" } else { "release" }));
+    say(format!(
+        "building {} for wasm32 ({})",
+        project.name,
+        if options.profile == Profile::Dev { "dev" } else { "release" }
+    ));
     let mut cargo = compiler.cargo();
     cargo
         .current_dir(&project.dir)

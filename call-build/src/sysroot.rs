@@ -16,16 +16,31 @@ pub fn lld(rustc: &Rustc) -> Option<PathBuf> {
     rustc.llvm_major.map(|m| PathBuf::from(format!("/usr/lib/llvm-{m}/bin/lld")))
 }
 
-/// The `rustc` wrapper in the cache.
-pub fn wrapper() -> PathBuf {
-    crate::cache::dir().join("bin").join("rustc")
+/// The `rustc` wrapper in the cache, named after the rustc it wraps (a name of its own:
+/// older tools wrote a wrapper without `-Cpanic=unwind` at `bin/rustc`).
+pub fn wrapper() -> Result<PathBuf> {
+    Ok(crate::cache::dir().join("bin").join(format!("wasm32-rustc-{}", version_key(&debian_version()?))))
+}
+
+/// `rustc -V` of Debian's rustc.
+fn debian_version() -> Result<String> {
+    Ok(output(Command::new(DEBIAN_RUSTC).arg("-V"))
+        .ok_or_else(|| Error(format!("{DEBIAN_RUSTC} -V failed")))?
+        .trim()
+        .to_string())
+}
+
+/// The release in `rustc -V`, as a file name.
+fn version_key(version: &str) -> String {
+    let release = version.split_whitespace().nth(1).unwrap_or("unknown");
+    release.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect()
 }
 
 /// Makes sure the sysroot and the wrapper exist; returns the wrapper and whether the std
 /// was built now.
 pub fn ensure() -> Result<(PathBuf, bool)> {
     let (sysroot, built) = ensure_sysroot()?;
-    let rustc = wrapper();
+    let rustc = wrapper()?;
     // `-Cpanic=unwind` only for wasm32 code: the std was built with it, and adding it here
     // rather than in RUSTFLAGS leaves the user's own rustflags (`.cargo/config.toml`) alone.
     let wrapper = format!(
@@ -44,19 +59,9 @@ pub fn ensure() -> Result<(PathBuf, bool)> {
 }
 
 fn ensure_sysroot() -> Result<(PathBuf, bool)> {
-    let version = output(Command::new(DEBIAN_RUSTC).arg("-V"))
-        .ok_or_else(|| Error(format!("{DEBIAN_RUSTC} -V failed")))?
-        .trim()
-        .to_string();
-    let key: String = version
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("unknown")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
-        .collect();
+    let version = debian_version()?;
     let cache = crate::cache::dir();
-    let sysroot = cache.join(format!("sysroot-{key}"));
+    let sysroot = cache.join(format!("sysroot-{}", version_key(&version)));
     let stamp = sysroot.join(".complete");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(version.as_str()) {
         say(format!("wasm32: std for {version} is cached in {}", sysroot.display()));

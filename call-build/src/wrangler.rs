@@ -6,8 +6,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Context, Result};
 use crate::bail;
+use crate::error::{Context, Result};
 
 /// One `[[durable_objects.bindings]]` entry.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,7 +128,8 @@ mod tests {
     use super::*;
 
     fn config(main: &str, extra: &str) -> Wrangler {
-        toml::from_str(&format!("name = \"w\"\nmain = \"{main}\"\ncompatibility_date = \"2025-09-01\"\n{extra}")).unwrap()
+        toml::from_str(&format!("name = \"w\"\nmain = \"{main}\"\ncompatibility_date = \"2025-09-01\"\n{extra}"))
+            .unwrap()
     }
 
     #[test]
@@ -138,7 +139,10 @@ mod tests {
         assert!(config("build/worker/shim.mjs", "").check_main(dir, &shim).is_ok());
         assert!(config("./build/worker/../worker/shim.mjs", "").check_main(dir, &shim).is_ok());
         let err = config("build/entry.mjs", "").check_main(dir, &shim).unwrap_err();
-        assert!(err.0.contains("`main = \"build/entry.mjs\"`") && err.0.contains("main = \"build/worker/shim.mjs\""), "{err}");
+        assert!(
+            err.0.contains("`main = \"build/entry.mjs\"`") && err.0.contains("main = \"build/worker/shim.mjs\""),
+            "{err}"
+        );
     }
 
     #[test]

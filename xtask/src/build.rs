@@ -11,7 +11,7 @@ use call_build::wrangler::Wrangler;
 use call_build::{Options, Profile};
 
 use crate::setup::Toolchain;
-use crate::util::{say, workspace_root, write_if_changed};
+use crate::util::{run, say, workspace_root, write_if_changed};
 use crate::workerd;
 use crate::{bail, Result};
 
@@ -114,4 +114,18 @@ pub fn build_variant(_tc: &Toolchain, crate_dir: &Path, variant: Variant) -> Res
     let workerd_config = parent.join("workerd.capnp");
     write_if_changed(&workerd_config, &workerd::config(&built.wrangler, &built.modules, &dir_name))?;
     Ok(Built { dir: built.out_dir, workerd_config, wrangler: built.wrangler, wasm_bytes: built.wasm_bytes })
+}
+
+/// Installs call-build from this checkout as a user does (`cargo install --path
+/// call-build`), into `install_root`, building in `target/call-build-install` (kept, so a
+/// reinstall is incremental); returns the directory of the `call-build` binary.
+pub fn install_call_build(install_root: &Path) -> Result<PathBuf> {
+    let root = workspace_root();
+    run(std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .args(["install", "--quiet", "--locked", "--path", "call-build", "--root"])
+        .arg(install_root)
+        .arg("--target-dir")
+        .arg(root.join("target/call-build-install")))?;
+    Ok(install_root.join("bin"))
 }

@@ -1,6 +1,6 @@
 //! The commands of `cargo xtask`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -121,9 +121,9 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     say("cargo package: the publishable crates, each built from its packaged form");
     package(&root)?;
     say("wrangler deploy --dry-run (the example and examples/hello), `[build]` running call-build");
-    let bin = install_call_build()?;
+    let bin = build::install_call_build(&root.join("target/call-build"))?;
     wrangler_dry_run(&bin, "examples/call-delay", Some(&root.join("target/wasm32")))?;
-    wrangler_dry_run(&bin, "examples/hello", Some(&root.join("target/hello-wasm32")))?;
+    wrangler_dry_run(&bin, "examples/hello", Some(&root.join("target/wasm32")))?;
     say(format!("all checks passed in {:.0?}", started.elapsed()));
     Ok(())
 }
@@ -139,27 +139,15 @@ fn package(root: &Path) -> Result<()> {
         cmd.args(["-p", p]);
     }
     // A developer's uncommitted edits would stop it; CI's clean clone never needs this.
-    let dirty = xtask::util::output(Command::new("git").current_dir(root).args(["status", "--porcelain", "--"]).args(PUBLISHED))
-        .is_some_and(|s| !s.trim().is_empty());
+    let dirty = xtask::util::output(
+        Command::new("git").current_dir(root).args(["status", "--porcelain", "--"]).args(PUBLISHED),
+    )
+    .is_some_and(|s| !s.trim().is_empty());
     if dirty {
         say(format!("cargo package: uncommitted changes in {PUBLISHED:?}, so --allow-dirty"));
         cmd.arg("--allow-dirty");
     }
     run(&mut cmd)
-}
-
-/// Installs call-build from this checkout as a user does (`cargo install --path`), into
-/// `target/call-build` with its own target dir (so reinstalling is incremental); its bin dir.
-pub(crate) fn install_call_build() -> Result<PathBuf> {
-    let root = workspace_root();
-    let install = root.join("target/call-build");
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args(["install", "--quiet", "--locked", "--path", "call-build", "--root"])
-        .arg(&install)
-        .arg("--target-dir")
-        .arg(install.join("target")))?;
-    Ok(install.join("bin"))
 }
 
 /// `wrangler deploy --dry-run` of `crate_rel`, whose `[build]` command runs the installed

@@ -85,7 +85,7 @@ pub fn locate() -> Result<Toolchain> {
     let compiler = if toolchain::rustup_has_wasm32(&example.dir) {
         WasmCompiler::Rustup
     } else {
-        let rustc = call_build::sysroot::wrapper();
+        let rustc = call_build(call_build::sysroot::wrapper())?;
         if !rustc.is_file() {
             bail!("no wasm32 compiler found: {hint}");
         }
