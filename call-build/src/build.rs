@@ -85,7 +85,7 @@ impl Built {
 /// Builds the crate.
 pub fn build(options: &Options) -> Result<Built> {
     let manifest = options.manifest_path.clone().unwrap_or_else(|| PathBuf::from("Cargo.toml"));
-    let project = Project::read(&manifest)?;
+    let project = Project::read_cached(&manifest)?;
     let wrangler = Wrangler::read(&project.dir)?;
     let out_dir = match &options.out_dir {
         Some(dir) => std::env::current_dir()?.join(dir),

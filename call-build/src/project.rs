@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::bail;
@@ -13,7 +14,7 @@ use crate::process::cargo;
 use crate::rust_version::{self, Requirement};
 
 /// What the build needs to know about the crate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Project {
     /// The package name.
     pub name: String,
@@ -23,6 +24,8 @@ pub struct Project {
     pub dir: PathBuf,
     /// The lib target's name, as the `.wasm` file is named (`-` becomes `_`).
     pub lib_name: String,
+    /// The root of its workspace (where Cargo.lock is).
+    pub workspace_root: PathBuf,
     /// cargo's target directory for this crate (`CARGO_TARGET_DIR` and `.cargo/config.toml`
     /// taken into account).
     pub target_dir: PathBuf,
@@ -58,6 +61,35 @@ impl Project {
         Project::from_metadata(&metadata, &manifest)
     }
 
+    /// [`Project::read`], answered from the cache when the crate's Cargo.toml, its
+    /// workspace's Cargo.toml and Cargo.lock and `CARGO_TARGET_DIR` are what they were: `cargo
+    /// metadata` takes as long as a no-op `cargo build`, which a rebuild should cost alone.
+    pub fn read_cached(manifest: &Path) -> Result<Project> {
+        let manifest = manifest.canonicalize().context(|| format!("no Cargo.toml at {}", manifest.display()))?;
+        let env: Vec<String> = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+            .iter()
+            .map(|k| std::env::var(k).unwrap_or_default())
+            .collect();
+        let key = |p: &Project| {
+            let files = [p.manifest.clone(), p.workspace_root.join("Cargo.toml"), p.workspace_root.join("Cargo.lock")];
+            let contents: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap_or_default()).collect();
+            hash(&(&p.manifest, contents, &env))
+        };
+        let path = crate::cache::dir().join("projects").join(format!("{:016x}.json", hash(&manifest)));
+        let cached: Option<(u64, Project)> =
+            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        if let Some((k, project)) = cached {
+            if project.manifest == manifest && k == key(&project) {
+                return Ok(project);
+            }
+        }
+        let project = Project::read(&manifest)?;
+        let json = serde_json::to_string(&(key(&project), &project)).unwrap_or_default();
+        // A cache: failing to write it only costs the next build a `cargo metadata`.
+        let _ = crate::process::write_if_changed(&path, &json);
+        Ok(project)
+    }
+
     /// Reads the parts of `cargo metadata`'s output that concern the package of `manifest`.
     pub fn from_metadata(metadata: &Value, manifest: &Path) -> Result<Project> {
         let packages = metadata["packages"].as_array().ok_or_else(|| Error("metadata has no packages".into()))?;
@@ -83,6 +115,7 @@ impl Project {
             dir: manifest.parent().unwrap_or(manifest).to_path_buf(),
             manifest: manifest.to_path_buf(),
             target_dir: PathBuf::from(str_of(metadata, "target_directory")?),
+            workspace_root: PathBuf::from(str_of(metadata, "workspace_root")?),
             wasm_bindgen: locked_version(metadata, id, "wasm-bindgen")?,
             rustc: rust_version::requirement(metadata, Some(&name))?,
             js_modules,
@@ -90,6 +123,13 @@ impl Project {
             name,
         })
     }
+}
+
+fn hash<T: std::hash::Hash>(value: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
 }
 
 fn str_of<'a>(value: &'a Value, key: &str) -> Result<&'a str> {
@@ -132,6 +172,7 @@ mod tests {
     fn metadata(crate_types: &[&str]) -> Value {
         json!({
             "target_directory": "/t",
+            "workspace_root": "/p",
             "workspace_members": ["app"],
             "packages": [
                 { "id": "app", "name": "my-app", "version": "0.1.0", "manifest_path": "/p/Cargo.toml",

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// A rustc release, `major.minor.patch` (a missing patch reads as 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Version {
     /// Major.
     pub major: u32,
@@ -70,6 +70,8 @@ pub struct Rustc {
     pub release: Version,
     /// The major version of `LLVM version:` (the linker must match it).
     pub llvm_major: Option<u32>,
+    /// The first line, as `rustc -V` prints it (names the build, e.g. its commit).
+    pub line: String,
 }
 
 impl Rustc {
@@ -78,7 +80,8 @@ impl Rustc {
         let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
         let release = Version::parse(field("release:")?)?;
         let llvm_major = field("LLVM version:").and_then(|v| v.split('.').next()?.parse().ok());
-        Some(Rustc { release, llvm_major })
+        let line = text.lines().next().unwrap_or_default().trim().to_string();
+        Some(Rustc { release, llvm_major, line })
     }
 
     /// Runs `<rustc> -vV`.
@@ -89,7 +92,7 @@ impl Rustc {
 }
 
 /// The oldest rustc that builds `package`, and the packages that need exactly it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requirement {
     /// The highest `rust-version` in the closure.
     pub version: Version,
@@ -184,7 +187,9 @@ mod tests {
             commit-hash: 4d91de4e48198da2e33413efdcd9cd2cc0c46688\ncommit-date: 2025-02-17\n\
             host: x86_64-unknown-linux-gnu\nrelease: 1.85.0\nLLVM version: 19.1.7\n";
         let parsed = Rustc::parse_verbose_version(debian).unwrap();
-        assert_eq!(parsed, Rustc { release: Version::parse("1.85.0").unwrap(), llvm_major: Some(19) });
+        assert_eq!(parsed.release, Version::parse("1.85.0").unwrap());
+        assert_eq!(parsed.llvm_major, Some(19));
+        assert_eq!(parsed.line, "rustc 1.85.0 (4d91de4e4 2025-02-17) (built from a source tarball)");
         let nightly = "rustc 1.97.0-nightly (abc 2026-05-01)\nrelease: 1.97.0-nightly\nLLVM version: 22.1.2\n";
         assert_eq!(Rustc::parse_verbose_version(nightly).unwrap().llvm_major, Some(22));
         assert_eq!(Rustc::parse_verbose_version("rustc 1.2\n"), None);

@@ -7,27 +7,19 @@ use std::process::Command;
 
 use crate::bail;
 use crate::error::{Context, Error, Result};
-use crate::process::{make_executable, output, run, say, write_if_changed};
+use crate::process::{make_executable, run, say, write_if_changed};
 use crate::rust_version::Rustc;
-use crate::toolchain::{debian_rustc, DEBIAN_CARGO, DEBIAN_RUSTC};
+use crate::toolchain::{DEBIAN_CARGO, DEBIAN_RUSTC};
 
 /// The lld that matches `rustc`'s LLVM (rustc calls it `rust-lld`; Debian ships none).
 pub fn lld(rustc: &Rustc) -> Option<PathBuf> {
     rustc.llvm_major.map(|m| PathBuf::from(format!("/usr/lib/llvm-{m}/bin/lld")))
 }
 
-/// The `rustc` wrapper in the cache, named after the rustc it wraps (a name of its own:
+/// The `rustc` wrapper in the cache for Debian's `rustc`, named after it (a name of its own:
 /// older tools wrote a wrapper without `-Cpanic=unwind` at `bin/rustc`).
-pub fn wrapper() -> Result<PathBuf> {
-    Ok(crate::cache::dir().join("bin").join(format!("wasm32-rustc-{}", version_key(&debian_version()?))))
-}
-
-/// `rustc -V` of Debian's rustc.
-fn debian_version() -> Result<String> {
-    Ok(output(Command::new(DEBIAN_RUSTC).arg("-V"))
-        .ok_or_else(|| Error(format!("{DEBIAN_RUSTC} -V failed")))?
-        .trim()
-        .to_string())
+pub fn wrapper(rustc: &Rustc) -> PathBuf {
+    crate::cache::dir().join("bin").join(format!("wasm32-rustc-{}", version_key(&rustc.line)))
 }
 
 /// The release in `rustc -V`, as a file name.
@@ -36,11 +28,11 @@ fn version_key(version: &str) -> String {
     release.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect()
 }
 
-/// Makes sure the sysroot and the wrapper exist; returns the wrapper and whether the std
-/// was built now.
-pub fn ensure() -> Result<(PathBuf, bool)> {
-    let (sysroot, built) = ensure_sysroot()?;
-    let rustc = wrapper()?;
+/// Makes sure the sysroot and the wrapper for Debian's `debian` exist; returns the wrapper
+/// and whether the std was built now.
+pub fn ensure(debian: &Rustc) -> Result<(PathBuf, bool)> {
+    let (sysroot, built) = ensure_sysroot(debian)?;
+    let rustc = wrapper(debian);
     // `-Cpanic=unwind` only for wasm32 code: the std was built with it, and adding it here
     // rather than in RUSTFLAGS leaves the user's own rustflags (`.cargo/config.toml`) alone.
     let wrapper = format!(
@@ -58,8 +50,8 @@ pub fn ensure() -> Result<(PathBuf, bool)> {
     Ok((rustc, built))
 }
 
-fn ensure_sysroot() -> Result<(PathBuf, bool)> {
-    let version = debian_version()?;
+fn ensure_sysroot(debian: &Rustc) -> Result<(PathBuf, bool)> {
+    let version = debian.line.clone();
     let cache = crate::cache::dir();
     let sysroot = cache.join(format!("sysroot-{}", version_key(&version)));
     let stamp = sysroot.join(".complete");
@@ -106,7 +98,7 @@ fn ensure_sysroot() -> Result<(PathBuf, bool)> {
     symlink(Path::new("/usr/lib/rustlib/x86_64-unknown-linux-gnu/lib"), &host.join("lib"))?;
     symlink(Path::new("/usr/lib/rustlib/src"), &rustlib.join("src"))?;
     symlink(Path::new("/usr/lib/rustlib/etc"), &rustlib.join("etc"))?;
-    let lld = debian_rustc().as_ref().and_then(lld).ok_or_else(|| Error("rustc names no LLVM version".into()))?;
+    let lld = lld(debian).ok_or_else(|| Error("rustc names no LLVM version".into()))?;
     if !lld.exists() {
         bail!("{} is missing: install the lld of rustc's LLVM", lld.display());
     }

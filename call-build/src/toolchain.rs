@@ -95,15 +95,15 @@ pub fn ensure(dir: &Path, need: &Requirement) -> Result<(WasmCompiler, bool)> {
         say(format!("wasm32: rustup's wasm32-unknown-unknown target ({need} is met)"));
         return Ok((WasmCompiler::Rustup, false));
     }
-    debian_ready(need)?;
+    let debian = debian_ready(need)?;
     say(format!("wasm32: no rustup wasm32 target; Debian's rustc-web with a wasm32 std built here ({need})"));
-    let (rustc, built) = sysroot::ensure()?;
+    let (rustc, built) = sysroot::ensure(&debian)?;
     Ok((WasmCompiler::Debian { rustc }, built))
 }
 
-/// Checks that the Debian path is complete and recent enough; the error names the fix for
-/// both paths.
-pub fn debian_ready(need: &Requirement) -> Result<()> {
+/// Checks that the Debian path is complete and recent enough, and returns its rustc; the
+/// error names the fix for both paths.
+pub fn debian_ready(need: &Requirement) -> Result<Rustc> {
     let fixes = |debian: &str| {
         format!(
             "Either install rustup's target: `rustup target add wasm32-unknown-unknown` (and `rustup update \
@@ -142,5 +142,5 @@ pub fn debian_ready(need: &Requirement) -> Result<()> {
             fixes(&format!("`sudo apt-get install {}`", missing.join(" ")))
         );
     }
-    Ok(())
+    Ok(rustc)
 }
