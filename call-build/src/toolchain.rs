@@ -73,9 +73,21 @@ pub fn rustup_has_wasm32(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Debian's rustc-web, if installed.
+/// Debian's rustc-web, if installed. Its `-vV` is kept in the cache under the binary's
+/// size and modification time (a package upgrade changes both): running it costs a no-op
+/// rebuild as much as the rest of call-build's own work.
 pub fn debian_rustc() -> Option<Rustc> {
-    Rustc::of(Path::new(DEBIAN_RUSTC))
+    let binary = Path::new(DEBIAN_RUSTC).canonicalize().ok()?;
+    let meta = std::fs::metadata(&binary).ok()?;
+    let stamp = (meta.len(), meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos());
+    let cached = crate::cache::dir().join("bin").join(format!("rustc-web-{}-{}.vV", stamp.0, stamp.1));
+    if let Some(rustc) = std::fs::read_to_string(&cached).ok().and_then(|t| Rustc::parse_verbose_version(&t)) {
+        return Some(rustc);
+    }
+    let text = output(Command::new(DEBIAN_RUSTC).arg("-vV"))?;
+    // A cache: failing to write it only costs the next build this run.
+    let _ = crate::process::write_if_changed(&cached, &text);
+    Rustc::parse_verbose_version(&text)
 }
 
 /// Finds the compiler for a crate that needs `need`, building the Debian wasm32 std into the
