@@ -15,7 +15,7 @@
 //! that `extends DurableObject` and forwards `fetch`, `alarm`, the WebSocket handlers,
 //! call-core's `__call` and every exported method ([`entry`]).
 //!
-//! The pipeline ([`build`]): the crate's metadata ([`project`]), a wasm32 compiler
+//! The pipeline ([`build()`]): the crate's metadata ([`project`]), a wasm32 compiler
 //! ([`toolchain`]: rustup's target first, Debian's offline packages with a std built here
 //! second, [`sysroot`]), `cargo build`, wasm-bindgen at the locked version
 //! ([`wasm_bindgen`]), wasm-opt when installed ([`wasm_opt`]) and the shim. It fetches nothing

@@ -3,7 +3,7 @@
 //! The standard toolchain comes first: rustup's `wasm32-unknown-unknown` target (what users
 //! have; panic=abort). Without it, on Debian, the offline path: Debian's `rustc-web`,
 //! `cargo-web`, `rust-web-src` and the `lld` of rustc's LLVM, with a wasm32 std built once
-//! per rustc version from that source ([`sysroot`](crate::sysroot), panic=unwind). call-build
+//! per rustc version from that source ([`sysroot`], panic=unwind). call-build
 //! never installs a package or a rustup target itself: when neither path is usable it stops
 //! and names the fix for both.
 
