@@ -31,7 +31,8 @@ fn ui_fail_cases_report_the_same_errors_on_wasm32() {
     let copies = write_project(&workspace, &project, &cases);
 
     let output = toolchain
-        .wasm_cargo()
+        .compiler
+        .cargo()
         .current_dir(&project)
         .args(["check", "--target", "wasm32-unknown-unknown", "--bins", "--keep-going", "--message-format=json"])
         .arg("--target-dir")

@@ -1,5 +1,6 @@
 //! The commands of `cargo xtask`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -14,13 +15,23 @@ fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 }
 
 fn setup_and_build(crate_arg: Option<&str>) -> Result<(Toolchain, Built)> {
+    // The crate first: a wrong path fails before setup's checks run.
+    let dir = build::crate_dir(crate_arg)?;
     let tc = setup::ensure()?;
-    let built = build::build(&tc, &build::crate_dir(crate_arg)?)?;
+    let built = build::build(&tc, &dir)?;
     Ok((tc, built))
 }
 
 pub(crate) fn build(args: &[String]) -> Result<()> {
-    setup_and_build(args.first().map(String::as_str)).map(|_| ())
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}", build::HELP);
+        return Ok(());
+    }
+    match args {
+        [] => setup_and_build(None).map(drop),
+        [path] if !path.starts_with('-') => setup_and_build(Some(path)).map(drop),
+        _ => bail!("unexpected arguments {args:?}\n\n{}", build::HELP),
+    }
 }
 
 pub(crate) fn serve(args: &[String]) -> Result<()> {
@@ -112,37 +123,77 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     say("docs");
     run(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"))?;
-    say("tests: unit, ui (on the host, and the fail cases for wasm32), native integration, end-to-end in workerd");
+    say("tests: unit, ui (on the host, and the fail cases for wasm32), native, end-to-end in workerd, a user's own Worker");
     run(cargo().args(["test", "--workspace"]))?;
-    say("wrangler deploy --dry-run (the example)");
-    wrangler_dry_run()?;
+    say("cargo package: the publishable crates, each built from its packaged form");
+    package(&root)?;
+    say("wrangler deploy --dry-run (the example and examples/hello), `[build]` running call-build");
+    let bin = build::install_call_build(&root.join("target/call-build"))?;
+    wrangler_dry_run(&bin, "examples/call-delay", Some(&root.join("target/wasm32")))?;
+    wrangler_dry_run(&bin, "examples/hello", Some(&root.join("target/wasm32")))?;
     say(format!("all checks passed in {:.0?}", started.elapsed()));
     Ok(())
 }
 
-fn wrangler_dry_run() -> Result<()> {
+/// The crates a user depends on or installs, as `cargo package` checks them (together: cargo
+/// packages workspace members against each other's packaged form).
+const PUBLISHED: [&str; 3] = ["call-macros", "call-core", "call-build"];
+
+fn package(root: &Path) -> Result<()> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root).arg("package");
+    for p in PUBLISHED {
+        cmd.args(["-p", p]);
+    }
+    // A developer's uncommitted edits would stop it; CI's clean clone never needs this.
+    let dirty = xtask::util::output(
+        Command::new("git").current_dir(root).args(["status", "--porcelain", "--"]).args(PUBLISHED),
+    )
+    .is_some_and(|s| !s.trim().is_empty());
+    if dirty {
+        say(format!("cargo package: uncommitted changes in {PUBLISHED:?}, so --allow-dirty"));
+        cmd.arg("--allow-dirty");
+    }
+    run(&mut cmd)
+}
+
+/// `wrangler deploy --dry-run` of `crate_rel`, whose `[build]` command runs the installed
+/// call-build (`bin` first on PATH); `target_dir` as `CARGO_TARGET_DIR`, so that it reuses
+/// the tests' build.
+fn wrangler_dry_run(bin: &Path, crate_rel: &str, target_dir: Option<&Path>) -> Result<()> {
     let tc = setup::locate()?;
-    let crate_dir = build::crate_dir(None)?;
-    let outdir = workspace_root().join("target/wrangler-dry-run");
+    let crate_dir = build::crate_dir(Some(crate_rel))?;
+    let name = crate_dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let outdir = workspace_root().join("target/wrangler-dry-run").join(&name);
     if outdir.exists() {
         std::fs::remove_dir_all(&outdir)?;
     }
-    run(Command::new(tc.npm_bin("wrangler"))
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .map_err(|e| xtask::Error(e.to_string()))?;
+    let mut wrangler = Command::new(tc.npm_bin("wrangler"));
+    wrangler
         .current_dir(&crate_dir)
         .args(["deploy", "--dry-run", "--outdir"])
         .arg(&outdir)
+        .env("PATH", path)
         .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "1"))?;
+        .env("CI", "1");
+    if let Some(dir) = target_dir {
+        wrangler.env("CARGO_TARGET_DIR", dir);
+    }
+    run(&mut wrangler)?;
     let names: Vec<String> =
         std::fs::read_dir(&outdir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    for suffix in ["entry.js", "index_bg.wasm"] {
+    for suffix in ["shim.js", "index_bg.wasm"] {
         if !names.iter().any(|n| n.ends_with(suffix)) {
             bail!("wrangler's dry-run bundle in {} has no *{suffix}: {names:?}", outdir.display());
         }
     }
     // esbuild renames classes (`var RemoteDo2 = class extends DurableObject2`), so look at
     // the bundle's exports and at the generated wrapper's body.
-    let bundle = std::fs::read_to_string(outdir.join("entry.js"))?;
+    let bundle = std::fs::read_to_string(outdir.join("shim.js"))?;
     let exports = bundle.rsplit("\nexport {").next().unwrap_or_default();
     let exported: Vec<&str> = exports
         .split(['}', ';'])
@@ -151,21 +202,16 @@ fn wrangler_dry_run() -> Result<()> {
         .split(',')
         .filter_map(|e| e.split_whitespace().last())
         .collect();
-    for class in built_classes()? {
+    let shim = std::fs::read_to_string(crate_dir.join("build/worker/shim.mjs"))?;
+    for class in call_build::entry::scan_js_classes(&shim) {
         if !exported.contains(&class.as_str()) {
-            bail!("wrangler's bundle does not export `{class}` (exports: {exported:?})");
+            bail!("wrangler's bundle of {name} does not export `{class}` (exports: {exported:?})");
         }
     }
     if !bundle.contains("inner.__call(envelope)") {
-        bail!("wrangler's bundle lacks the generated `__call` forwarding: is `main` the generated entry?");
+        bail!("wrangler's bundle of {name} lacks the generated `__call` forwarding: is `main` call-build's shim?");
     }
     Ok(())
-}
-
-/// The Durable Object classes the example's generated entry wraps.
-fn built_classes() -> Result<Vec<String>> {
-    let entry = std::fs::read_to_string(build::crate_dir(None)?.join("build/entry.mjs"))?;
-    Ok(xtask::entry::scan_js_classes(&entry))
 }
 
 /// The work tree's state for the bench's record (changes of README.md and docs/*.md

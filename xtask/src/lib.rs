@@ -1,5 +1,5 @@
-//! Project tasks behind `cargo xtask`: toolchain setup, the wasm build with its generated
-//! JavaScript entry, a local workerd runner, and the demo, test, bench (with the generated
+//! Project tasks behind `cargo xtask`: toolchain setup, the wasm build (call-build's, with
+//! a workerd config), a local workerd runner, and the demo, test, bench (with the generated
 //! figures of README.md and docs/), profile and fuzz commands.
 //!
 //! The end-to-end tests (`tests/`) use this crate as a library, so the build and the
@@ -10,16 +10,13 @@
 pub mod args;
 pub mod bench;
 pub mod build;
-pub mod entry;
 pub mod fuzz;
 pub mod git;
 pub mod http;
 pub mod markdown;
 pub mod profile;
-pub mod rust_version;
 pub mod setup;
 pub mod util;
 pub mod workerd;
-pub mod wrangler;
 
 pub use util::{Error, Result};

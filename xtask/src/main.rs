@@ -11,14 +11,16 @@ const HELP: &str = "\
 cargo xtask <command>
 
   setup                  install the wasm toolchain, wasm-bindgen-cli and workerd (idempotent)
-  build [crate]          build a Worker crate (default: examples/call-delay) into <crate>/build
+  build [crate]          build a Worker crate with call-build (default: examples/call-delay) into
+                         <crate>/build/worker, plus <crate>/build/workerd.capnp (see `build --help`)
   serve [--port P] [--storage DIR]
                          run the example in local workerd on 127.0.0.1 until stopped; DIR keeps
                          the Durable Objects' storage across restarts
   demo [--record]        build the example, run every /batch mode in workerd (about 90 s) and
                          print ms/op with the ratios to rpc and js, beside the seed's figures;
                          --record: also write results/demo.md and the README's demo section
-  test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, wrangler dry-run
+  test                   fmt, clippy, docs, unit/ui/native/end-to-end tests, a user's own Worker,
+                         cargo package, wrangler dry-runs
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)
   readme [--check]       rewrite the generated figures of README.md and docs/*.md from results/

@@ -50,19 +50,10 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
 }
 
-/// Where setup keeps what it installs outside the git tree (sysroot, wrappers, tools).
-///
-/// `CALL_CORE_CACHE` overrides it; otherwise `$XDG_CACHE_HOME/call-core` or
-/// `~/.cache/call-core`.
+/// Where setup keeps what it installs outside the git tree (sysroot, wrappers, tools):
+/// call-build's cache, `CALL_CORE_CACHE` or `~/.cache/call-core`.
 pub fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CALL_CORE_CACHE") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(dir).join("call-core");
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
-    home.join(".cache").join("call-core")
+    call_build::cache::dir()
 }
 
 /// Prints a progress line for the person running the task.

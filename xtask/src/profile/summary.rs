@@ -27,7 +27,7 @@ pub const CATEGORIES: [(&str, &str); 15] = [
     ("task wake-up (wasm-bindgen-futures queue, microtask)", "queueMicrotask|queue::Queue::schedule_task|queue::Queue::new"),
     ("promise → future (JsFuture closures, `then`)", "makeMutClosure|_wbg_cb_unref|__wbindgen_destroy_closure|ScopedClosure|JsFuture|__wbg_then_|then  [native]|call_core::stub::ensure_settle"),
     ("RPC send (workerd's native send, in the calling JS frame)", "(anonymous in __wbg___call_|(anonymous in __wbg_rpcEcho_|__call_core_send  [js|fetch  [js reference.mjs"),
-    ("callee entry (generated entry, wasm-bindgen export glue)", "[js entry.mjs|__call  [js index.js|rpcEcho  [js index.js|remotedo___call|remotedo_rpcecho"),
+    ("callee entry (generated entry, wasm-bindgen export glue)", "[js entry.mjs|[js shim.mjs|__call  [js index.js|rpcEcho  [js index.js|remotedo___call|remotedo_rpcecho"),
     ("continuation delivery (home, WeakRef, resume)", "call_core::home|__call_core_resume|deref|call_core::continuation"),
     ("encode/decode (wire, plan, dispatch, serde)", "call_core::wire|call_core::dispatch|call_core::plan|call_core::caller::prepare|serde|decode_args"),
     ("call future and reply slot", "call_core::caller|call_core::stub"),
@@ -70,7 +70,7 @@ impl Breakdown {
 pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdown {
     let parent = profile.parents();
     let is_callee =
-        |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || name.starts_with("echo  [js reference.mjs");
+        |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || frame.url.ends_with("shim.mjs") || name.starts_with("echo  [js reference.mjs");
     let mut out = Breakdown { calls, ..Breakdown::default() };
     for (leaf, us) in profile.self_us().into_iter().enumerate().filter(|(_, us)| *us > 0.0) {
         let (mut category, mut callee, mut at) = (None, false, Some(leaf));

@@ -14,11 +14,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::Context;
-use crate::{bail, Result};
+use crate::error::{Error, Result};
 
 /// A rustc release, `major.minor.patch` (a missing patch reads as 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Version {
     /// Major.
     pub major: u32,
@@ -71,6 +70,8 @@ pub struct Rustc {
     pub release: Version,
     /// The major version of `LLVM version:` (the linker must match it).
     pub llvm_major: Option<u32>,
+    /// The first line, as `rustc -V` prints it (names the build, e.g. its commit).
+    pub line: String,
 }
 
 impl Rustc {
@@ -79,18 +80,19 @@ impl Rustc {
         let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
         let release = Version::parse(field("release:")?)?;
         let llvm_major = field("LLVM version:").and_then(|v| v.split('.').next()?.parse().ok());
-        Some(Rustc { release, llvm_major })
+        let line = text.lines().next().unwrap_or_default().trim().to_string();
+        Some(Rustc { release, llvm_major, line })
     }
 
     /// Runs `<rustc> -vV`.
     pub fn of(rustc: &Path) -> Option<Rustc> {
-        let out = crate::util::output(Command::new(rustc).arg("-vV"))?;
+        let out = crate::process::output(Command::new(rustc).arg("-vV"))?;
         Rustc::parse_verbose_version(&out)
     }
 }
 
 /// The oldest rustc that builds `package`, and the packages that need exactly it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requirement {
     /// The highest `rust-version` in the closure.
     pub version: Version,
@@ -107,10 +109,10 @@ impl fmt::Display for Requirement {
 /// The requirement of `package` (a workspace package name), or of the whole workspace when
 /// `package` is `None`, computed from `cargo metadata` output.
 pub fn requirement(metadata: &Value, package: Option<&str>) -> Result<Requirement> {
-    let packages = metadata["packages"].as_array().ok_or_else(|| crate::Error("metadata has no packages".into()))?;
+    let packages = metadata["packages"].as_array().ok_or_else(|| Error("metadata has no packages".into()))?;
     let nodes = metadata["resolve"]["nodes"]
         .as_array()
-        .ok_or_else(|| crate::Error("metadata has no resolve graph (was it run with --no-deps?)".into()))?;
+        .ok_or_else(|| Error("metadata has no resolve graph (was it run with --no-deps?)".into()))?;
     let by_id: HashMap<&str, &Value> = packages.iter().filter_map(|p| Some((p["id"].as_str()?, p))).collect();
     let edges: HashMap<&str, Vec<&str>> = nodes
         .iter()
@@ -125,7 +127,7 @@ pub fn requirement(metadata: &Value, package: Option<&str>) -> Result<Requiremen
     let roots: Vec<&str> = match package {
         Some(name) => {
             let root = members.iter().copied().find(|id| by_id.get(id).and_then(|p| p["name"].as_str()) == Some(name));
-            vec![root.ok_or_else(|| crate::Error(format!("`{name}` is not a workspace package")))?]
+            vec![root.ok_or_else(|| Error(format!("`{name}` is not a workspace package")))?]
         }
         None => members,
     };
@@ -150,7 +152,7 @@ pub fn requirement(metadata: &Value, package: Option<&str>) -> Result<Requiremen
             _ => best = Some(Requirement { version, because: vec![who] }),
         }
     }
-    let mut best = best.ok_or_else(|| crate::Error("no package in the graph declares a rust-version".into()))?;
+    let mut best = best.ok_or_else(|| Error("no package in the graph declares a rust-version".into()))?;
     best.because.sort();
     best.because.dedup();
     Ok(best)
@@ -160,33 +162,6 @@ pub fn requirement(metadata: &Value, package: Option<&str>) -> Result<Requiremen
 fn only_dev(dep: &Value) -> bool {
     let kinds = dep["dep_kinds"].as_array();
     kinds.is_some_and(|k| !k.is_empty() && k.iter().all(|k| k["kind"].as_str() == Some("dev")))
-}
-
-/// Runs `cargo metadata` on the workspace at `root` (it may download manifests from crates.io).
-pub fn metadata(root: &Path) -> Result<Value> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(&cargo)
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .output()
-        .context(|| format!("cannot run {cargo} metadata"))?;
-    if !out.status.success() {
-        bail!("`cargo metadata` failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    serde_json::from_slice(&out.stdout).context(|| "`cargo metadata` printed no JSON".into())
-}
-
-/// The workspace's declared `rust-version` (from the top-level Cargo.toml).
-pub fn declared(root: &Path) -> Result<Version> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let manifest: toml::Value = toml::from_str(&text).context(|| "Cargo.toml".into())?;
-    let declared = manifest
-        .get("workspace")
-        .and_then(|w| w.get("package"))
-        .and_then(|p| p.get("rust-version"))
-        .and_then(toml::Value::as_str)
-        .ok_or_else(|| crate::Error("Cargo.toml declares no [workspace.package] rust-version".into()))?;
-    Version::parse(declared).ok_or_else(|| crate::Error(format!("bad rust-version {declared:?}")))
 }
 
 #[cfg(test)]
@@ -212,7 +187,9 @@ mod tests {
             commit-hash: 4d91de4e48198da2e33413efdcd9cd2cc0c46688\ncommit-date: 2025-02-17\n\
             host: x86_64-unknown-linux-gnu\nrelease: 1.85.0\nLLVM version: 19.1.7\n";
         let parsed = Rustc::parse_verbose_version(debian).unwrap();
-        assert_eq!(parsed, Rustc { release: Version::parse("1.85.0").unwrap(), llvm_major: Some(19) });
+        assert_eq!(parsed.release, Version::parse("1.85.0").unwrap());
+        assert_eq!(parsed.llvm_major, Some(19));
+        assert_eq!(parsed.line, "rustc 1.85.0 (4d91de4e4 2025-02-17) (built from a source tarball)");
         let nightly = "rustc 1.97.0-nightly (abc 2026-05-01)\nrelease: 1.97.0-nightly\nLLVM version: 22.1.2\n";
         assert_eq!(Rustc::parse_verbose_version(nightly).unwrap().llvm_major, Some(22));
         assert_eq!(Rustc::parse_verbose_version("rustc 1.2\n"), None);
@@ -246,14 +223,5 @@ mod tests {
         let all = requirement(&graph(), None).unwrap();
         assert_eq!(all.version, Version::parse("1.95").unwrap());
         assert!(requirement(&graph(), Some("nope")).is_err());
-    }
-
-    /// The workspace declares exactly the rust-version its locked dependencies need, so the
-    /// declaration cannot drift from Cargo.lock again.
-    #[test]
-    fn declared_rust_version_matches_the_lockfile() {
-        let root = crate::util::workspace_root();
-        let needed = requirement(&metadata(&root).unwrap(), None).unwrap();
-        assert_eq!(declared(&root).unwrap(), needed.version, "Cargo.toml's rust-version must be {needed}");
     }
 }
