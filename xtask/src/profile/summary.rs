@@ -69,8 +69,11 @@ impl Breakdown {
 /// named by `names` ([`CpuProfile::names`]).
 pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdown {
     let parent = profile.parents();
-    let is_callee =
-        |frame: &CallFrame, name: &str| frame.url.ends_with("entry.mjs") || frame.url.ends_with("shim.mjs") || name.starts_with("echo  [js reference.mjs");
+    let is_callee = |frame: &CallFrame, name: &str| {
+        frame.url.ends_with("entry.mjs")
+            || frame.url.ends_with("shim.mjs")
+            || name.starts_with("echo  [js reference.mjs")
+    };
     let mut out = Breakdown { calls, ..Breakdown::default() };
     for (leaf, us) in profile.self_us().into_iter().enumerate().filter(|(_, us)| *us > 0.0) {
         let (mut category, mut callee, mut at) = (None, false, Some(leaf));
