@@ -56,8 +56,20 @@ pub(crate) fn continue_later<S: 'static>(
     id: u64,
     delivery: impl Future<Output = Delivery<S>> + 'static,
 ) -> CallHandle {
+    continue_with(home, cancel, id, delivery, |delivery| delivery)
+}
+
+/// [`continue_later`] with the result and what binds it to its handler apart: one task,
+/// one state machine per pending call (an `async` block around another would hold both).
+pub(crate) fn continue_with<S: 'static, X>(
+    home: Rc<HomeState>,
+    cancel: Rc<CancelState>,
+    id: u64,
+    result: impl Future<Output = X> + 'static,
+    bind: impl FnOnce(X) -> Delivery<S> + 'static,
+) -> CallHandle {
     let home = Home::pending(home, id, &cancel);
-    runtime::spawn(async move { home.deliver(delivery.await) });
+    runtime::spawn(async move { home.deliver(bind(result.await)) });
     CallHandle { state: cancel, id }
 }
 
@@ -82,7 +94,7 @@ where
     let cancel = Rc::new(CancelState::default());
     let future = send(transport, call).with_cancel(cancel.clone());
     let id = future.call_id();
-    continue_later(home, cancel, id, async move { Delivery::of(id, k(future.await)) })
+    continue_with(home, cancel, id, future, move |result| Delivery::of(id, k(result)))
 }
 
 /// The object that a fan-in's continuation will run on: `call!` finds it before it sends
@@ -120,7 +132,7 @@ where
     let future = members.all().with_cancel(cancel.clone());
     let id = future.call_id();
     let Some(home) = caller.home else { return refused_id::<S>(id) };
-    continue_later(home, cancel, id, async move { Delivery::of(id, k(future.await)) })
+    continue_with(home, cancel, id, future, move |result| Delivery::of(id, k(result)))
 }
 
 /// The handle of a continuation refused because `this` was never bound: its object cannot
