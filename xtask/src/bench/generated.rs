@@ -27,7 +27,7 @@ pub const CLOSE: &str = "<!-- /generated -->";
 /// Every generated section and the file (from the workspace root) it lives in.
 pub const SECTIONS: [(&str, &str); 11] = [
     ("demo", "README.md"),
-    ("fuzz", "README.md"),
+    ("fuzz", "docs/reliability.md"),
     ("bench-run", "docs/performance.md"),
     ("bench-table", "docs/performance.md"),
     ("bench-seed", "docs/performance.md"),
