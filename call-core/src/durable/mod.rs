@@ -52,8 +52,11 @@ mod caller;
 mod finish;
 mod inspect;
 mod recovery;
+mod resend;
+mod rows;
 mod store;
 mod tick;
+mod watch;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -74,13 +77,20 @@ pub(crate) use recovery::recover_later;
 use store::Sql;
 pub use store::Writes;
 use tick::Tick;
+pub use watch::MAX_WATCH;
 
 /// The prefix of a fan-in's key (its members' keys are `<fan key>-<member>`).
 const FAN: &str = "fan:";
 
-/// How long after a durable call is sent, or after the last recovery, the caller's alarm
-/// checks its pending calls again (milliseconds).
+/// How long after a durable call is sent, or after a recovery that sent calls again, the
+/// caller's alarm checks its pending calls again (milliseconds). While every pending call
+/// is in flight the checks back off up to [`MAX_WATCH`], never past the earliest deadline.
 pub const RETRY: u64 = 2_000;
+
+/// The most bytes one stored durable call (its envelope, its handler's captured arguments
+/// and the rest of its row) may take: SQLite's row limit in a Durable Object is 2 MB. A
+/// larger call is refused before it is sent, with `CallError::Limit`.
+pub const MAX_ROW_BYTES: usize = 1_900_000;
 
 /// Implemented by `#[continuation(durable)]`: the type may make durable calls.
 #[diagnostic::on_unimplemented(
@@ -119,6 +129,8 @@ pub(crate) struct Durable {
     callee: callee::Callee,
     /// The object's group-commit ticks.
     tick: Rc<Tick>,
+    /// When the alarm checks the pending calls again.
+    watch: watch::Watch,
 }
 
 impl Durable {
@@ -171,6 +183,7 @@ pub(crate) fn bind<S: 'static>(
         seq: Cell::new(0),
         callee: callee::Callee::default(),
         tick: Rc::default(),
+        watch: watch::Watch::default(),
     };
     Ok((object, Some(Rc::new(durable))))
 }
