@@ -185,7 +185,8 @@ impl<T, E: 'static> Pipe<T, E> {
         let mut indirect = self.indirect;
         if join.direct() {
             // A plan made by hand (not joined) types only its last step's error.
-            let inner_indirect = call.indirect.unwrap_or_else(|| (0..(end - offset).saturating_sub(1) as u32).collect());
+            let inner_indirect =
+                call.indirect.unwrap_or_else(|| (0..(end - offset).saturating_sub(1) as u32).collect());
             indirect.extend(inner_indirect.into_iter().map(|step| step + offset as u32));
         } else {
             indirect.extend(offset as u32..end as u32);

@@ -145,7 +145,15 @@ fn store(
         Object::Id(hex) => (hex.as_str(), 1),
     };
     let indirect = indirect.map(|steps| serde_json::to_string(steps).unwrap_or_default());
-    check_row(&[row.key, &address.binding, object, envelope, row.handler, row.args, indirect.as_deref().unwrap_or("")])?;
+    check_row(&[
+        row.key,
+        &address.binding,
+        object,
+        envelope,
+        row.handler,
+        row.args,
+        indirect.as_deref().unwrap_or(""),
+    ])?;
     let (fan, member) = match row.fan {
         Some((fan, member)) => (Value::Text(fan), Value::Int(i64::from(member))),
         None => (Value::Null, Value::Null),

@@ -61,7 +61,9 @@ fn rows<T: DeserializeOwned>(sql: &Sql, query: &str) -> Result<Vec<T>, String> {
         .iter()
         .filter_map(|row| {
             serde_json::from_str(row)
-                .map_err(|e| crate::runtime::log_error(&format!("call-core: a stored row does not decode ({e}): {row}")))
+                .map_err(|e| {
+                    crate::runtime::log_error(&format!("call-core: a stored row does not decode ({e}): {row}"))
+                })
                 .ok()
         })
         .collect())

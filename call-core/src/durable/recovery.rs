@@ -105,8 +105,14 @@ fn resend(
                 // Not joined (or unreadable): only the last step's error is typed.
                 _ => None,
             };
-            let resender =
-                Resender { durable: durable.clone(), key: row.key.clone(), address, stub, deadline: row.deadline, lift };
+            let resender = Resender {
+                durable: durable.clone(),
+                key: row.key.clone(),
+                address,
+                stub,
+                deadline: row.deadline,
+                lift,
+            };
             let prepared = Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()) };
             let future =
                 crate::caller::send_prepared::<_, Box<serde_json::value::RawValue>, Box<serde_json::value::RawValue>>(

@@ -69,11 +69,8 @@ pub(super) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> T
                 quote!(#fan.send(#stub, #var, #i))
             });
             let members = Ident::new("__members", Span::mixed_site());
-            let then_all = call_at(
-                quote!(#krate::__private::then_all_durable),
-                quote!(#fan, #members, #var, #stored),
-                durable,
-            );
+            let then_all =
+                call_at(quote!(#krate::__private::then_all_durable), quote!(#fan, #members, #var, #stored), durable);
             quote! {
                 #statements
                 {

@@ -112,7 +112,8 @@ impl RemoteDo {
     /// transport (see caller_routes.rs).
     #[callable]
     pub fn reset(&self, ms: u32) -> std::result::Result<u32, String> {
-        crate::caller_routes::abort_later(&self._state, ms, "reset by RemoteDo::reset").map_err(|e| format!("{e:?}"))?;
+        crate::caller_routes::abort_later(&self._state, ms, "reset by RemoteDo::reset")
+            .map_err(|e| format!("{e:?}"))?;
         Ok(ms)
     }
 }
