@@ -22,6 +22,19 @@ use crate::wire::{self, Limits};
 /// (`call!(…, timeout = d)`): 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest timeout a call keeps: 24 hours. A longer one (`Duration::MAX` included, a
+/// natural "no timeout") is clamped to it, for in-memory and durable calls alike, so that
+/// every deadline is a time that storage, the envelope and the platform's timers hold
+/// exactly.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The deadline of a call made at `now` (milliseconds since the epoch) with `timeout`,
+/// clamped to [`MAX_TIMEOUT`]; no arithmetic truncates or overflows.
+pub(crate) fn deadline_after(now: u64, timeout: Duration) -> u64 {
+    let ms = u64::try_from(timeout.min(MAX_TIMEOUT).as_millis()).unwrap_or(u64::MAX);
+    now.saturating_add(ms)
+}
+
 thread_local! {
     static NEXT_CALL_ID: Cell<u64> = const { Cell::new(1) };
 }
@@ -132,7 +145,7 @@ pub(crate) fn prepare<T, E>(
     durable: Option<wire::DurableId<'_>>,
 ) -> (Prepared, Option<StepErrors<E>>) {
     let timeout = call.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let deadline = runtime::turn_now().saturating_add(timeout.as_millis() as u64);
+    let deadline = deadline_after(runtime::turn_now(), timeout);
     let id = next_call_id();
     let limits = Limits::DEFAULT;
     let envelope = call.plan.map_err(CallError::Encode).and_then(|plan| {

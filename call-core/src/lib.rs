@@ -81,7 +81,7 @@ mod entry;
 pub mod testing;
 
 pub use call_macros::{callable, continuation, handler};
-pub use caller::{CallFuture, DEFAULT_TIMEOUT};
+pub use caller::{CallFuture, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 pub use continuation::Report;
 pub use dispatch::{Callee, Dispatch};
 pub use error::{CallError, Never, RemoteError, RemoteErrorKind, WorkerError};
@@ -116,7 +116,8 @@ pub use wire::{Limits, PROTOCOL_VERSION};
 /// call!(all(left => Ledger::balance(x), right => Remote::echo(7)), then self.on_both($result, tag));
 ///
 /// // Every form takes a timeout (default: DEFAULT_TIMEOUT, 30 s; a fan-in's applies to each
-/// // member, a nested call's to the whole plan).
+/// // member, a nested call's to the whole plan; at most MAX_TIMEOUT, 24 h: a longer one,
+/// // Duration::MAX included, is clamped to it).
 /// call!(stub, Remote::add(1, 2), timeout = Duration::from_millis(500)).await;
 /// ```
 ///

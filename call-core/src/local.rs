@@ -24,6 +24,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::caller::deadline_after;
 use crate::dispatch::{serve, Callee};
 use crate::error::{CallError, Never};
 use crate::runtime::{now_ms, Deadline, LocalBoxFuture};
@@ -100,7 +101,7 @@ impl<T: Callee> Transport for LocalStub<T> {
         let envelope = envelope.to_owned();
         Box::pin(async move {
             match &fault {
-                Some(Fault::Delay(d)) => Deadline::at(now_ms() + d.as_millis() as u64).await,
+                Some(Fault::Delay(d)) => Deadline::at(deadline_after(now_ms(), *d)).await,
                 Some(Fault::Drop) => std::future::pending::<()>().await,
                 Some(Fault::Transport(m)) => return Err(CallError::Transport(m.clone())),
                 Some(Fault::TruncateReply) | None => {}
@@ -120,7 +121,7 @@ impl<T: Callee> Transport for LocalStub<T> {
 
 /// A future that is ready after `duration` (for slow callees in tests).
 pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
-    Deadline::at(now_ms() + duration.as_millis() as u64)
+    Deadline::at(deadline_after(now_ms(), duration))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

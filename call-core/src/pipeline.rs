@@ -109,6 +109,8 @@ pub struct Pipe<T, E> {
     refs: Vec<(u32, u32)>,
     steps: Vec<Step<'static>>,
     errors: StepErrors<E>,
+    /// The steps whose error converts into `E` (see [`Call`]'s `indirect`).
+    indirect: Vec<u32>,
     failed: Option<String>,
     _value: PhantomData<fn() -> T>,
 }
@@ -123,6 +125,7 @@ impl<T, E: DeserializeOwned + 'static> Pipe<T, E> {
             refs: Vec::new(),
             steps: Vec::new(),
             errors: Box::new(|_, raw| decode::<E>(raw)),
+            indirect: Vec::new(),
             failed: None,
             _value: PhantomData,
         }
@@ -179,6 +182,15 @@ impl<T, E: 'static> Pipe<T, E> {
         let inner: StepErrors<F> = call.errors.unwrap_or_else(|| Box::new(|_, raw| decode::<F>(raw)));
         let own = self.errors;
         let end = self.steps.len();
+        let mut indirect = self.indirect;
+        if join.direct() {
+            // A plan made by hand (not joined) types only its last step's error.
+            let inner_indirect =
+                call.indirect.unwrap_or_else(|| (0..(end - offset).saturating_sub(1) as u32).collect());
+            indirect.extend(inner_indirect.into_iter().map(|step| step + offset as u32));
+        } else {
+            indirect.extend(offset as u32..end as u32);
+        }
         let errors: StepErrors<J::Out> = Box::new(move |step, raw| match step {
             Some(step) if (offset..end).contains(&step) => {
                 let last = step + 1 == end;
@@ -193,6 +205,7 @@ impl<T, E: 'static> Pipe<T, E> {
             refs: self.refs,
             steps: self.steps,
             errors,
+            indirect,
             failed: self.failed,
             _value: PhantomData,
         }
@@ -209,7 +222,7 @@ impl<T, E: 'static> Pipe<T, E> {
                 Ok(Plan { steps: self.steps })
             }
         };
-        Call::joined(plan, self.errors)
+        Call::joined(plan, self.errors, self.indirect)
     }
 }
 
@@ -226,6 +239,12 @@ pub trait Join<O, I>: Copy + Send + Sync + 'static {
     fn outer(self, error: O) -> Self::Out;
     /// An error of the nested call.
     fn inner(self, error: I) -> Self::Out;
+    /// Whether a nested call's error is the joined type itself, unconverted (its JSON
+    /// decodes as the joined type): a durable call recovered after a restart, which has
+    /// no conversions, still types it.
+    fn direct(self) -> bool {
+        false
+    }
 }
 
 /// The outer method cannot fail: the nested call's error type is the joined one.
@@ -257,6 +276,9 @@ impl<I: 'static> Join<Never, I> for TakeInner {
     fn inner(self, error: I) -> I {
         error
     }
+    fn direct(self) -> bool {
+        true
+    }
 }
 
 impl<O: 'static> Join<O, Never> for KeepOuter {
@@ -267,6 +289,9 @@ impl<O: 'static> Join<O, Never> for KeepOuter {
     fn inner(self, error: Never) -> O {
         match error {}
     }
+    fn direct(self) -> bool {
+        true
+    }
 }
 
 impl<O: 'static, I: 'static> Join<O, I> for Convert<O, I> {
@@ -276,6 +301,10 @@ impl<O: 'static, I: 'static> Join<O, I> for Convert<O, I> {
     }
     fn inner(self, error: I) -> O {
         (self.0)(error)
+    }
+    fn direct(self) -> bool {
+        // `From<T> for T` is the identity, and no other impl can exist for one type.
+        std::any::TypeId::of::<O>() == std::any::TypeId::of::<I>()
     }
 }
 
@@ -393,6 +422,30 @@ mod tests {
         assert_eq!(decode(&wire::reply_app("\"own\"")), Err(CallError::App(Outer("own".into()))));
         assert!(matches!(decode(&wire::reply_step_app(0, "\"not a u8\"")), Err(CallError::Transport(_))));
         assert_eq!(decode(&wire::reply_ok("5")), Ok(5));
+    }
+
+    #[test]
+    fn steps_whose_errors_convert_are_indirect() {
+        // outer(Outer) takes [inner(u8) converted, same(Outer) unconverted]; then an
+        // infallible outer takes that whole call as is.
+        let failing: Call<i64, u8> = Call::new("R::f#1", &[(); 0]);
+        let same: Call<i64, Outer> = Call::new("R::s#1", &[(); 0]);
+        let call = Pipe::new(sig::<Outer>("R::o#1"))
+            .nested(failing, Convert(Outer::from))
+            .nested(same, Convert(|o: Outer| o))
+            .finish();
+        assert_eq!(call.indirect, Some(vec![0]));
+        let outer: Call<i64, Outer> = Pipe::new(sig::<Never>("R::len#1")).value(&1).nested(call, TakeInner).finish();
+        assert_eq!(outer.indirect, Some(vec![0]));
+        // A hand-made plan of two steps types only its last step's error.
+        let plan = Plan { steps: vec![Step::clone(&plan_step()), plan_step()] };
+        let by_hand: Call<i64, Outer> = Call::from_plan(plan);
+        let wrapped: Call<i64, Outer> = Pipe::new(sig::<Never>("R::len#1")).nested(by_hand, TakeInner).finish();
+        assert_eq!(wrapped.indirect, Some(vec![0]));
+    }
+
+    fn plan_step() -> Step<'static> {
+        Step { method: "R::f#1".into(), args: "[]".into(), refs: vec![] }
     }
 
     #[test]

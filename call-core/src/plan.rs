@@ -89,6 +89,11 @@ pub struct Call<T, E = Never> {
     /// How an application error of each step decodes into `E`, for plans that
     /// [`pipeline`](crate::pipeline) joined; `None`: only the last step's, as `E`.
     pub(crate) errors: Option<StepErrors<E>>,
+    /// For a joined plan: the steps whose application error is not of type `E` itself but
+    /// converted into it (`From`), in plan order. Every other step's error decodes as `E`
+    /// from its JSON alone, which is what a durable call recovered after a restart has (it
+    /// keeps this list in its row, not the conversions). `None`: not joined.
+    pub(crate) indirect: Option<Vec<u32>>,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
@@ -99,21 +104,22 @@ impl<T, E> Call<T, E> {
         let plan = serde_json::to_string(args)
             .map(|args| Plan::single(method, args))
             .map_err(|e| format!("cannot encode the arguments of {method}: {e}"));
-        Call { plan, timeout: None, errors: None, _types: PhantomData }
+        Call { plan, timeout: None, errors: None, indirect: None, _types: PhantomData }
     }
 
     /// A call that fails before it is sent, with `CallError::Encode(why)`.
     pub fn from_plan_error(why: String) -> Self {
-        Call { plan: Err(why), timeout: None, errors: None, _types: PhantomData }
+        Call { plan: Err(why), timeout: None, errors: None, indirect: None, _types: PhantomData }
     }
 
     /// A call running an arbitrary plan; its last step must return `T` or fail with `E`.
     pub fn from_plan(plan: Plan) -> Self {
-        Call { plan: Ok(plan), timeout: None, errors: None, _types: PhantomData }
+        Call { plan: Ok(plan), timeout: None, errors: None, indirect: None, _types: PhantomData }
     }
 
     /// Sets the time after which the caller gives up with
-    /// [`CallError::Timeout`](crate::CallError::Timeout) (default: [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT)).
+    /// [`CallError::Timeout`](crate::CallError::Timeout) (default: [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT);
+    /// at most [`MAX_TIMEOUT`](crate::MAX_TIMEOUT), 24 h: a longer one is clamped to it).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -124,9 +130,10 @@ impl<T, E> Call<T, E> {
         self.plan.as_ref().map_err(String::as_str)
     }
 
-    /// A call of `plan` whose steps' application errors decode through `errors`.
-    pub(crate) fn joined(plan: Result<Plan, String>, errors: StepErrors<E>) -> Self {
-        Call { plan, timeout: None, errors: Some(errors), _types: PhantomData }
+    /// A call of `plan` whose steps' application errors decode through `errors` (and
+    /// those of the steps `indirect` through a conversion).
+    pub(crate) fn joined(plan: Result<Plan, String>, errors: StepErrors<E>, indirect: Vec<u32>) -> Self {
+        Call { plan, timeout: None, errors: Some(errors), indirect: Some(indirect), _types: PhantomData }
     }
 }
 

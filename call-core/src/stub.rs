@@ -228,7 +228,7 @@ fn ensure_settle() {
             let on_text = OnText::new(|slot, text: String| settle(slot, Ok(text)));
             let on_other = OnOther::new(|slot, value: JsValue, ok: bool| {
                 let outcome = if ok {
-                    Err(CallError::Transport(format!("the reply is not a string: {value:?}")))
+                    Err(CallError::Transport(format!("{NOT_A_STRING}: {value:?}")))
                 } else {
                     Err(rpc_failure(&value))
                 };
@@ -291,14 +291,24 @@ impl Drop for RpcReply {
     }
 }
 
-/// Classifies a rejected RPC. workerd marks exceptions thrown by the callee with
-/// `remote: true`; anything else is the transport's.
+/// How a transport failure whose RPC resolved with something else than a string starts: the
+/// callee answered, not with this protocol (not transient).
+pub(crate) const NOT_A_STRING: &str = "the reply is not a string";
+
+/// Classifies a rejected RPC. workerd marks errors it may retry (a reset or overloaded
+/// object, a deploy) with `retryable: true` or `overloaded: true`: those are the
+/// transport's, even when they come from the callee's side. It marks exceptions thrown by
+/// the callee with `remote: true`; anything else is the transport's.
 fn rpc_failure(error: &JsValue) -> CallError<Never> {
     let message = error
         .dyn_ref::<js_sys::Error>()
         .map(|e| format!("{}: {}", e.name(), e.message()))
         .unwrap_or_else(|| format!("{error:?}"));
-    let remote = js_sys::Reflect::get(error, &JsValue::from_str("remote")).ok().and_then(|v| v.as_bool());
+    let flag = |name: &str| js_sys::Reflect::get(error, &JsValue::from_str(name)).ok().and_then(|v| v.as_bool());
+    if flag("retryable") == Some(true) || flag("overloaded") == Some(true) {
+        return CallError::Transport(message);
+    }
+    let remote = flag("remote");
     if remote == Some(true) {
         if message.contains("does not support RPC") {
             // A callee exported by another build tool (plain worker-build): say how to fix it.

@@ -418,6 +418,10 @@ pub(crate) fn decode_call_reply<T: DeserializeOwned, E: DeserializeOwned>(
     }
 }
 
+/// How a transport failure for a reply that does not decode starts (not transient: the
+/// callee answered).
+pub(crate) const UNDECODABLE: &str = "undecodable reply";
+
 /// Decodes a reply; `app(step, raw)` turns an application error into the caller's error
 /// (`step`: `None` for the last step, else the index of the step that failed), or says
 /// why it cannot, which makes the reply undecodable (a transport failure).
@@ -426,7 +430,7 @@ pub(crate) fn decode_reply_with<T: DeserializeOwned, E>(
     app: impl FnOnce(Option<usize>, &str) -> Result<CallError<E>, String>,
 ) -> Result<T, CallError<E>> {
     let undecodable =
-        |e: &dyn std::fmt::Display| CallError::Transport(format!("undecodable reply ({e}): {}", preview(text)));
+        |e: &dyn std::fmt::Display| CallError::Transport(format!("{UNDECODABLE} ({e}): {}", preview(text)));
     let (step, raw) = match serde_json::from_str::<Reply<'_, T>>(text) {
         Ok(Reply::Ok(value)) => return Ok(value),
         Ok(Reply::Err(WireError::Remote(e))) => return Err(CallError::Remote(e)),
@@ -435,6 +439,21 @@ pub(crate) fn decode_reply_with<T: DeserializeOwned, E>(
         Err(e) => return Err(undecodable(&e)),
     };
     Err(app(step, raw.get()).unwrap_or_else(|e| undecodable(&e)))
+}
+
+/// A reply for a caller that has no step errors (a durable call recovered after a restart):
+/// an application error of step `at` of a joined plan, when that step is not listed in
+/// `indirect` (its error is of the call's own type, see [`Call`](crate::Call)), as if it
+/// were the last step's; any other reply as it is.
+pub(crate) fn lift_direct_step(text: String, indirect: &[u32]) -> String {
+    match serde_json::from_str::<Reply<'_, &serde_json::value::RawValue>>(&text) {
+        Ok(Reply::Err(WireError::Step(StepError { at, app })))
+            if u32::try_from(at).is_ok_and(|at| !indirect.contains(&at)) =>
+        {
+            reply_app(app.get())
+        }
+        _ => text,
+    }
 }
 
 /// The first 200 characters of `text`, for messages.
@@ -456,6 +475,15 @@ mod tests {
                 Step { method: "R::add#00ff".into(), args: "[null,3]".into(), refs: vec![(0, 0)] },
             ],
         }
+    }
+
+    #[test]
+    fn a_direct_step_error_is_lifted() {
+        let indirect = [1];
+        assert_eq!(lift_direct_step(reply_step_app(0, "\"x\""), &indirect), reply_app("\"x\""));
+        assert_eq!(lift_direct_step(reply_step_app(1, "\"x\""), &indirect), reply_step_app(1, "\"x\""));
+        assert_eq!(lift_direct_step(reply_ok("5"), &indirect), reply_ok("5"));
+        assert_eq!(lift_direct_step("garbage".into(), &indirect), "garbage");
     }
 
     #[test]

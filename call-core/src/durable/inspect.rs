@@ -52,11 +52,25 @@ fn durable_of<S: 'static>(this: &S) -> Result<Rc<Durable>, String> {
         .ok_or_else(|| "this object has no durable state (not bound, or no SQLite storage)".to_string())
 }
 
+/// The rows `query` answers that decode; one that does not (written by another build, or
+/// with a deadline that is not a time) is logged and left out, never failing the others:
+/// recovery moves such a call to the dead letters.
 fn rows<T: DeserializeOwned>(sql: &Sql, query: &str) -> Result<Vec<T>, String> {
-    sql.texts(query, &[])?.iter().map(|row| serde_json::from_str(row).map_err(|e| e.to_string())).collect()
+    let rows = sql.texts(query, &[])?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            serde_json::from_str(row)
+                .map_err(|e| {
+                    crate::runtime::log_error(&format!("call-core: a stored row does not decode ({e}): {row}"))
+                })
+                .ok()
+        })
+        .collect())
 }
 
-/// The durable calls of `this` that have not finished.
+/// The durable calls of `this` that have not finished (a stored call that no longer
+/// decodes is left out; recovery moves it to the dead letters).
 pub fn pending_calls<S: 'static>(this: &S) -> Result<Vec<PendingCall>, String> {
     rows(
         &durable_of(this)?.sql,

@@ -15,10 +15,15 @@
 //!   commit. When the result arrives, the row is deleted in the turn the handler runs, so
 //!   the delete and the handler's synchronous writes commit together: after any crash the
 //!   handler has run with its writes, or not at all (`store` explains the atomicity).
-//! * **Recovery.** The caller keeps an alarm while calls are pending ([`RETRY`] ahead).
-//!   When it fires, or when a new instance of the object starts, every row that is not in
-//!   flight in this instance is sent again with the same key; a row whose deadline has
-//!   passed gets `CallError::Timeout`. The object's one alarm is shared: the generated entry
+//! * **Recovery.** The caller keeps an alarm while calls are pending: [`RETRY`] after new
+//!   calls or after a recovery that sent calls again; while every pending call is in flight
+//!   in this instance the checks back off, doubling up to [`MAX_WATCH`] (a minute), never
+//!   later than the earliest deadline. When it fires, or when a new instance of the object
+//!   starts, every row that is not in flight in this instance is sent again with the same
+//!   key; a row whose deadline has passed gets `CallError::Timeout`. A row that no longer
+//!   decodes (another build's, or a deadline that is not a time) is moved to the dead
+//!   letters with its reason; it never stops the recovery of the others, nor
+//!   [`pending_calls`] (which leaves it out). The object's one alarm is shared: the generated entry
 //!   hands the object a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep the
 //!   object's own alarm time in call-core's table, the real alarm is set to the earlier of
 //!   the two, and the entry's `alarm()` runs call-core's part first, then the object's own
@@ -36,6 +41,26 @@
 //!   [`dead_letters`] and [`clear_dead_letters`]. A callee whose method changed answers
 //!   `VersionMismatch`, which the handler receives.
 //!
+//! * **Timeouts.** A durable call's deadline is stored in its row; the timeout is at most
+//!   [`MAX_TIMEOUT`](crate::MAX_TIMEOUT), 24 hours (`Duration::MAX`, a natural "no
+//!   timeout", is clamped to it, as for every call), and no deadline arithmetic truncates.
+//! * **Transient failures.** An RPC that fails in transport (the callee was reset by
+//!   `ctx.abort()` or a deploy — "reset by …" —, is overloaded, or workerd marks the error
+//!   `retryable` or `overloaded`) does not end a durable call: its row stays, and it is sent
+//!   again with the same key through a new stub, after 100 ms doubling up to 2 s, until an
+//!   answer arrives or the deadline passes (`Timeout`). A reply that does not decode is an
+//!   answer (`Transport`), not retried. workerd itself re-sends a Durable Object RPC only
+//!   when it knows the request was not delivered; a failure after delivery reaches the
+//!   caller, and this re-send covers it. Both carry the same key: a callee with SQLite
+//!   storage answers a re-send from its record and runs the method at most once.
+//! * **Limits.** A call that cannot be stored — its row (envelope, captured arguments) over
+//!   [`MAX_ROW_BYTES`], or a failing write — is refused before it is sent: the handler gets
+//!   `CallError::Limit` (in this instance; nothing is stored), never a silent in-memory
+//!   delivery. A nested plan's row keeps which steps' errors convert into the call's error
+//!   type, so that after a recovery the other steps' typed errors still arrive typed (a
+//!   converted one arrives as `Remote(Exception)`, naming the step: the conversion is code,
+//!   not data).
+//!
 //! # Exactly once, and its boundary
 //! A sync handler runs exactly once: its writes and the row's delete commit together. An
 //! async handler's part up to its first `await` is covered the same way; what it does after
@@ -52,8 +77,11 @@ mod caller;
 mod finish;
 mod inspect;
 mod recovery;
+mod resend;
+mod rows;
 mod store;
 mod tick;
+mod watch;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -74,13 +102,20 @@ pub(crate) use recovery::recover_later;
 use store::Sql;
 pub use store::Writes;
 use tick::Tick;
+pub use watch::MAX_WATCH;
 
 /// The prefix of a fan-in's key (its members' keys are `<fan key>-<member>`).
 const FAN: &str = "fan:";
 
-/// How long after a durable call is sent, or after the last recovery, the caller's alarm
-/// checks its pending calls again (milliseconds).
+/// How long after a durable call is sent, or after a recovery that sent calls again, the
+/// caller's alarm checks its pending calls again (milliseconds). While every pending call
+/// is in flight the checks back off up to [`MAX_WATCH`], never past the earliest deadline.
 pub const RETRY: u64 = 2_000;
+
+/// The most bytes one stored durable call (its envelope, its handler's captured arguments
+/// and the rest of its row) may take: SQLite's row limit in a Durable Object is 2 MB. A
+/// larger call is refused before it is sent, with `CallError::Limit`.
+pub const MAX_ROW_BYTES: usize = 1_900_000;
 
 /// Implemented by `#[continuation(durable)]`: the type may make durable calls.
 #[diagnostic::on_unimplemented(
@@ -119,6 +154,8 @@ pub(crate) struct Durable {
     callee: callee::Callee,
     /// The object's group-commit ticks.
     tick: Rc<Tick>,
+    /// When the alarm checks the pending calls again.
+    watch: watch::Watch,
 }
 
 impl Durable {
@@ -171,6 +208,7 @@ pub(crate) fn bind<S: 'static>(
         seq: Cell::new(0),
         callee: callee::Callee::default(),
         tick: Rc::default(),
+        watch: watch::Watch::default(),
     };
     Ok((object, Some(Rc::new(durable))))
 }

@@ -5,44 +5,17 @@
 
 use std::rc::Rc;
 
-use serde::Deserialize;
-
 use super::alarm as shared_alarm;
 use super::finish::{dead_letter, Finishing};
+use super::resend::Resender;
+use super::rows::{self, Fan, Row};
 use super::store::Value;
-use super::{Durable, DurableCaller, Restore, RETRY};
+use super::{Durable, DurableCaller, Restore};
 use crate::caller::Prepared;
 use crate::error::CallError;
 use crate::home::{deliver, HomeState};
 use crate::runtime::{self, log_error, now_ms};
 use crate::stub::{Address, CallStub, Object};
-
-/// A stored pending call.
-#[derive(Debug, Deserialize)]
-struct Row {
-    key: String,
-    binding: String,
-    object: String,
-    by_id: i64,
-    envelope: String,
-    handler: String,
-    args: String,
-    result_at: usize,
-    deadline: u64,
-    /// The fan-in it is a member of, and which.
-    fan: Option<String>,
-    member: Option<usize>,
-}
-
-/// A stored pending fan-in.
-#[derive(Debug, Deserialize)]
-struct Fan {
-    key: String,
-    handler: String,
-    args: String,
-    result_at: usize,
-    size: usize,
-}
 
 /// Recovers the pending calls of a newly bound durable caller, after this turn.
 pub(crate) fn recover_later<S: DurableCaller>(home: Rc<HomeState>)
@@ -59,35 +32,18 @@ pub(super) fn recover<S: DurableCaller>(home: &Rc<HomeState>, durable: &Rc<Durab
 where
     S::Handlers: Restore<Object = S>,
 {
-    let read = durable
-        .sql
-        .texts(
-            "SELECT json_object('key', key, 'binding', binding, 'object', object, 'by_id', by_id, 'envelope', \
-             envelope, 'handler', handler, 'args', args, 'result_at', result_at, 'deadline', deadline, 'fan', fan, \
-             'member', member) FROM _call_core_calls ORDER BY created",
-            &[],
-        )
-        .and_then(|calls| {
-            let fans = durable.sql.texts(
-                "SELECT json_object('key', key, 'handler', handler, 'args', args, 'result_at', result_at, 'size', \
-                 size) FROM _call_core_fans ORDER BY created",
-                &[],
-            )?;
-            Ok((calls, fans))
-        });
-    let (rows, fans): (Vec<Row>, Vec<Fan>) = match read {
-        Ok((calls, fans)) => (
-            calls.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
-            fans.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
-        ),
+    let now = now_ms();
+    let (rows, fans) = match rows::read(durable, now) {
+        Ok(read) => read,
         Err(e) => {
             log_error(&format!("call-core: cannot read the pending durable calls: {e}"));
             return;
         }
     };
+    let earliest = rows.iter().map(|row| row.deadline).min();
     let (members, rows): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.fan.is_some());
-    let now = now_ms();
     let mut pending = false;
+    let mut sent = false;
     // One stub per callee, as a caller would keep.
     let mut stubs = Stubs::default();
     for row in rows {
@@ -100,6 +56,7 @@ where
             continue;
         }
         pending = true;
+        sent = true;
         durable.in_flight.borrow_mut().insert(row.key.clone());
         let result = resend(durable, &mut stubs, &row);
         let home = home.clone();
@@ -111,19 +68,21 @@ where
             finish::<S>(&home, &durable, row, &result);
         });
     }
-    pending |= recover_fans::<S>(home, durable, fans, members, &mut stubs);
-    shared_alarm::want(durable, pending.then(|| now + RETRY));
+    let (fans_pending, fans_sent) = recover_fans::<S>(home, durable, fans, members, &mut stubs);
+    let (pending, sent) = (pending | fans_pending, sent | fans_sent);
+    shared_alarm::want(durable, pending.then(|| durable.watch.next(now, sent, earliest)));
 }
 
-type Stubs = std::collections::HashMap<(String, String, i64), Result<CallStub, String>>;
+type Stubs = std::collections::HashMap<(String, String, i64), Result<(CallStub, Address), String>>;
 
-/// The stub of `row`'s callee (one per callee).
-fn stub_of(durable: &Durable, stubs: &mut Stubs, row: &Row) -> Result<CallStub, String> {
+/// The stub of `row`'s callee (one per callee), and where it points.
+fn stub_of(durable: &Durable, stubs: &mut Stubs, row: &Row) -> Result<(CallStub, Address), String> {
     stubs
         .entry((row.binding.clone(), row.object.clone(), row.by_id))
         .or_insert_with(|| {
             let object = if row.by_id == 1 { Object::Id(row.object.clone()) } else { Object::Name(row.object.clone()) };
-            CallStub::at(&durable.env, &Address { binding: row.binding.clone(), object }).map_err(|e| e.to_string())
+            let address = Address { binding: row.binding.clone(), object };
+            CallStub::at(&durable.env, &address).map(|stub| (stub, address)).map_err(|e| e.to_string())
         })
         .clone()
 }
@@ -140,11 +99,24 @@ fn resend(
     let _ =
         durable.sql.run("UPDATE _call_core_calls SET attempt = attempt + 1 WHERE key = ?", &[Value::Text(&row.key)]);
     match stub_of(durable, stubs, row) {
-        Ok(stub) => {
+        Ok((stub, address)) => {
+            let lift = match row.indirect.as_deref().map(serde_json::from_str::<Vec<u32>>) {
+                Some(Ok(indirect)) => Some(indirect),
+                // Not joined (or unreadable): only the last step's error is typed.
+                _ => None,
+            };
+            let resender = Resender {
+                durable: durable.clone(),
+                key: row.key.clone(),
+                address,
+                stub,
+                deadline: row.deadline,
+                lift,
+            };
             let prepared = Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()) };
             let future =
                 crate::caller::send_prepared::<_, Box<serde_json::value::RawValue>, Box<serde_json::value::RawValue>>(
-                    &stub, &prepared, None,
+                    &resender, &prepared, None,
                 );
             Box::pin(async move { serde_json::to_string(&future.await).unwrap_or_else(|_| timeout_json()) })
         }
@@ -156,18 +128,19 @@ fn resend(
 }
 
 /// Sends again every member of every fan-in this instance does not have in flight; when all
-/// of a fan-in's members have ended, runs its continuation. Whether any is pending.
+/// of a fan-in's members have ended, runs its continuation. Whether any is pending, and
+/// whether any was sent again.
 fn recover_fans<S: DurableCaller>(
     home: &Rc<HomeState>,
     durable: &Rc<Durable>,
     fans: Vec<Fan>,
     members: Vec<Row>,
     stubs: &mut Stubs,
-) -> bool
+) -> (bool, bool)
 where
     S::Handlers: Restore<Object = S>,
 {
-    let mut pending = false;
+    let (mut pending, mut sent) = (false, false);
     let mut by_fan: std::collections::HashMap<String, Vec<Row>> = Default::default();
     for row in members {
         by_fan.entry(row.fan.clone().unwrap_or_default()).or_default().push(row);
@@ -179,6 +152,7 @@ where
             continue;
         }
         pending = true;
+        sent = true;
         durable.in_flight.borrow_mut().insert(fan.key.clone());
         let mut results: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = String>>>> = Vec::new();
         for member in 0..fan.size {
@@ -211,6 +185,7 @@ where
                 deadline: 0,
                 fan: None,
                 member: None,
+                indirect: None,
             };
             finish::<S>(&home, &durable, row, &tuple);
         });
@@ -222,7 +197,7 @@ where
             let _ = durable.sql.run("DELETE FROM _call_core_calls WHERE key = ?", &[Value::Text(&row.key)]);
         }
     }
-    pending
+    (pending, sent)
 }
 
 /// `Err(CallError::Timeout)` as stored JSON.

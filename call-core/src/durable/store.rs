@@ -11,7 +11,7 @@
 //! -- in the transaction that runs its handler); WITHOUT ROWID, so that the key is the row
 //! -- and an insert writes one row, not a row and an index entry
 //! _call_core_calls(key PRIMARY KEY, binding, object, by_id, envelope, handler, args,
-//!                  result_at, deadline, attempt, created, fan, member)
+//!                  result_at, deadline, attempt, created, fan, member, indirect)
 //! -- caller: one row per pending durable fan-in (its members are rows of _call_core_calls
 //! -- with `fan` set and no handler of their own)
 //! _call_core_fans(key PRIMARY KEY, handler, args, result_at, size, created)
@@ -69,7 +69,14 @@ extern "C" {
 
     #[wasm_bindgen(method, getter, js_name = rowsWritten)]
     fn rows_written(this: &Cursor) -> f64;
+
+    #[wasm_bindgen(method, getter, js_name = columnNames)]
+    fn column_names(this: &Cursor) -> js_sys::Array;
 }
+
+/// Columns added to call-core's tables after their first release: `(table, column, type)`.
+/// A table made by an older build gets them when the object starts.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("_call_core_calls", "indirect", "TEXT")];
 
 /// A Durable Object's SQLite storage, and what call-core wrote to it.
 #[derive(Debug)]
@@ -112,7 +119,7 @@ const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS _call_core_calls (key TEXT PRIMARY KEY, binding TEXT NOT NULL, \
         object TEXT NOT NULL, by_id INTEGER NOT NULL, envelope TEXT NOT NULL, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result_at INTEGER NOT NULL, deadline INTEGER NOT NULL, \
-        attempt INTEGER NOT NULL, created INTEGER NOT NULL, fan TEXT, member INTEGER) WITHOUT ROWID;\
+        attempt INTEGER NOT NULL, created INTEGER NOT NULL, fan TEXT, member INTEGER, indirect TEXT) WITHOUT ROWID;\
     CREATE TABLE IF NOT EXISTS _call_core_fans (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result_at INTEGER NOT NULL, size INTEGER NOT NULL, created INTEGER NOT NULL) \
         WITHOUT ROWID;\
@@ -139,7 +146,24 @@ impl Sql {
             writing: Rc::new(Cell::new(false)),
         };
         sql.run(SCHEMA, &[]).ok()?;
+        sql.add_columns();
         Some(sql)
+    }
+
+    /// Adds the [`ADDED_COLUMNS`] that a table made by an older build lacks.
+    fn add_columns(&self) {
+        for (table, column, kind) in ADDED_COLUMNS {
+            let has = self.exec(&format!("SELECT * FROM {table} LIMIT 0"), &[]).map(|cursor| {
+                let names = cursor.column_names();
+                let _ = cursor.to_array();
+                names.iter().any(|name| name.as_string().as_deref() == Some(column))
+            });
+            if has == Ok(false) {
+                if let Err(e) = self.run(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"), &[]) {
+                    crate::runtime::log_error(&format!("call-core: cannot add column {column} to {table}: {e}"));
+                }
+            }
+        }
     }
 
     /// Runs `query`; the rows it wrote.

@@ -151,6 +151,19 @@ impl Timers {
     }
 }
 
+/// The longest delay a platform timer is armed for: `setTimeout` takes a signed 32-bit
+/// number of milliseconds (about 24.8 days) and fires at once for a larger one.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) const MAX_TIMER_DELAY: u64 = (1 << 31) - 2;
+
+/// The delay to arm a timer with at `now` for a deadline at `at`: clamped below
+/// [`MAX_TIMER_DELAY`]. A timer that fires before its group's deadline finds nothing due
+/// and is armed again for what remains.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn timer_delay(at: u64, now: u64) -> u64 {
+    at.saturating_sub(now).min(MAX_TIMER_DELAY)
+}
+
 /// A platform timer to arm: for `group`, at `at`.
 struct Arm {
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -314,7 +327,7 @@ mod platform {
         if let Some(handle) = previous {
             clear_timeout(&handle);
         }
-        let delay = arm.at.saturating_sub(now) as f64;
+        let delay = super::timer_delay(arm.at, now) as f64;
         let handle = FIRE.with(|cell| {
             let fire = cell.get_or_init(|| Closure::<dyn FnMut(f64)>::new(fire));
             set_timeout(fire.as_ref().unchecked_ref(), delay, arm.group as f64)
@@ -394,5 +407,18 @@ pub(crate) fn fire_due() {
     });
     for waker in wakers {
         waker.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timer_delay_stays_below_two_to_the_31() {
+        assert_eq!(timer_delay(1_500, 1_000), 500);
+        assert_eq!(timer_delay(1_000, 2_000), 0);
+        assert_eq!(timer_delay(u64::MAX, 0), MAX_TIMER_DELAY);
+        const { assert!(MAX_TIMER_DELAY < (1 << 31) - 1) };
     }
 }

@@ -57,18 +57,20 @@ pub(super) fn expand(input: &CallInput, all: Span, calls: Vec<TokenStream>) -> T
             let (then::Continuation { statements, var }, stored) = then::durable(krate, then, typed);
             let (stored, result_at) = (stored.var, stored.result_at);
             let fan = Ident::new("__fan", Span::mixed_site());
-            let find = call_at(quote!(#krate::__private::durable_fan), quote!(#receiver), durable);
+            let size = Literal::u32_unsuffixed(calls.len() as u32);
+            let find = call_at(
+                quote!(#krate::__private::durable_fan),
+                quote!(#receiver, &#var, &#stored, #result_at, #size),
+                durable,
+            );
             let sends = input.calls.iter().zip(&vars).enumerate().map(|(i, (member, var))| {
                 let stub = borrowed_stub(&member.stub);
                 let i = Literal::u32_unsuffixed(i as u32);
                 quote!(#fan.send(#stub, #var, #i))
             });
             let members = Ident::new("__members", Span::mixed_site());
-            let then_all = call_at(
-                quote!(#krate::__private::then_all_durable),
-                quote!(#fan, #members, #var, #stored, #result_at),
-                durable,
-            );
+            let then_all =
+                call_at(quote!(#krate::__private::then_all_durable), quote!(#fan, #members, #var, #stored), durable);
             quote! {
                 #statements
                 {

@@ -251,6 +251,20 @@ impl CallDelayController {
         crate::durable::record_handled(self, tag, &result);
     }
 
+    /// Records that durable call `tag` (of `/durable/big`) was handled; `payload` is its
+    /// large captured argument.
+    #[handler]
+    fn on_durable_payload(&self, result: std::result::Result<u64, CallError<WorkerError>>, tag: u64, payload: String) {
+        let _ = payload;
+        crate::durable::record_handled(self, tag, &result);
+    }
+
+    /// Records that durable nested call `tag` (of `/durable/nested`) was handled.
+    #[handler]
+    fn on_durable_nested(&self, result: std::result::Result<i64, CallError<crate::MathError>>, tag: u64) {
+        crate::durable::record_handled(self, tag, &result);
+    }
+
     /// The same handler after a "deploy" that changed its signature (the `deploy-v2`
     /// feature): calls stored by the old build cannot run it and become dead letters.
     #[handler]

@@ -10,7 +10,8 @@
 //! * `GET /durable/fanin?n=N` starts N durable fan-ins, each of two `Tally::bump`s,
 //!   continued by `on_durable_pair` (a handled fan-in counts once; the callee counts two);
 //! * `GET /durable/slow?n=N&ms=M&timeout=T` starts N durable calls of `RemoteDo::slow(M)`
-//!   with timeout T (a callee that answers after the deadline, or never within a test);
+//!   with timeout T (a callee that answers after the deadline, or never within a test; any
+//!   T up to `u64::MAX` ms, which call-core clamps to its `MAX_TIMEOUT`, 24 h);
 //! * `GET /durable/async?n=N&ms=MS` starts N durable calls of `Tally::bump` continued by the
 //!   async handler `on_durable_async`, which records the call (its part before its first
 //!   `await`), waits MS, then records its part after the `await` in `durable_after`;
@@ -21,7 +22,9 @@
 //!   letters, `callee_effects` Tally's count, `after_await` distinct async handlers whose part
 //!   after the `await` ran, `after_await_runs` how many times it ran;
 //! * `GET /durable/results` lists each handled call's last result;
-//! * `GET /durable/dead` lists the dead letters, `GET /durable/dead-clear` clears them.
+//! * `GET /durable/dead` lists the dead letters, `GET /durable/dead-clear` clears them;
+//! * the durable caller's routes under adversity (a callee reset, nested typed errors,
+//!   calls too large to store, corrupt rows) are in caller_routes.rs.
 //!
 //! `GET /batch?mode=durable&n=N` (the bench's mode) makes N durable calls of
 //! `RemoteDo::echo`, handled in memory like `mode=continuation`, and answers when all are.
@@ -134,12 +137,12 @@ impl CallDelayController {
                 let cleared = clear_dead_letters(self, None).map_err(Error::RustError)?;
                 Response::from_json(&serde_json::json!({ "cleared": cleared }))
             }
-            _ => Response::error("unknown durable endpoint", 404),
+            _ => self.caller_route(name, param).await,
         }
     }
 
     /// The next `n` tags, counted in `durable_started` (one write for the batch).
-    fn next_tags(&self, n: u64) -> Result<std::ops::Range<u64>> {
+    pub(crate) fn next_tags(&self, n: u64) -> Result<std::ops::Range<u64>> {
         let sql = self.state.storage().sql();
         let before: Count = sql.exec("SELECT max(n) AS n FROM durable_started", None)?.one()?;
         let first = before.n.unwrap_or(0) as u64;

@@ -15,6 +15,7 @@
 use worker::*;
 
 mod ablations;
+mod caller_routes;
 mod controller;
 mod durable;
 mod ledger;

@@ -98,6 +98,24 @@ impl RemoteDo {
     pub fn concat(&self, a: &str, b: &str) -> String {
         format!("{a}{b}")
     }
+
+    /// [`divide`](Self::divide) after `ms` milliseconds: a step that fails with a typed
+    /// error while a test kills workerd (see caller_routes.rs).
+    #[callable]
+    pub async fn divide_after(&self, a: i64, b: i64, ms: u32) -> std::result::Result<i64, MathError> {
+        Delay::from(Duration::from_millis(u64::from(ms))).await;
+        self.divide(a, b).await
+    }
+
+    /// Resets this object (`ctx.abort()`, as a deploy or a broken object does) `ms`
+    /// milliseconds after it answers: the calls it is running then fail in the caller's
+    /// transport (see caller_routes.rs).
+    #[callable]
+    pub fn reset(&self, ms: u32) -> std::result::Result<u32, String> {
+        crate::caller_routes::abort_later(&self._state, ms, "reset by RemoteDo::reset")
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(ms)
+    }
 }
 
 #[wasm_bindgen]

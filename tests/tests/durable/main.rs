@@ -17,6 +17,8 @@ use xtask::build::{self, Built, Variant};
 use xtask::setup::{self, Toolchain};
 use xtask::workerd::{self, Workerd};
 
+mod caller;
+
 /// One test at a time: each runs its own workerd on a 2-core machine.
 static SERIAL: Mutex<()> = Mutex::new(());
 
