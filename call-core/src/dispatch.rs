@@ -114,16 +114,20 @@ pub(crate) fn decode(envelope: &str) -> Result<Envelope<'_>, String> {
 /// The envelope if its deadline has not passed at `now_ms`, else the `DeadlineExceeded`
 /// reply.
 pub(crate) fn check_deadline(env: Envelope<'_>, now_ms: u64) -> Result<Envelope<'_>, String> {
-    match env.dl {
-        Some(deadline) if now_ms > deadline => {
-            let late = RemoteError::new(
-                RemoteErrorKind::DeadlineExceeded,
-                format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
-            );
-            Err(wire::reply_remote(&late))
-        }
-        _ => Ok(env),
+    match late(&env, now_ms) {
+        Some(reply) => Err(reply),
+        None => Ok(env),
     }
+}
+
+/// The `DeadlineExceeded` reply, if `env`'s deadline has passed at `now_ms`.
+pub(crate) fn late(env: &Envelope<'_>, now_ms: u64) -> Option<String> {
+    let deadline = env.dl.filter(|&deadline| now_ms > deadline)?;
+    let late = RemoteError::new(
+        RemoteErrorKind::DeadlineExceeded,
+        format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
+    );
+    Some(wire::reply_remote(&late))
 }
 
 /// Whether the plan has a step that is an `async` method of `T`.

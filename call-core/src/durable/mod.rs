@@ -51,6 +51,7 @@ mod callee;
 mod caller;
 mod finish;
 mod inspect;
+mod records;
 mod recovery;
 mod store;
 mod tick;
@@ -65,9 +66,10 @@ use crate::runtime;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use alarm::{set_user_alarm, user_alarm};
-pub(crate) use callee::{records, serve};
+pub(crate) use callee::{keeps_records, serve};
 pub use caller::{durable_fan, then_all_durable, then_durable, DurableFan};
 pub use inspect::{clear_dead_letters, dead_letters, pending_calls, writes, DeadLetter, PendingCall};
+pub use records::{records, set_records, Records, MAX_ROW_BYTES};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use recovery::alarm;
 pub(crate) use recovery::recover_later;
@@ -115,8 +117,11 @@ pub(crate) struct Durable {
     prefix: String,
     /// Times of the alarm: call-core's own wish, the object's own, the one set.
     alarm: RefCell<alarm::Alarm>,
-    /// Callee: replies being computed, and when records were last swept.
+    /// Callee: replies being computed, and what its records use.
     callee: callee::Callee,
+    /// Whether the object's alarm reaches call-core (a durable caller's does), so that
+    /// expired records are swept from it.
+    alarm_entry: bool,
     /// The object's group-commit ticks.
     tick: Rc<Tick>,
 }
@@ -170,6 +175,7 @@ pub(crate) fn bind<S: 'static>(
         in_flight: RefCell::default(),
         seq: Cell::new(0),
         callee: callee::Callee::default(),
+        alarm_entry: durable_caller,
         tick: Rc::default(),
     };
     Ok((object, Some(Rc::new(durable))))

@@ -281,6 +281,8 @@ where
     }
     recover::<S>(&home, &durable);
     let now = crate::runtime::now_ms();
+    // The callee's expired records go also when no more calls come (arms the next sweep).
+    super::records::sweep(&durable, now);
     let mut alarm = durable.alarm.borrow_mut();
     let due = alarm.user.is_some_and(|at| at <= now);
     if due {
