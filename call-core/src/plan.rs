@@ -78,6 +78,31 @@ pub(crate) fn depth<'a>(steps: impl ExactSizeIterator<Item = &'a [(u32, u32)]>) 
     depth.into_iter().max().unwrap_or(0)
 }
 
+/// Checks that the references of step `i` name distinct arguments of the step: at most one
+/// reference per argument, so no more references than arguments (a hand-written envelope
+/// cannot make the callee copy one result millions of times).
+pub(crate) fn check_refs(i: usize, step: &Step<'_>) -> Result<(), String> {
+    if step.refs.is_empty() {
+        return Ok(());
+    }
+    let args = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&step.args)
+        .map_err(|e| format!("step {i}: its arguments are not a JSON array: {e}"))?
+        .len();
+    if step.refs.len() > args {
+        return Err(format!("step {i} has {} references for {args} arguments", step.refs.len()));
+    }
+    let mut taken = vec![false; args];
+    for &(arg, _) in &step.refs {
+        let slot = taken
+            .get_mut(arg as usize)
+            .ok_or_else(|| format!("step {i} refers to argument {arg} of its {args} arguments"))?;
+        if std::mem::replace(slot, true) {
+            return Err(format!("step {i} has two references to its argument {arg}"));
+        }
+    }
+    Ok(())
+}
+
 /// A typed call: a [`Plan`] whose result decodes as `T`, or fails with `CallError<E>`.
 ///
 /// Built by the code that `#[continuation]` generates (one builder per method, with the
@@ -139,6 +164,20 @@ impl<T, E> std::fmt::Debug for Call<T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_name_distinct_arguments() {
+        let step =
+            |args: &str, refs: Vec<(u32, u32)>| Step { method: "T::m#0".into(), args: args.to_string().into(), refs };
+        assert_eq!(check_refs(1, &step("[1]", vec![])), Ok(()));
+        assert_eq!(check_refs(1, &step("[null,null]", vec![(1, 0), (0, 0)])), Ok(()));
+        assert!(check_refs(1, &step("[null]", vec![(0, 0), (0, 0)])).unwrap_err().contains("2 references for 1"));
+        assert!(check_refs(1, &step("[null,2]", vec![(0, 0), (0, 0)])).unwrap_err().contains("two references"));
+        assert!(check_refs(1, &step("[null]", vec![(3, 0)])).unwrap_err().contains("argument 3 of its 1"));
+        assert!(check_refs(1, &step("{}", vec![(0, 0)])).unwrap_err().contains("not a JSON array"));
+        let many = step("[null,null]", (0..1_000_000).map(|_| (0, 0)).collect());
+        assert!(check_refs(1, &many).unwrap_err().contains("1000000 references for 2"));
+    }
 
     #[test]
     fn depth_follows_reference_chains() {

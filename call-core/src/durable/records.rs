@@ -170,7 +170,13 @@ pub(crate) fn admit(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>,
 
 /// Writes the record of `id`: `reply` (`None`: started, running). The answer to give: the
 /// reply, or the `Limit` marker when the reply is too large for a row.
-pub(crate) fn write(durable: &Durable, id: DurableId<'_>, hash: &str, reply: Option<String>, expires: u64) -> Option<String> {
+pub(crate) fn write(
+    durable: &Durable,
+    id: DurableId<'_>,
+    hash: &str,
+    reply: Option<String>,
+    expires: u64,
+) -> Option<String> {
     let reply = reply.map(|reply| fit(id, reply));
     let written = durable.sql.run(
         "INSERT OR REPLACE INTO _call_core_records (caller, key, hash, reply, expires) VALUES (?, ?, ?, ?, ?)",
@@ -241,8 +247,7 @@ fn grow(durable: &Durable, bytes: usize) {
 pub(crate) fn sweep(durable: &Durable, now: u64) {
     let usage = &durable.callee.usage;
     usage.swept.set(now);
-    let deleted =
-        durable.sql.run("DELETE FROM _call_core_records WHERE expires < ?", &[Value::Int(stored_time(now))]);
+    let deleted = durable.sql.run("DELETE FROM _call_core_records WHERE expires < ?", &[Value::Int(stored_time(now))]);
     if let Err(e) = deleted {
         log_error(&format!("call-core: cannot sweep the durable call records: {e}"));
     }
@@ -272,7 +277,9 @@ fn totals(durable: &Durable) -> (u64, u64) {
          count(*) * ?, 'next', min(expires)) FROM _call_core_records",
         &[Value::Int(ROW_OVERHEAD as i64)],
     );
-    let read = read.and_then(|rows| serde_json::from_str::<Totals>(rows.first().map_or("", String::as_str)).map_err(|e| e.to_string()));
+    let read = read.and_then(|rows| {
+        serde_json::from_str::<Totals>(rows.first().map_or("", String::as_str)).map_err(|e| e.to_string())
+    });
     match read {
         Ok(t) => {
             usage.totals.set(Some((t.rows, t.bytes)));
