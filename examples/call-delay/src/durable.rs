@@ -79,12 +79,12 @@ pub(crate) type Pair =
 
 /// The tag argument of `on_durable`, whose type the "deploy" (`deploy-v2`) changes.
 #[cfg(not(feature = "deploy-v2"))]
-fn tag_arg(tag: u64) -> u64 {
+pub(crate) fn tag_arg(tag: u64) -> u64 {
     tag
 }
 
 #[cfg(feature = "deploy-v2")]
-fn tag_arg(tag: u64) -> String {
+pub(crate) fn tag_arg(tag: u64) -> String {
     tag.to_string()
 }
 
@@ -134,12 +134,12 @@ impl CallDelayController {
                 let cleared = clear_dead_letters(self, None).map_err(Error::RustError)?;
                 Response::from_json(&serde_json::json!({ "cleared": cleared }))
             }
-            _ => Response::error("unknown durable endpoint", 404),
+            name => self.callee_route(name, param).await,
         }
     }
 
     /// The next `n` tags, counted in `durable_started` (one write for the batch).
-    fn next_tags(&self, n: u64) -> Result<std::ops::Range<u64>> {
+    pub(crate) fn next_tags(&self, n: u64) -> Result<std::ops::Range<u64>> {
         let sql = self.state.storage().sql();
         let before: Count = sql.exec("SELECT max(n) AS n FROM durable_started", None)?.one()?;
         let first = before.n.unwrap_or(0) as u64;
