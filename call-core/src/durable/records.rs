@@ -271,11 +271,15 @@ fn totals(durable: &Durable) -> (u64, u64) {
     if let Some(totals) = usage.totals.get() {
         return totals;
     }
+    // No bound number in the arithmetic: workerd binds a JavaScript number as a REAL, and
+    // the sum would come back as `1.0e5`, which is no `u64`.
     let read = durable.sql.texts(
-        "SELECT json_object('rows', count(*), 'bytes', ifnull(sum(length(CAST(caller AS BLOB)) + \
-         length(CAST(key AS BLOB)) + length(CAST(hash AS BLOB)) + ifnull(length(CAST(reply AS BLOB)), 0)), 0) + \
-         count(*) * ?, 'next', min(expires)) FROM _call_core_records",
-        &[Value::Int(ROW_OVERHEAD as i64)],
+        &format!(
+            "SELECT json_object('rows', count(*), 'bytes', ifnull(sum(length(CAST(caller AS BLOB)) + \
+             length(CAST(key AS BLOB)) + length(CAST(hash AS BLOB)) + ifnull(length(CAST(reply AS BLOB)), 0)), 0) + \
+             count(*) * {ROW_OVERHEAD}, 'next', CAST(min(expires) AS INTEGER)) FROM _call_core_records"
+        ),
+        &[],
     );
     let read = read.and_then(|rows| {
         serde_json::from_str::<Totals>(rows.first().map_or("", String::as_str)).map_err(|e| e.to_string())
