@@ -22,7 +22,7 @@ use crate::runtime::log_error;
 use crate::wire::{self, DurableId, Envelope};
 
 /// The largest record row (bytes of its texts): SQLite storage in workerd holds rows of at
-/// most 2 MB. A larger reply is not recorded; a short marker is (see [`too_large`]).
+/// most 2 MB. A larger reply is not recorded; a short `Limit` marker is, and answered.
 pub const MAX_ROW_BYTES: usize = 1_900_000;
 /// How long after a call's deadline its record is kept (milliseconds): a re-send that left
 /// the caller before the deadline may arrive after it.
