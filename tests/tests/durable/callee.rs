@@ -185,3 +185,25 @@ fn a_reply_too_large_to_record_is_a_recorded_limit() {
     let fits = raw(&w, "caller=big&key=k2&method=big&args=[1000]");
     assert_eq!(fits["replies"], json!({"ok": 1}), "{}", fits["replies"]);
 }
+
+/// Expired records go from the callee's alarm, also when no more calls come: records of
+/// calls with a 1 s deadline are gone about a minute later (a record is kept a minute past
+/// its call's deadline) without any further call to the callee.
+#[test]
+fn expired_records_are_swept_by_the_alarm_without_further_calls() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("callee-sweep");
+    let w = start(&builds().v1, &dir);
+    let sent = raw(&w, "caller=sweep&key=k&n=50&method=bump&dl=1000");
+    assert_eq!(sent["replies"], json!({"ok": 50}), "{sent}");
+    assert_eq!(get(&w, "/tally-records")["rows"], 50);
+    let started = Instant::now();
+    let mut records = get(&w, "/tally-records");
+    while records["rows"] != 0 && started.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_millis(500));
+        records = get(&w, "/tally-records");
+    }
+    println!("records swept {:.1} s after the calls", started.elapsed().as_secs_f64());
+    assert_eq!(records["rows"], 0, "swept without any further call: {records}");
+    assert_eq!(tally(&w), 50, "run once each");
+}
