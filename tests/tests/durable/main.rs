@@ -159,16 +159,24 @@ fn killed_at_three_points_every_call_is_handled_exactly_once() {
 }
 
 /// A callee that does not answer before the deadline: `Timeout` arrives exactly once, after
-/// a restart in between.
+/// a restart in between. The caller starts again only once the deadline has passed (its
+/// first request after the restart waits for that): had it re-sent the calls before the
+/// deadline, the callee, which had started them, would answer `OutcomeUnknown` (its
+/// records; see callee.rs), not run them again.
 #[test]
 fn timeout_arrives_once_after_a_restart() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = storage("timeout");
     let mut w = start(&builds().v1, &dir);
     get(&w, "/durable/slow?c=timeout&n=3&ms=60000&timeout=1500");
+    // The deadline was set during that request, so it has passed 1.5 s after its answer.
+    let deadline = Instant::now() + Duration::from_millis(1600);
     std::thread::sleep(Duration::from_millis(300));
     w.stop();
     let w = start(&builds().v1, &dir);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let status = settle(&w, "timeout", 3);
     assert_eq!(
         (&status["handled"], &status["duplicates"], &status["ok"]),
