@@ -46,7 +46,7 @@ impl Limits {
     /// Checks a plan against these limits.
     pub fn check_plan(&self, plan: &Plan) -> Result<(), String> {
         self.check_steps(plan.steps.iter().map(|s| s.refs.as_slice()))?;
-        plan.steps.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step))
+        plan.steps.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step).map_err(|e| e.message))
     }
 
     /// Checks the shape of a plan given by each step's references.
@@ -205,8 +205,8 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
     }
     limits
         .check_steps(envelope.p.iter().map(|s| s.refs.as_slice()))
-        .and_then(|()| envelope.p.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step)))
         .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    envelope.p.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step))?;
     Ok(envelope)
 }
 
@@ -541,7 +541,7 @@ mod tests {
         let twice = r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::a#1","a":[1]},{"m":"R::a#1","a":[null],"r":[[0,0],[0,0]]}]}"#;
         assert_eq!(kind(twice), RemoteErrorKind::Limit);
         let beyond = r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::a#1","a":[1]},{"m":"R::a#1","a":[null],"r":[[1,0]]}]}"#;
-        assert_eq!(kind(beyond), RemoteErrorKind::Limit);
+        assert_eq!(kind(beyond), RemoteErrorKind::Decode, "no such argument");
         let flood = format!(
             r#"{{"v":1,"id":1,"dl":2,"p":[{{"m":"R::a#1","a":[1]}},{{"m":"R::a#1","a":[null],"r":[{}]}}]}}"#,
             vec!["[0,0]"; 100_000].join(",")
