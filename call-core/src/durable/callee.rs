@@ -43,7 +43,7 @@ pub(crate) async fn serve<T: Target>(target: &T, env: Envelope<'_>, now_ms: u64)
             Err(reply) => reply,
         };
     };
-    let hash = records::hash(&durable, &env);
+    let hash = super::plan_hash::hash(&durable, &env);
     match begin(&durable, id, &hash, &env, now_ms) {
         Begin::Answer(reply) => {
             // With the other answers of this tick, which the caller finishes in one commit.

@@ -77,8 +77,10 @@
 mod alarm;
 mod callee;
 mod caller;
+mod caps;
 mod finish;
 mod inspect;
+mod plan_hash;
 mod records;
 mod recovery;
 mod store;
@@ -96,8 +98,9 @@ use crate::runtime;
 pub(crate) use alarm::{set_user_alarm, user_alarm};
 pub(crate) use callee::{keeps_records, serve};
 pub use caller::{durable_fan, then_all_durable, then_durable, DurableFan};
+pub use caps::{records, set_records, Records};
 pub use inspect::{clear_dead_letters, dead_letters, pending_calls, writes, DeadLetter, PendingCall};
-pub use records::{records, set_records, Records, MAX_ROW_BYTES};
+pub use records::MAX_ROW_BYTES;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use recovery::alarm;
 pub(crate) use recovery::recover_later;
