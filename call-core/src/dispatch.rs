@@ -10,6 +10,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use serde_json::value::RawValue;
+
 use crate::continuation::Continuation;
 use crate::error::{RemoteError, RemoteErrorKind};
 use crate::plan::Step;
@@ -114,16 +116,20 @@ pub(crate) fn decode(envelope: &str) -> Result<Envelope<'_>, String> {
 /// The envelope if its deadline has not passed at `now_ms`, else the `DeadlineExceeded`
 /// reply.
 pub(crate) fn check_deadline(env: Envelope<'_>, now_ms: u64) -> Result<Envelope<'_>, String> {
-    match env.dl {
-        Some(deadline) if now_ms > deadline => {
-            let late = RemoteError::new(
-                RemoteErrorKind::DeadlineExceeded,
-                format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
-            );
-            Err(wire::reply_remote(&late))
-        }
-        _ => Ok(env),
+    match late(&env, now_ms) {
+        Some(reply) => Err(reply),
+        None => Ok(env),
     }
+}
+
+/// The `DeadlineExceeded` reply, if `env`'s deadline has passed at `now_ms`.
+pub(crate) fn late(env: &Envelope<'_>, now_ms: u64) -> Option<String> {
+    let deadline = env.dl.filter(|&deadline| now_ms > deadline)?;
+    let late = RemoteError::new(
+        RemoteErrorKind::DeadlineExceeded,
+        format!("call {} arrived {} ms after its deadline", env.id, now_ms - deadline),
+    );
+    Some(wire::reply_remote(&late))
 }
 
 /// Whether the plan has a step that is an `async` method of `T`.
@@ -178,9 +184,10 @@ pub(crate) async fn run_async<T: Callee>(target: &T, env: &Envelope<'_>) -> Stri
     unreachable!("the last step always answers")
 }
 
-/// The results of a plan's steps so far.
+/// The results of a plan's steps so far, each checked as JSON once (a reference to it
+/// copies it without parsing it again).
 struct Run {
-    results: Vec<String>,
+    results: Vec<Box<RawValue>>,
     last: usize,
 }
 
@@ -202,28 +209,35 @@ impl Run {
     /// its index, for the caller to decode with that step's type).
     fn record(&mut self, i: usize, outcome: Outcome, limits: &Limits) -> Option<String> {
         match outcome {
-            Outcome::Ok(value) if i < self.last => {
-                self.results.push(value);
-                None
-            }
+            Outcome::Ok(value) if i < self.last => match RawValue::from_string(value) {
+                Ok(value) => {
+                    self.results.push(value);
+                    None
+                }
+                Err(e) => {
+                    let e = RemoteError::new(RemoteErrorKind::Encode, format!("step {i}'s result is not JSON: {e}"));
+                    Some(wire::reply_remote(&e))
+                }
+            },
             Outcome::App(raw) if i < self.last => Some(checked(wire::reply_step_app(i, &raw), limits)),
             outcome => Some(final_reply(outcome, limits)),
         }
     }
 }
 
-/// Replaces the `null` placeholders of `args` with earlier results.
-fn substitute(args: &str, refs: &[(u32, u32)], results: &[String]) -> Result<String, RemoteError> {
+/// Replaces the `null` placeholders of `args` with earlier results (parsed once, when they
+/// were recorded; the arguments once here).
+fn substitute(args: &str, refs: &[(u32, u32)], results: &[Box<RawValue>]) -> Result<String, RemoteError> {
     if refs.is_empty() {
         return Ok(args.to_owned());
     }
     let decode = |m: String| RemoteError::new(RemoteErrorKind::Decode, m);
-    let mut items: Vec<&serde_json::value::RawValue> =
+    let mut items: Vec<&RawValue> =
         serde_json::from_str(args).map_err(|e| decode(format!("arguments are not a JSON array: {e}")))?;
     for &(arg, from) in refs {
         let result = results.get(from as usize).ok_or_else(|| decode(format!("no result of step {from}")))?;
         let slot = items.get_mut(arg as usize).ok_or_else(|| decode(format!("no argument {arg}")))?;
-        *slot = serde_json::from_str(result).map_err(|e| decode(e.to_string()))?;
+        *slot = result;
     }
     serde_json::to_string(&items).map_err(|e| decode(e.to_string()))
 }

@@ -51,7 +51,7 @@ pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
     };
     // A durable call to an object that keeps reply records is answered from, or into, its
     // record (before any refusal), in `__call_async` at the object's next tick.
-    if durable::records(target, env.d) {
+    if durable::keeps_records(target, env.d) {
         return JsValue::UNDEFINED;
     }
     let env = match dispatch::check_deadline(env, now_ms()) {
@@ -68,7 +68,7 @@ pub fn serve_now<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
 pub async fn serve_later<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
     let Some(text) = envelope.as_string() else { return not_a_string(&envelope) };
     let reply = match dispatch::decode(&text) {
-        Ok(env) if durable::records(target, env.d) => durable::serve(target, env, now_ms()).await,
+        Ok(env) if durable::keeps_records(target, env.d) => durable::serve(target, env, now_ms()).await,
         _ => dispatch::serve_async(target, &text, now_ms()).await,
     };
     JsValue::from_str(&reply)

@@ -96,6 +96,17 @@ pub enum RemoteErrorKind {
     Limit,
     /// The call arrived after its deadline and was not run.
     DeadlineExceeded,
+    /// A re-send of a durable call that had started: its first delivery began running the
+    /// method (the callee recorded its arrival) but no reply was recorded, because the
+    /// callee was killed, reset or evicted while the method ran (typically during an
+    /// `await`). The method ran at least in part, and it is never run again for this call:
+    /// whether its effects happened, and which, only the callee's own state can tell.
+    /// [`CallError::is_indeterminate`] is `true` for it.
+    OutcomeUnknown,
+    /// A durable call whose key the callee has already recorded for another plan (other
+    /// methods or arguments; see [`durable`](crate::durable)): the call was not run, and
+    /// the recorded reply, which belongs to the other plan, is not given out.
+    KeyConflict,
 }
 
 impl RemoteError {
@@ -123,9 +134,11 @@ impl<E> CallError<E> {
     }
 
     /// Whether the failure says nothing about the method's outcome: the method may or may
-    /// not have run (timeouts, cancellation, transport failures).
+    /// not have run (timeouts, cancellation, transport failures), or it started and its
+    /// outcome is unknown ([`RemoteErrorKind::OutcomeUnknown`]: it ran at least in part).
     pub fn is_indeterminate(&self) -> bool {
         matches!(self, CallError::Timeout | CallError::Cancelled | CallError::Transport(_))
+            || self.remote_kind() == Some(RemoteErrorKind::OutcomeUnknown)
     }
 }
 
@@ -140,6 +153,8 @@ impl fmt::Display for RemoteErrorKind {
             RemoteErrorKind::Encode => "encode error",
             RemoteErrorKind::Limit => "limit exceeded",
             RemoteErrorKind::DeadlineExceeded => "deadline exceeded",
+            RemoteErrorKind::OutcomeUnknown => "started, outcome unknown",
+            RemoteErrorKind::KeyConflict => "key recorded for another call",
         })
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Never;
+use crate::error::{Never, RemoteError, RemoteErrorKind};
 
 /// How an application error of a step decodes into a joined call's error type: the step's
 /// index in the plan, `None` for the last step (see [`pipeline`](crate::pipeline), which
@@ -76,6 +76,34 @@ pub(crate) fn depth<'a>(steps: impl ExactSizeIterator<Item = &'a [(u32, u32)]>) 
         depth.push(from_refs.max().unwrap_or(1));
     }
     depth.into_iter().max().unwrap_or(0)
+}
+
+/// Checks that the references of step `i` name distinct arguments of the step: at most one
+/// reference per argument, so no more references than arguments (a hand-written envelope
+/// cannot make the callee copy one result millions of times): `Limit`. A reference to an
+/// argument the step does not have, or arguments that are no array: `Decode`.
+pub(crate) fn check_refs(i: usize, step: &Step<'_>) -> Result<(), RemoteError> {
+    if step.refs.is_empty() {
+        return Ok(());
+    }
+    let decode = |m: String| RemoteError::new(RemoteErrorKind::Decode, m);
+    let limit = |m: String| RemoteError::new(RemoteErrorKind::Limit, m);
+    let args = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&step.args)
+        .map_err(|e| decode(format!("step {i}: its arguments are not a JSON array: {e}")))?
+        .len();
+    if step.refs.len() > args {
+        return Err(limit(format!("step {i} has {} references for {args} arguments", step.refs.len())));
+    }
+    let mut taken = vec![false; args];
+    for &(arg, _) in &step.refs {
+        let slot = taken
+            .get_mut(arg as usize)
+            .ok_or_else(|| decode(format!("step {i} refers to argument {arg} of its {args} arguments")))?;
+        if std::mem::replace(slot, true) {
+            return Err(limit(format!("step {i} has two references to its argument {arg}")));
+        }
+    }
+    Ok(())
 }
 
 /// A typed call: a [`Plan`] whose result decodes as `T`, or fails with `CallError<E>`.
@@ -146,6 +174,33 @@ impl<T, E> std::fmt::Debug for Call<T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_name_distinct_arguments() {
+        let step =
+            |args: &str, refs: Vec<(u32, u32)>| Step { method: "T::m#0".into(), args: args.to_string().into(), refs };
+        let refused = |args: &str, refs: Vec<(u32, u32)>| {
+            let e = check_refs(1, &step(args, refs)).unwrap_err();
+            (e.kind, e.message)
+        };
+        assert_eq!(check_refs(1, &step("[1]", vec![])), Ok(()));
+        assert_eq!(check_refs(1, &step("[null,null]", vec![(1, 0), (0, 0)])), Ok(()));
+        let (kind, message) = refused("[null]", vec![(0, 0), (0, 0)]);
+        assert_eq!(kind, RemoteErrorKind::Limit);
+        assert!(message.contains("2 references for 1"), "{message}");
+        let (kind, message) = refused("[null,2]", vec![(0, 0), (0, 0)]);
+        assert_eq!(kind, RemoteErrorKind::Limit);
+        assert!(message.contains("two references"), "{message}");
+        let (kind, message) = refused("[null]", vec![(3, 0)]);
+        assert_eq!(kind, RemoteErrorKind::Decode);
+        assert!(message.contains("argument 3 of its 1"), "{message}");
+        let (kind, message) = refused("{}", vec![(0, 0)]);
+        assert_eq!(kind, RemoteErrorKind::Decode);
+        assert!(message.contains("not a JSON array"), "{message}");
+        let (kind, message) = refused("[null,null]", (0..1_000_000).map(|_| (0, 0)).collect());
+        assert_eq!(kind, RemoteErrorKind::Limit);
+        assert!(message.contains("1000000 references for 2"), "{message}");
+    }
 
     #[test]
     fn depth_follows_reference_chains() {

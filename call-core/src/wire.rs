@@ -45,7 +45,8 @@ impl Limits {
 
     /// Checks a plan against these limits.
     pub fn check_plan(&self, plan: &Plan) -> Result<(), String> {
-        self.check_steps(plan.steps.iter().map(|s| s.refs.as_slice()))
+        self.check_steps(plan.steps.iter().map(|s| s.refs.as_slice()))?;
+        plan.steps.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step).map_err(|e| e.message))
     }
 
     /// Checks the shape of a plan given by each step's references.
@@ -205,6 +206,7 @@ pub fn decode_envelope<'a>(text: &'a str, limits: &Limits) -> Result<Envelope<'a
     limits
         .check_steps(envelope.p.iter().map(|s| s.refs.as_slice()))
         .map_err(|m| RemoteError::new(RemoteErrorKind::Limit, m))?;
+    envelope.p.iter().enumerate().try_for_each(|(i, step)| crate::plan::check_refs(i, step))?;
     Ok(envelope)
 }
 
@@ -563,6 +565,18 @@ mod tests {
         assert_eq!(err.kind, RemoteErrorKind::Limit);
         let forward = r#"{"v":1,"id":1,"p":[{"m":"R::a#1","a":[null],"r":[[0,0]]}]}"#;
         assert_eq!(kind(forward), RemoteErrorKind::Limit);
+        // References: at most one per argument.
+        let twice = r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::a#1","a":[1]},{"m":"R::a#1","a":[null],"r":[[0,0],[0,0]]}]}"#;
+        assert_eq!(kind(twice), RemoteErrorKind::Limit);
+        let beyond = r#"{"v":1,"id":1,"dl":2,"p":[{"m":"R::a#1","a":[1]},{"m":"R::a#1","a":[null],"r":[[1,0]]}]}"#;
+        assert_eq!(kind(beyond), RemoteErrorKind::Decode, "no such argument");
+        let flood = format!(
+            r#"{{"v":1,"id":1,"dl":2,"p":[{{"m":"R::a#1","a":[1]}},{{"m":"R::a#1","a":[null],"r":[{}]}}]}}"#,
+            vec!["[0,0]"; 100_000].join(",")
+        );
+        let err = decode_envelope(&flood, &Limits::DEFAULT).unwrap_err();
+        assert_eq!(err.kind, RemoteErrorKind::Limit);
+        assert!(err.message.contains("100000 references for 1"), "{}", err.message);
     }
 
     #[test]

@@ -50,10 +50,15 @@ pub(crate) fn arm(durable: &Durable, at: u64) {
     set_real(durable, &mut alarm);
 }
 
-/// Sets call-core's wish to `at` (none: no wish), whatever it was.
+/// Sets call-core's wish to `at` (none: no wish), whatever it was, or to the next expiry of
+/// the callee's records if that is earlier.
 pub(super) fn want(durable: &Durable, at: Option<u64>) {
+    let sweep = super::records::next_expiry(durable).map(|next| next.saturating_add(1));
     let mut alarm = durable.alarm.borrow_mut();
-    alarm.ours = at;
+    alarm.ours = match (at, sweep) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     set_real(durable, &mut alarm);
 }
 

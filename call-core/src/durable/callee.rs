@@ -1,66 +1,71 @@
-//! The callee's side of a durable call: at most once. A reply is recorded in the turn its
-//! plan finishes; a retry of the same key is answered from the record, and one that
-//! arrives while the first is still running waits for its reply.
+//! The callee's side of a durable call: at most once, also across `await`s. The arrival of
+//! a first delivery is recorded in the turn its plan starts (with the method's writes of
+//! that turn), its reply in the turn the plan ends. A re-send of the same call is answered
+//! from the record; one that arrives while the first is still running in this instance
+//! waits for its reply; one whose first delivery started in an instance that ended gets
+//! [`OutcomeUnknown`](crate::RemoteErrorKind::OutcomeUnknown) and is never run again. The
+//! records themselves: [`records`](super::records).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::store::Value;
+use super::records::{self, Found};
 use super::Durable;
 use crate::dispatch::{self, Callee as Target};
-use crate::runtime::{log_error, now_ms};
-use crate::wire::{DurableId, Envelope};
+use crate::error::{RemoteError, RemoteErrorKind};
+use crate::runtime::log_error;
+use crate::wire::{self, DurableId, Envelope};
 
-/// How long after a call's deadline its reply is kept (milliseconds).
-const KEEP_AFTER_DEADLINE: u64 = 60_000;
-/// How often expired replies are swept, at most (milliseconds).
-const SWEEP_EVERY: u64 = 60_000;
-
-/// Replies being computed, by `(caller, key)`; when records were last swept.
+/// Replies being computed, by `(caller, key)`; what the records use.
 #[derive(Default)]
 pub(crate) struct Callee {
     running: RefCell<HashMap<(String, String), Rc<Slot>>>,
-    swept: Cell<u64>,
+    pub(super) usage: records::Usage,
 }
 
-/// The reply of a running call, for the retries that wait for it.
-#[derive(Default)]
-pub(crate) struct Slot {
+/// The reply of a running call, for the re-sends that wait for it.
+struct Slot {
+    hash: String,
     reply: RefCell<Option<String>>,
     waiters: RefCell<Vec<Waker>>,
 }
 
-/// Answers a durable envelope for `target`, which keeps reply records: from its record, by
-/// waiting for the delivery that is running it, or by running it and recording the reply.
+/// Answers a durable envelope for `target`, which keeps records: from its record (before
+/// any refusal), by waiting for the delivery that is running it, or by running it.
 pub(crate) async fn serve<T: Target>(target: &T, env: Envelope<'_>, now_ms: u64) -> String {
-    let Some(id) = env.d else { return dispatch::run_async(target, &env).await };
-    match begin(target, id) {
-        Begin::Run => match dispatch::check_deadline(env, now_ms) {
+    let (Some(id), Some(durable)) = (env.d, Durable::of_object(target)) else {
+        return match dispatch::check_deadline(env, now_ms) {
             Ok(env) => dispatch::run_async(target, &env).await,
             Err(reply) => reply,
-        },
-        Begin::Answered(reply, durable) => {
+        };
+    };
+    let hash = super::plan_hash::hash(&durable, &env);
+    match begin(&durable, id, &hash, &env, now_ms) {
+        Begin::Answer(reply) => {
+            // With the other answers of this tick, which the caller finishes in one commit.
             durable.tick.next().await;
             reply
         }
         Begin::Wait(reply) => reply.await,
-        Begin::First(durable) => {
-            let env = match dispatch::check_deadline(env, now_ms) {
-                Ok(env) => env,
-                Err(reply) => {
-                    // Never ran: nothing to record.
-                    settle(&durable, id, &reply);
-                    return reply;
-                }
-            };
+        Begin::First(expires) => {
             // With the other durable calls of this tick: one commit for all their writes.
             durable.tick.next().await;
-            let reply = dispatch::run_async(target, &env).await;
-            record(&durable, id, env.dl, &reply);
+            let mut run = pin!(dispatch::run_async(target, &env));
+            // The plan's first part runs now; its arrival is recorded in this same turn.
+            let first = poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx))).await;
+            let reply = match first {
+                Poll::Ready(reply) => records::write(&durable, id, &hash, Some(reply), expires).unwrap_or_default(),
+                Poll::Pending => {
+                    records::write(&durable, id, &hash, None, expires);
+                    let reply = run.await;
+                    records::finish(&durable, id, reply)
+                }
+            };
+            settle(&durable, id, &reply);
             reply
         }
     }
@@ -68,62 +73,51 @@ pub(crate) async fn serve<T: Target>(target: &T, env: Envelope<'_>, now_ms: u64)
 
 /// What to do with a durable envelope.
 enum Begin {
-    /// Not durable, or the callee keeps no records: run it.
-    Run,
-    /// A first delivery: run it, then [`record`] the reply.
-    First(Rc<Durable>),
-    /// Answered before: this reply (sent at the next tick, with the other answers of the
-    /// tick, so that the caller receives them together and finishes them in one commit).
-    Answered(String, Rc<Durable>),
+    /// A first delivery, admitted: run it; its record expires then.
+    First(u64),
+    /// This answer, without running anything (from the record, or a refusal).
+    Answer(String),
     /// Running now: wait for its reply.
     Wait(WaitReply),
 }
 
-/// Whether `target` keeps reply records (so a durable envelope for it is answered in
-/// `__call_async`, at its next tick, with its reply record: see [`tick`](super::tick)).
-pub(crate) fn records<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> bool {
+/// Whether `target` keeps records of durable calls (so a durable envelope for it is
+/// answered in `__call_async`, at its next tick, with its record: see [`tick`](super::tick)).
+pub(crate) fn keeps_records<T: 'static>(target: &T, id: Option<DurableId<'_>>) -> bool {
     id.is_some() && Durable::of_object(target).is_some()
 }
 
-/// Looks up the durable call `id` on `target`.
-fn begin<T: 'static>(target: &T, id: DurableId<'_>) -> Begin {
-    let Some(durable) = Durable::of_object(target) else { return Begin::Run };
+/// Looks up the durable call `id` (plan hash `hash`): its record first, then the deadline
+/// and the limits.
+fn begin(durable: &Durable, id: DurableId<'_>, hash: &str, env: &Envelope<'_>, now: u64) -> Begin {
     let running = (id.caller.to_string(), id.key.to_string());
     if let Some(slot) = durable.callee.running.borrow().get(&running) {
+        if slot.hash != hash {
+            return Begin::Answer(records::conflict(id));
+        }
         return Begin::Wait(WaitReply(slot.clone()));
     }
-    let recorded = durable.sql.texts(
-        "SELECT reply FROM _call_core_replies WHERE caller = ? AND key = ?",
-        &[Value::Text(id.caller), Value::Text(id.key)],
-    );
-    match recorded {
-        Ok(replies) if !replies.is_empty() => {
-            return Begin::Answered(replies.into_iter().next().unwrap_or_default(), durable);
+    match records::lookup(durable, id, hash) {
+        Ok(Found::Nothing) => {}
+        Ok(Found::Reply(reply)) => return Begin::Answer(reply),
+        Ok(Found::Started) => return Begin::Answer(records::outcome_unknown(id)),
+        Ok(Found::Conflict) => return Begin::Answer(records::conflict(id)),
+        Err(e) => {
+            log_error(&format!("call-core: cannot read the record of durable call {}: {e}", id.key));
+            let e = RemoteError::new(RemoteErrorKind::Exception, format!("cannot read the record of the call: {e}"));
+            return Begin::Answer(wire::reply_remote(&e));
         }
-        Ok(_) => {}
-        Err(e) => log_error(&format!("call-core: cannot read the reply record of durable call {}: {e}", id.key)),
     }
-    durable.callee.running.borrow_mut().insert(running, Rc::default());
-    Begin::First(durable)
-}
-
-/// Records the reply of the first delivery of `id` (in the turn the plan finished), and
-/// hands it to the retries waiting for it.
-fn record(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>, reply: &str) {
-    let now = now_ms();
-    let expires = deadline.unwrap_or(now).saturating_add(KEEP_AFTER_DEADLINE);
-    let written = durable.sql.run(
-        "INSERT OR REPLACE INTO _call_core_replies (caller, key, reply, expires) VALUES (?, ?, ?, ?)",
-        &[Value::Text(id.caller), Value::Text(id.key), Value::Text(reply), Value::Int(expires as i64)],
-    );
-    if let Err(e) = written {
-        log_error(&format!("call-core: cannot record the reply of durable call {}: {e}", id.key));
+    if let Some(late) = dispatch::late(env, now) {
+        return Begin::Answer(late);
     }
-    if now.saturating_sub(durable.callee.swept.get()) > SWEEP_EVERY {
-        durable.callee.swept.set(now);
-        let _ = durable.sql.run("DELETE FROM _call_core_replies WHERE expires < ?", &[Value::Int(now as i64)]);
-    }
-    settle(durable, id, reply);
+    let expires = match records::admit(durable, id, env.dl, now) {
+        Ok(expires) => expires,
+        Err(refused) => return Begin::Answer(refused),
+    };
+    let slot = Slot { hash: hash.to_string(), reply: RefCell::default(), waiters: RefCell::default() };
+    durable.callee.running.borrow_mut().insert(running, Rc::new(slot));
+    Begin::First(expires)
 }
 
 /// Hands the reply of `id` to the deliveries waiting for it.

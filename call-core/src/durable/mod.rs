@@ -28,13 +28,41 @@
 //!   object's own alarm time in call-core's table, the real alarm is set to the earlier of
 //!   the two, and the entry's `alarm()` runs call-core's part first, then the object's own
 //!   `alarm` when its time has come.
-//! * **Callee: at most once.** A durable envelope carries the caller's id and the key; a
-//!   callee with SQLite storage records its reply in the turn its plan finishes (with the
-//!   method's writes of that turn) and answers a retry from the record without running the
-//!   method again; a retry that arrives while the first is still running waits for it.
-//!   Records expire a minute after the call's deadline (the caller never sends a call again
-//!   after its deadline) and are swept at most once a minute. A callee without SQLite
-//!   storage runs a retried call again: at least once.
+//! * **Callee: at most once, also across `await`s.** A durable envelope carries the
+//!   caller's id and the key. A callee with SQLite storage keeps one record per
+//!   `(caller, key)`, bound to a hash of the call's plan (its method ids, arguments and
+//!   references; not its call id nor its deadline), in `_call_core_records`:
+//!   - the arrival of a first delivery is recorded in the turn its plan starts, after the
+//!     plan's synchronous first part ran, so it commits with the method's first writes
+//!     (a sync method's reply is recorded in that same row and turn: one row written);
+//!     the reply replaces it in the turn the plan ends;
+//!   - a re-send is answered from the record **before any refusal** (deadline, limits): with
+//!     the recorded reply; by waiting for the reply when the first delivery still runs in
+//!     this instance; or, when it started in an instance that ended before its reply was
+//!     recorded (workerd killed, object reset or evicted during an `await`), with
+//!     [`RemoteErrorKind::OutcomeUnknown`](crate::RemoteErrorKind::OutcomeUnknown): the
+//!     method ran at least in part and is never run again. The handler receives that
+//!     error and tells it from "did not run" (`DeadlineExceeded`, `Limit`, …) and from
+//!     "ran" (`Ok`, `App`);
+//!   - a record answers only the same call: a re-send whose plan hash differs (another
+//!     method or other arguments under a key already used) gets
+//!     [`RemoteErrorKind::KeyConflict`](crate::RemoteErrorKind::KeyConflict), is not run,
+//!     and never sees the recorded reply. The hash is keyed with a secret of the callee's
+//!     own, so a caller cannot make a plan collide with another;
+//!   - the callee owns the records' resources ([`Records`], set per isolate with
+//!     [`set_records`]): a first delivery whose deadline is further than `max_keep` (24 h)
+//!     away, or that would exceed `max_rows_per_caller` (20,000), `max_rows` (100,000) or
+//!     `max_bytes` (128 MiB) after a sweep of the expired records, is refused with
+//!     `Limit` before it runs. Records expire a minute after their call's deadline; they
+//!     are swept on arrival (at most once a minute, once a second while full) and from the
+//!     object's alarm when its alarm reaches call-core (a `#[continuation(durable)]` type),
+//!     so they go also when no more calls come;
+//!   - a reply larger than a row holds ([`MAX_ROW_BYTES`]) is not sent unrecorded: a short
+//!     `Limit` ("the method ran; its reply is too large to record") is recorded and
+//!     answered instead, to the re-sends too.
+//!
+//!   A callee without SQLite storage (or a JavaScript one) runs a re-sent call again: at
+//!   least once.
 //! * **Deploys.** A stored continuation whose handler no longer exists with the same
 //!   signature (its id carries the signature's hash), or whose arguments no longer decode,
 //!   is never run: it moves to a dead-letter table, with a log line. See
@@ -74,8 +102,11 @@
 mod alarm;
 mod callee;
 mod caller;
+mod caps;
 mod finish;
 mod inspect;
+mod plan_hash;
+mod records;
 mod recovery;
 mod resend;
 mod rows;
@@ -93,9 +124,11 @@ use crate::runtime;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use alarm::{set_user_alarm, user_alarm};
-pub(crate) use callee::{records, serve};
+pub(crate) use callee::{keeps_records, serve};
 pub use caller::{durable_fan, then_all_durable, then_durable, DurableFan};
+pub use caps::{records, set_records, Records};
 pub use inspect::{clear_dead_letters, dead_letters, pending_calls, writes, DeadLetter, PendingCall};
+pub use records::MAX_ROW_BYTES;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use recovery::alarm;
 pub(crate) use recovery::recover_later;
@@ -111,11 +144,6 @@ const FAN: &str = "fan:";
 /// caller's alarm checks its pending calls again (milliseconds). While every pending call
 /// is in flight the checks back off up to [`MAX_WATCH`], never past the earliest deadline.
 pub const RETRY: u64 = 2_000;
-
-/// The most bytes one stored durable call (its envelope, its handler's captured arguments
-/// and the rest of its row) may take: SQLite's row limit in a Durable Object is 2 MB. A
-/// larger call is refused before it is sent, with `CallError::Limit`.
-pub const MAX_ROW_BYTES: usize = 1_900_000;
 
 /// Implemented by `#[continuation(durable)]`: the type may make durable calls.
 #[diagnostic::on_unimplemented(
@@ -150,8 +178,11 @@ pub(crate) struct Durable {
     prefix: String,
     /// Times of the alarm: call-core's own wish, the object's own, the one set.
     alarm: RefCell<alarm::Alarm>,
-    /// Callee: replies being computed, and when records were last swept.
+    /// Callee: replies being computed, and what its records use.
     callee: callee::Callee,
+    /// Whether the object's alarm reaches call-core (a durable caller's does), so that
+    /// expired records are swept from it.
+    alarm_entry: bool,
     /// The object's group-commit ticks.
     tick: Rc<Tick>,
     /// When the alarm checks the pending calls again.
@@ -207,6 +238,7 @@ pub(crate) fn bind<S: 'static>(
         in_flight: RefCell::default(),
         seq: Cell::new(0),
         callee: callee::Callee::default(),
+        alarm_entry: durable_caller,
         tick: Rc::default(),
         watch: watch::Watch::default(),
     };

@@ -254,6 +254,9 @@ where
         alarm.set = None;
         alarm.ours = None;
     }
+    // The callee's expired records go also when no more calls come; first, so that the
+    // alarm `recover` asks for counts the next expiry of the records that remain.
+    super::records::sweep(&durable, crate::runtime::now_ms());
     recover::<S>(&home, &durable);
     let now = crate::runtime::now_ms();
     let mut alarm = durable.alarm.borrow_mut();

@@ -17,8 +17,11 @@
 //! _call_core_fans(key PRIMARY KEY, handler, args, result_at, size, created)
 //! -- caller: stored continuations that this build cannot run (a deploy changed the handler)
 //! _call_core_dead(key PRIMARY KEY, handler, args, result, reason, at)
-//! -- callee: the reply to each durable call received, until its deadline has passed
-//! _call_core_replies(caller, key, reply, expires, PRIMARY KEY (caller, key))
+//! -- callee: each durable call received, bound to its plan's hash, with its reply (NULL
+//! -- while it runs), until a minute after its deadline (see `records`); the secret key
+//! -- of the plan hash
+//! _call_core_records(caller, key, hash, reply, expires, PRIMARY KEY (caller, key))
+//! _call_core_key(id PRIMARY KEY CHECK (id = 0), k0, k1)
 //! -- caller: the time of the object's own alarm (call-core shares the one alarm)
 //! _call_core_alarm(id PRIMARY KEY CHECK (id = 0), user_at)
 //! ```
@@ -125,8 +128,12 @@ const SCHEMA: &str = "\
         WITHOUT ROWID;\
     CREATE TABLE IF NOT EXISTS _call_core_dead (key TEXT PRIMARY KEY, handler TEXT NOT NULL, \
         args TEXT NOT NULL, result TEXT, reason TEXT NOT NULL, at INTEGER NOT NULL);\
-    CREATE TABLE IF NOT EXISTS _call_core_replies (caller TEXT NOT NULL, key TEXT NOT NULL, \
-        reply TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (caller, key)) WITHOUT ROWID;\
+    DROP TABLE IF EXISTS _call_core_replies;\
+    CREATE TABLE IF NOT EXISTS _call_core_records (caller TEXT NOT NULL, key TEXT NOT NULL, \
+        hash TEXT NOT NULL, reply TEXT, expires INTEGER NOT NULL, PRIMARY KEY (caller, key)) WITHOUT ROWID;\
+    CREATE INDEX IF NOT EXISTS _call_core_records_expires ON _call_core_records (expires);\
+    CREATE TABLE IF NOT EXISTS _call_core_key (id INTEGER PRIMARY KEY CHECK (id = 0), k0 TEXT NOT NULL, \
+        k1 TEXT NOT NULL);\
     CREATE TABLE IF NOT EXISTS _call_core_alarm (id INTEGER PRIMARY KEY CHECK (id = 0), user_at INTEGER);";
 
 impl Sql {

@@ -65,7 +65,7 @@ impl CallDelayController {
                 }
                 Response::from_json(&serde_json::json!({ "corrupt": 2 }))
             }
-            _ => Response::error("unknown durable endpoint", 404),
+            name => self.callee_route(name, param).await,
         }
     }
 }

@@ -82,12 +82,12 @@ pub(crate) type Pair =
 
 /// The tag argument of `on_durable`, whose type the "deploy" (`deploy-v2`) changes.
 #[cfg(not(feature = "deploy-v2"))]
-fn tag_arg(tag: u64) -> u64 {
+pub(crate) fn tag_arg(tag: u64) -> u64 {
     tag
 }
 
 #[cfg(feature = "deploy-v2")]
-fn tag_arg(tag: u64) -> String {
+pub(crate) fn tag_arg(tag: u64) -> String {
     tag.to_string()
 }
 

@@ -1,6 +1,13 @@
-//! The callee of the durable experiment: a counter in SQLite storage. `bump` is a sync
-//! method, so its write and call-core's record of its reply commit together: a retried
-//! durable call is answered from the record and never counted twice.
+//! The callee of the durable experiment: a counter in SQLite storage. Every effect of its
+//! methods is one count (`callee_effects` of `/durable/status`). `bump` is a sync method, so
+//! its write and call-core's record of its reply commit together: a retried durable call is
+//! answered from the record and never counted twice. `write_then_wait` counts, then awaits:
+//! its write commits with call-core's record of the call's arrival, so a re-send after a
+//! kill during the wait is answered `OutcomeUnknown` and never counted twice either.
+//!
+//! `#[continuation(durable)]` although it makes no durable calls: the object's alarm then
+//! reaches call-core, which sweeps expired records from it (see callee_routes.rs for the
+//! routes that look at the records).
 
 use call_core::continuation;
 use worker::*;
@@ -8,7 +15,7 @@ use worker::*;
 /// Counts the calls it received, in its SQLite storage.
 #[durable_object]
 pub struct Tally {
-    state: State,
+    pub(crate) state: State,
 }
 
 impl DurableObject for Tally {
@@ -19,12 +26,15 @@ impl DurableObject for Tally {
         Self { state }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        if let Some(answer) = crate::callee_routes::tally_fetch(self, &req)? {
+            return Ok(answer);
+        }
         Response::from_json(&serde_json::json!({ "count": self.count()? }))
     }
 }
 
-#[continuation]
+#[continuation(durable)]
 impl Tally {
     /// Counts one call; answers the new count.
     #[callable]
@@ -40,6 +50,22 @@ impl Tally {
     async fn bump_after(&self, ms: u32) -> Result<u64> {
         Delay::from(std::time::Duration::from_millis(u64::from(ms))).await;
         self.bump()
+    }
+
+    /// Counts one call now, then waits `ms` milliseconds (a callee killed while it awaits,
+    /// after its effect): answers the count after its write.
+    #[callable]
+    async fn write_then_wait(&self, ms: u32) -> Result<u64> {
+        let count = self.bump()?;
+        Delay::from(std::time::Duration::from_millis(u64::from(ms))).await;
+        Ok(count)
+    }
+
+    /// Counts one call and answers `bytes` bytes of text (a reply too large to record).
+    #[callable]
+    fn big(&self, bytes: u32) -> Result<String> {
+        self.bump()?;
+        Ok("x".repeat(bytes as usize))
     }
 
     /// The count.
