@@ -22,7 +22,8 @@
 //!   hands the object a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep the
 //!   object's own alarm time in call-core's table, the real alarm is set to the earlier of
 //!   the two, and the entry's `alarm()` runs call-core's part first, then the object's own
-//!   `alarm` when its time has come.
+//!   `alarm` when its time has come. The object's time is cleared only once its `alarm()`
+//!   has succeeded; one that throws is rethrown, and the platform retries it (see `alarm`).
 //! * **Callee: at most once.** A durable envelope carries the caller's id and the key; a
 //!   callee with SQLite storage records its reply in the turn its plan finishes (with the
 //!   method's writes of that turn) and answers a retry from the record without running the
@@ -64,7 +65,7 @@ use crate::home::{Delivery, HomeState};
 use crate::runtime;
 
 #[cfg(target_arch = "wasm32")]
-pub(crate) use alarm::{set_user_alarm, user_alarm};
+pub(crate) use alarm::{set_user_alarm, user_alarm, user_alarm_ran};
 pub(crate) use callee::{records, serve};
 pub use caller::{durable_fan, then_all_durable, then_durable, DurableFan};
 pub use inspect::{clear_dead_letters, dead_letters, pending_calls, writes, DeadLetter, PendingCall};

@@ -15,6 +15,7 @@
 use worker::*;
 
 mod ablations;
+mod alarmed;
 mod controller;
 mod durable;
 mod ledger;
@@ -27,6 +28,7 @@ mod remote;
 mod rpc;
 mod tally;
 
+pub use alarmed::Alarmed;
 pub use controller::CallDelayController;
 pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
@@ -94,6 +96,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),
