@@ -25,6 +25,7 @@ mod pipeline;
 mod pipeline_probes;
 mod probes;
 mod remote;
+mod resets;
 mod rpc;
 mod tally;
 
@@ -97,7 +98,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
         path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
-        "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
+        "/tally" | "/tally-reset" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),
     }

@@ -19,7 +19,11 @@ impl DurableObject for Tally {
         Self { state }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        if req.path() == "/tally-reset" {
+            crate::resets::abort_soon(&self.state, "reset by /tally-reset")?;
+            return Response::from_json(&serde_json::json!({ "abort": "scheduled" }));
+        }
         Response::from_json(&serde_json::json!({ "count": self.count()? }))
     }
 }

@@ -9,6 +9,7 @@
 //! 10; `CALL_CORE_SOAK_SEED` replays a printed seed).
 
 mod alarm;
+mod chaos;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
