@@ -57,7 +57,6 @@ fn an_alarm_that_throws_is_retried_like_a_javascript_one() {
     for (c, js, fail, _) in cases {
         assert_eq!(runs(&w, c, js)["runs"], fail + 1, "{c} (js: {js}): ran again after it succeeded");
     }
-    assert!(w.log().contains("run 1 of the alarm throws, on purpose"), "the failure is logged:\n{}", w.log());
 }
 
 /// An alarm armed 5 s ahead, workerd killed (SIGKILL) before it fires and started again
