@@ -97,11 +97,14 @@ pub fn reset_object_with_pending_continuations(ctx: &Ctx) {
     for answer in &others {
         assert_eq!(answer["ok"], 50, "{answer}");
     }
-    // Until every reply of the victim's calls has come back to the freed object (each is
-    // logged as lost): then its continuations would have run, had they been run.
+    // The same Durable Object again: a new instance (once the reset has happened), which has
+    // none of the old calls. Binding it abandons the old instance's pending calls, each logged
+    // as lost: asked again until every one is.
     let line =
         |id: u64| format!("call {id}: the caller object is gone (reset or evicted), so its continuation `on_owned`");
     let logged = poll(Duration::from_secs(60), || {
+        let fresh = ctx.json(&format!("/probe/owned-results?c=reset-victim&tag={tag}"));
+        assert_eq!(fresh["results"], json!([]), "{fresh}");
         let log = ctx.workerd.log();
         ids.iter().all(|&id| log.contains(&line(id))).then_some(())
     });
@@ -110,9 +113,6 @@ pub fn reset_object_with_pending_continuations(ctx: &Ctx) {
         let missing: Vec<&u64> = ids.iter().filter(|&&id| !log.contains(&line(id))).collect();
         panic!("calls {missing:?} were not logged as lost within 60 s; workerd log:\n{log}");
     }
-    // The same Durable Object again: a new instance, which has none of the old calls.
-    let fresh = ctx.json(&format!("/probe/owned-results?c=reset-victim&tag={tag}"));
-    assert_eq!(fresh["results"], json!([]), "{fresh}");
     let runs = ctx.json(&format!("/probe/handler-runs?c=reset-other-0&tag={tag}"));
     assert_eq!(runs["runs"], 0, "a continuation of the reset object ran: {runs}");
     let after = ctx.json("/batch?mode=continuation&n=50&c=reset-victim");
