@@ -5,8 +5,9 @@
 //! measures, its kind and the modes it is compared with are listed once, in xtask's table of
 //! modes (xtask/src/bench/modes.rs), which the bench checks against `GET /modes`.
 //!
-//! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls (chains, fan-ins)
-//! one after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
+//! `GET /batch?mode=M&n=N[&rounds=R][&timeout=MS]` runs R batches of N concurrent calls (chains,
+//! fan-ins; with a timeout of MS, in the modes `call`, `continuation`, `pipeline`, `fanin`) one
+//! after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
 //! results, N×R when all are right); `GET /modes` lists the modes.
 
 // Not `missing_docs`: workers-rs's `#[durable_object]` emits undocumented public methods.
