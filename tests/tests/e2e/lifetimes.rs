@@ -47,7 +47,9 @@ pub fn timeouts_in_20_objects(ctx: &Ctx) {
 /// exactly once, in the object that made it, with `Ok` or `Timeout` as its timeout says.
 pub fn mixed_calls_in_20_objects(ctx: &Ctx) {
     const SLOW: u64 = 200;
-    let timeout = |i: usize| if i.is_multiple_of(2) { 60 + 5 * i as u64 } else { 500 + 10 * i as u64 };
+    // Shorter than the callee takes (a reply cannot come before SLOW), or long enough that no
+    // machine's speed decides: the outcome is fixed by the timeout alone.
+    let timeout = |i: usize| if i.is_multiple_of(2) { 60 + 5 * i as u64 } else { 30_000 + 10 * i as u64 };
     let early = |i: usize| i % 4 < 2;
     let expected = |i: usize| if timeout(i) < SLOW { json!({ "Err": "Timeout" }) } else { json!({ "Ok": SLOW }) };
     let first = parallel(20, |i| {
