@@ -32,7 +32,7 @@ const HANDLERS: [&str; 3] = ["fetch", "scheduled", "queue"];
 /// Methods of a wasm-bindgen class that are not RPC methods of the Durable Object: the
 /// class's own, and call-core's internal entries (only `__call` is reachable from outside;
 /// a continuation handler never is).
-const NOT_FORWARDED: [&str; 9] = [
+const NOT_FORWARDED: [&str; 10] = [
     "free",
     "constructor",
     "__call_async",
@@ -40,6 +40,7 @@ const NOT_FORWARDED: [&str; 9] = [
     "__call_core_resume",
     "__call_core_resume_async",
     "__call_core_alarm",
+    "__call_core_user_alarm_ran",
     "__call_core_set_user_alarm",
     "__call_core_user_alarm",
 ];
@@ -259,12 +260,20 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
         );
         if is_durable {
             // call-core's part of the shared alarm first; the object's own `alarm` when its
-            // time has come.
+            // time has come, whose time call-core clears only once it has succeeded: one
+            // that throws is rethrown, so that the platform retries it (at least once).
             out.push_str(
                 "  async alarm(...args) {\n\
                  \x20   const inner = this.#live();\n\
                  \x20   const own = await inner.__call_core_alarm();\n\
-                 \x20   if (own && typeof inner.alarm === \"function\") return inner.alarm(...args);\n\
+                 \x20   if (!own) return;\n\
+                 \x20   try {\n\
+                 \x20     if (typeof inner.alarm === \"function\") await inner.alarm(...args);\n\
+                 \x20   } catch (e) {\n\
+                 \x20     try { inner.__call_core_user_alarm_ran(false); } catch {}\n\
+                 \x20     throw e;\n\
+                 \x20   }\n\
+                 \x20   inner.__call_core_user_alarm_ran(true);\n\
                  \x20 }\n",
             );
         }
@@ -351,7 +360,8 @@ mod tests {
     #[test]
     fn durable_classes_share_their_alarm_and_need_sqlite() {
         let dts = "export class Caller {\n    alarm(): Promise<any>;\n    __call_core_bind(w: any, c: any, e: any): void;\n    \
-            __call_core_alarm(): Promise<any>;\n    __call_core_set_user_alarm(at?: number): void;\n}\n";
+            __call_core_alarm(): Promise<any>;\n    __call_core_user_alarm_ran(ok: boolean): void;\n    \
+            __call_core_set_user_alarm(at?: number): void;\n}\n";
         let wasm = scan_wasm_bindgen(dts, JS);
         let err = generate(&config(&["Caller"]), &wasm, &[]).unwrap_err();
         assert!(err.0.contains("new_sqlite_classes"), "{err}");
@@ -360,8 +370,11 @@ mod tests {
         let entry = generate(&sqlite, &wasm, &[]).unwrap();
         assert!(entry.contains("new wasm.Caller(sharedAlarm(this.ctx, () => this.#inner), this.env)"), "{entry}");
         assert!(entry.contains("const own = await inner.__call_core_alarm();"), "{entry}");
+        assert!(entry.contains("inner.__call_core_user_alarm_ran(true);"), "cleared after success: {entry}");
+        assert!(entry.contains("inner.__call_core_user_alarm_ran(false); } catch {}\n      throw e;"), "{entry}");
         assert_eq!(entry.matches("alarm(...args) {").count(), 1, "one alarm method, composed: {entry}");
         assert!(!entry.contains("__call_core_set_user_alarm(...args)"), "{entry}");
+        assert!(!entry.contains("__call_core_user_alarm_ran(...args)"), "not an RPC method: {entry}");
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub use crate::durable::{
     decode_stored, durable_fan, then_all_durable, then_durable, DurableCaller, DurableFan, Restore,
 };
 #[cfg(target_arch = "wasm32")]
-pub use crate::entry::{alarm, bind, bind_durable, resume_later, resume_now, set_user_alarm, user_alarm};
+pub use crate::entry::{
+    alarm, bind, bind_durable, resume_later, resume_now, set_user_alarm, user_alarm, user_alarm_ran,
+};
 pub use crate::entry::{serve_later, serve_now};
 pub use crate::fanin::all;
 pub use crate::home::Delivery as Stored;

@@ -12,8 +12,9 @@
 //!   durable state;
 //! * `__call_core_resume`, `__call_core_resume_async` ([`resume_now`], [`resume_later`]):
 //!   run a continuation delivered to the object (see [`home`](crate::home));
-//! * `__call_core_alarm`, `__call_core_set_user_alarm`, `__call_core_user_alarm`: the alarm
-//!   the object shares with call-core (see [`durable`](crate::durable)).
+//! * `__call_core_alarm`, `__call_core_user_alarm_ran`, `__call_core_set_user_alarm`,
+//!   `__call_core_user_alarm`: the alarm the object shares with call-core (see
+//!   [`durable`](crate::durable)).
 //!
 //! The entry never forwards the internal ones (nor `__call_async`) as RPC methods: nothing
 //! outside the object can reach a continuation handler. And one free function, [`start`]
@@ -135,6 +136,13 @@ where
     S::Handlers: durable::Restore<Object = S>,
 {
     durable::alarm(this).await
+}
+
+/// The body of `__call_core_user_alarm_ran`: the object's own `alarm()` ended (`ok`: it
+/// succeeded, so its time is cleared; otherwise it stays for the platform's retry).
+#[cfg(target_arch = "wasm32")]
+pub fn user_alarm_ran<S: 'static>(this: &S, ok: bool) {
+    durable::user_alarm_ran(this, ok)
 }
 
 /// The body of `__call_core_set_user_alarm`: the object's own `storage.setAlarm(at)`

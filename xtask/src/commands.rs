@@ -108,8 +108,13 @@ fn rewrite_generated() -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn test(_args: &[String]) -> Result<()> {
+pub(crate) fn test(args: &[String]) -> Result<()> {
     let started = Instant::now();
+    let loaded_only = match args {
+        [] => false,
+        [flag] if flag == "--loaded" => true,
+        _ => bail!("unexpected arguments {args:?}: `cargo xtask test [--loaded]`"),
+    };
     setup::ensure()?;
     let root = workspace_root();
     let cargo = || {
@@ -117,6 +122,22 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
         cmd.current_dir(&root);
         cmd
     };
+    // The loaded mode (xtask::load): the suites start CPU hogs beside their tests.
+    let loaded = |suite: &[&str]| {
+        let mut cmd = cargo();
+        cmd.args(["test", "-p", "tests"]).args(suite).env(xtask::load::ENV, "1");
+        cmd
+    };
+    if loaded_only {
+        say(format!(
+            "loaded machine: the end-to-end and durable suites with {} CPU hogs beside them",
+            xtask::load::HOGS
+        ));
+        run(&mut loaded(&["--test", "e2e"]))?;
+        run(&mut loaded(&["--test", "durable"]))?;
+        say(format!("the loaded suites passed in {:.0?}", started.elapsed()));
+        return Ok(());
+    }
     say("fmt");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     say("clippy");
@@ -125,6 +146,12 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     run(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"))?;
     say("tests: unit, ui (on the host, and the fail cases for wasm32), native, end-to-end in workerd, a user's own Worker");
     run(cargo().args(["test", "--workspace"]))?;
+    say(format!(
+        "loaded machine: the lifetimes end-to-end tests and the durable suite again, with {} CPU hogs beside them",
+        xtask::load::HOGS
+    ));
+    run(&mut loaded(&["--test", "e2e", "--", "lifetimes"]))?;
+    run(&mut loaded(&["--test", "durable"]))?;
     say("cargo package: the publishable crates, each built from its packaged form");
     package(&root)?;
     say("wrangler deploy --dry-run (the example and examples/hello), `[build]` running call-build");

@@ -13,6 +13,7 @@ pub mod build;
 pub mod fuzz;
 pub mod git;
 pub mod http;
+pub mod load;
 pub mod markdown;
 pub mod profile;
 pub mod setup;

@@ -27,7 +27,8 @@
 //!   hands the object a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep the
 //!   object's own alarm time in call-core's table, the real alarm is set to the earlier of
 //!   the two, and the entry's `alarm()` runs call-core's part first, then the object's own
-//!   `alarm` when its time has come.
+//!   `alarm` when its time has come. The object's time is cleared only once its `alarm()`
+//!   has succeeded; one that throws is rethrown, and the platform retries it (see `alarm`).
 //! * **Callee: at most once, also across `await`s.** A durable envelope carries the
 //!   caller's id and the key. A callee with SQLite storage keeps one record per
 //!   `(caller, key)`, bound to a hash of the call's plan (its method ids, arguments and
@@ -123,7 +124,7 @@ use crate::home::{Delivery, HomeState};
 use crate::runtime;
 
 #[cfg(target_arch = "wasm32")]
-pub(crate) use alarm::{set_user_alarm, user_alarm};
+pub(crate) use alarm::{set_user_alarm, user_alarm, user_alarm_ran};
 pub(crate) use callee::{keeps_records, serve};
 pub use caller::{durable_fan, then_all_durable, then_durable, DurableFan};
 pub use caps::{records, set_records, Records};

@@ -241,7 +241,8 @@ fn with_result(args: &str, at: usize, result: &str) -> Result<String, String> {
 }
 
 /// The body of the generated `__call_core_alarm`: recovers the pending durable calls;
-/// whether the object's own alarm is due (then the entry runs its `alarm`).
+/// whether the object's own alarm is due (then the entry runs its `alarm`, and tells how
+/// it ended with `__call_core_user_alarm_ran`; until then the real alarm is held).
 #[cfg(target_arch = "wasm32")]
 pub(crate) async fn alarm<S: DurableCaller>(this: &S) -> bool
 where
@@ -249,22 +250,18 @@ where
 {
     let Some(home) = crate::home::Home::of(this) else { return true };
     let Some(durable) = Durable::of(&home) else { return true };
-    {
+    let due = {
         let mut alarm = durable.alarm.borrow_mut();
         alarm.set = None;
         alarm.ours = None;
-    }
+        // Decided before recovering: a due time of the object's holds the real alarm.
+        shared_alarm::hold_if_due(&mut alarm, crate::runtime::now_ms())
+    };
     // The callee's expired records go also when no more calls come; first, so that the
     // alarm `recover` asks for counts the next expiry of the records that remain.
     super::records::sweep(&durable, crate::runtime::now_ms());
     recover::<S>(&home, &durable);
-    let now = crate::runtime::now_ms();
     let mut alarm = durable.alarm.borrow_mut();
-    let due = alarm.user.is_some_and(|at| at <= now);
-    if due {
-        alarm.user = None;
-        let _ = durable.sql.run("DELETE FROM _call_core_alarm WHERE id = 0", &[]);
-    }
     shared_alarm::set_real(&durable, &mut alarm);
     due
 }

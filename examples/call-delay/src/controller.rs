@@ -28,6 +28,8 @@ pub struct CallDelayController {
     next_batch: RefCell<u64>,
     /// What the continuations of probes received, by probe tag.
     probes: RefCell<HashMap<String, Vec<serde_json::Value>>>,
+    /// The timeout of the calls of `/batch` (its `timeout=MS`; default: call-core's).
+    pub(crate) batch_timeout: std::cell::Cell<std::time::Duration>,
 }
 
 // Built with `panic = "unwind"` (the Debian toolchain that `cargo xtask setup` installs),
@@ -62,6 +64,7 @@ impl DurableObject for CallDelayController {
             batches: RefCell::default(),
             next_batch: RefCell::new(0),
             probes: RefCell::default(),
+            batch_timeout: std::cell::Cell::new(call_core::DEFAULT_TIMEOUT),
         }
     }
 
@@ -74,6 +77,9 @@ impl DurableObject for CallDelayController {
                 let mode = param("mode").unwrap_or_default();
                 let n: u32 = param("n").and_then(|n| n.parse().ok()).unwrap_or(10);
                 let rounds: u32 = param("rounds").and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
+                // The load tests' batches take a timeout that no machine's speed decides.
+                let timeout = param("timeout").and_then(|t| t.parse().ok()).map(std::time::Duration::from_millis);
+                self.batch_timeout.set(timeout.unwrap_or(call_core::DEFAULT_TIMEOUT));
                 if !MODES.contains(&mode.as_str()) || crate::is_js(&mode) {
                     return Response::error(format!("mode must be one of {MODES:?}"), 400);
                 }
@@ -130,7 +136,8 @@ impl CallDelayController {
     /// `mode=call`: N concurrent awaited `call!`s on one stub, then validate.
     async fn batch_call(&self, n: u32) -> Result<u32> {
         let remote = self.remote()?;
-        let pending: Vec<_> = (0..n).map(|i| call!(remote, RemoteDo::echo(i))).collect();
+        let timeout = self.batch_timeout.get();
+        let pending: Vec<_> = (0..n).map(|i| call!(remote, RemoteDo::echo(i), timeout = timeout)).collect();
         let results = join_all(pending).await;
         Ok(results.iter().zip(0..n).filter(|(r, i)| **r == Ok(expected(*i))).count() as u32)
     }
@@ -140,8 +147,9 @@ impl CallDelayController {
     async fn batch_continuation(&self, n: u32) -> Result<u32> {
         let remote = self.remote()?;
         let batch = self.new_batch(n);
+        let timeout = self.batch_timeout.get();
         for i in 0..n {
-            call!(remote, RemoteDo::echo(i), then self.on_echo($result, i, batch));
+            call!(remote, RemoteDo::echo(i), then self.on_echo($result, i, batch), timeout = timeout);
         }
         Ok(BatchDone { controller: self, batch }.await)
     }

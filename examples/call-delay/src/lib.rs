@@ -5,8 +5,9 @@
 //! measures, its kind and the modes it is compared with are listed once, in xtask's table of
 //! modes (xtask/src/bench/modes.rs), which the bench checks against `GET /modes`.
 //!
-//! `GET /batch?mode=M&n=N[&rounds=R]` runs R batches of N concurrent calls (chains, fan-ins)
-//! one after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
+//! `GET /batch?mode=M&n=N[&rounds=R][&timeout=MS]` runs R batches of N concurrent calls (chains,
+//! fan-ins; with a timeout of MS, in the modes `call`, `continuation`, `pipeline`, `fanin`) one
+//! after the other and answers `{"mode","n","rounds","ok","ms"}` (`ok` counts validated
 //! results, N×R when all are right); `GET /modes` lists the modes.
 
 // Not `missing_docs`: workers-rs's `#[durable_object]` emits undocumented public methods.
@@ -15,6 +16,7 @@
 use worker::*;
 
 mod ablations;
+mod alarmed;
 mod callee_routes;
 mod caller_routes;
 mod controller;
@@ -26,9 +28,11 @@ mod pipeline;
 mod pipeline_probes;
 mod probes;
 mod remote;
+mod resets;
 mod rpc;
 mod tally;
 
+pub use alarmed::Alarmed;
 pub use controller::CallDelayController;
 pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
@@ -96,6 +100,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         path if path.starts_with("/tally-") => callee_routes::tally(&env, req).await,
         "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),

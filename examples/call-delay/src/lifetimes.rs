@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use call_core::{call, Call, CallError, CallStub, Never};
 use futures_util::future::join_all;
-use wasm_bindgen::{JsCast, JsValue};
 use worker::*;
 
 use crate::controller::CallDelayController;
@@ -95,20 +94,9 @@ impl CallDelayController {
         Response::from_json(&serde_json::json!({ "tag": tag, "call_ids": ids }))
     }
 
-    /// Resets this object: `ctx.abort()`, as workerd does to a broken object, from a timer
-    /// callback of its own (`setTimeout(ctx.abort, 0)`), after this request has answered.
-    ///
-    /// Not from this Rust code: `ctx.abort()` ends the JavaScript turn that calls it, and in
-    /// the middle of wasm-bindgen-futures' task loop that leaves the loop unfinished, after
-    /// which no Rust task of the isolate runs again (seen here: every later request to any
-    /// object of the isolate hung until workerd cancelled it).
+    /// Resets this object (see `resets::abort_soon`), after this request has answered.
     fn probe_abort(&self) -> Reply {
-        let state: &JsValue = self.state.as_raw().as_ref();
-        let abort: js_sys::Function = js_sys::Reflect::get(state, &JsValue::from_str("abort"))?.dyn_into()?;
-        let abort = abort.bind1(state, &JsValue::from_str("reset by /probe/abort"));
-        let set_timeout: js_sys::Function =
-            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))?.dyn_into()?;
-        set_timeout.call2(&JsValue::UNDEFINED, &abort, &JsValue::from_f64(0.0))?;
+        crate::resets::abort_soon(&self.state, "reset by /probe/abort")?;
         Response::from_json(&serde_json::json!({ "abort": "scheduled" }))
     }
 

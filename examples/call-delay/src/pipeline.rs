@@ -43,8 +43,10 @@ impl CallDelayController {
     /// `mode=pipeline`: N concurrent nested calls, each a chain of 3 in one plan.
     pub(crate) async fn batch_pipeline(&self, n: u32) -> Result<u32> {
         let remote = self.remote()?;
-        let pending: Vec<_> =
-            (0..n).map(|i| call!(remote, RemoteDo::echo(RemoteDo::echo(RemoteDo::echo(i))))).collect();
+        let timeout = self.batch_timeout.get();
+        let pending: Vec<_> = (0..n)
+            .map(|i| call!(remote, RemoteDo::echo(RemoteDo::echo(RemoteDo::echo(i))), timeout = timeout))
+            .collect();
         let results = join_all(pending).await;
         Ok(results.iter().zip(0..n).filter(|(r, i)| **r == Ok(chained(*i))).count() as u32)
     }
@@ -70,8 +72,13 @@ impl CallDelayController {
     pub(crate) async fn batch_fanin(&self, n: u32) -> Result<u32> {
         let (a, b) = (self.remote()?, self.remote_b()?);
         let batch = self.start_batch(n);
+        let timeout = self.batch_timeout.get();
         for i in 0..n {
-            call!(all(a => RemoteDo::echo(i), b => RemoteDo::echo(i + 1)), then self.on_pair($result, i, batch));
+            call!(
+                all(a => RemoteDo::echo(i), b => RemoteDo::echo(i + 1)),
+                then self.on_pair($result, i, batch),
+                timeout = timeout
+            );
         }
         Ok(BatchDone { controller: self, batch }.await)
     }

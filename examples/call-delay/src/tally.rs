@@ -30,6 +30,10 @@ impl DurableObject for Tally {
         if let Some(answer) = crate::callee_routes::tally_fetch(self, &req)? {
             return Ok(answer);
         }
+        if req.path() == "/tally-reset" {
+            crate::resets::abort_soon(&self.state, "reset by /tally-reset")?;
+            return Response::from_json(&serde_json::json!({ "abort": "scheduled" }));
+        }
         Response::from_json(&serde_json::json!({ "count": self.count()? }))
     }
 }

@@ -8,6 +8,9 @@
 //! `cargo test -p tests --test durable -- --ignored soak` (`CALL_CORE_SOAK_ROUNDS`, default
 //! 10; `CALL_CORE_SOAK_SEED` replays a printed seed).
 
+mod alarm;
+mod chaos;
+
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -37,6 +40,8 @@ fn builds() -> &'static Builds {
         let dir = build::crate_dir(None).unwrap();
         let v2 = build::build_variant(&tc, &dir, Variant::Feature("deploy-v2")).unwrap_or_else(|e| panic!("{e}"));
         let v1 = build::build(&tc, &dir).unwrap_or_else(|e| panic!("{e}"));
+        // CALL_CORE_TEST_LOADED=1: CPU hogs beside the tests, from now until the process ends.
+        std::mem::forget(xtask::load::Hogs::if_enabled());
         Builds { tc, v1, v2 }
     })
 }

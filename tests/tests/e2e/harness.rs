@@ -54,6 +54,8 @@ pub fn run(tests: &[Test]) -> ExitCode {
         }
     };
     println!("workerd pid {} listening on {}", ctx.workerd.pid().unwrap_or_default(), ctx.workerd.url());
+    // CALL_CORE_TEST_LOADED=1: CPU hogs beside the tests, stopped (by PID) when dropped.
+    let hogs = xtask::load::Hogs::if_enabled();
     // The tests' own panics are reported below; keep the default hook's output short.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|info| eprintln!("    {info}")));
@@ -69,6 +71,7 @@ pub fn run(tests: &[Test]) -> ExitCode {
         }
     }
     std::panic::set_hook(default_hook);
+    drop(hogs);
     let log = ctx.workerd.log();
     drop(ctx); // stops workerd by its PID
     if failed.is_empty() {

@@ -2,7 +2,7 @@
 //! share an isolate: these tests use many caller objects at once, reset one while it has
 //! calls pending, and try to reach a continuation handler from outside.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -15,6 +15,20 @@ fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
         let handles: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
         handles.into_iter().map(|h| h.join().expect("a probe thread panicked")).collect()
     })
+}
+
+/// Calls `check` until it answers `Some` (every 50 ms), or `limit` has passed: `None`.
+fn poll<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(done) = check() {
+            return Some(done);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The failure measured before deadlines were per object: 20 controller objects each time
@@ -33,19 +47,29 @@ pub fn timeouts_in_20_objects(ctx: &Ctx) {
 /// exactly once, in the object that made it, with `Ok` or `Timeout` as its timeout says.
 pub fn mixed_calls_in_20_objects(ctx: &Ctx) {
     const SLOW: u64 = 200;
-    let timeout = |i: usize| if i.is_multiple_of(2) { 60 + 5 * i as u64 } else { 500 + 10 * i as u64 };
+    // Shorter than the callee takes (a reply cannot come before SLOW), or long enough that no
+    // machine's speed decides: the outcome is fixed by the timeout alone.
+    let timeout = |i: usize| if i.is_multiple_of(2) { 60 + 5 * i as u64 } else { 30_000 + 10 * i as u64 };
     let early = |i: usize| i % 4 < 2;
     let expected = |i: usize| if timeout(i) < SLOW { json!({ "Err": "Timeout" }) } else { json!({ "Ok": SLOW }) };
     let first = parallel(20, |i| {
         let flag = if early(i) { "&early=1" } else { "" };
         ctx.json(&format!("/probe/mixed?c=mixed-{i}&n=3&slow={SLOW}&timeout={}{flag}", timeout(i)))
     });
-    // Long enough for every late reply to arrive (and be dropped).
-    std::thread::sleep(Duration::from_millis(SLOW + 700));
-    let results = parallel(20, |i| {
+    // Until every object's 3 calls have ended (the early ones' continuations run after
+    // their request); then once more, so that a reply that came after its call's end (and
+    // must be dropped) had every chance to show as a fourth record.
+    let owned = |i: usize| {
         let tag = first[i]["tag"].as_str().unwrap_or_default().to_string();
         ctx.json(&format!("/probe/owned-results?c=mixed-{i}&tag={tag}"))
+    };
+    let ended = |answer: &Value| answer["results"].as_array().map_or(0, Vec::len) >= 3;
+    let pending = poll(Duration::from_secs(60), || {
+        let answers = parallel(20, owned);
+        answers.iter().all(ended).then_some(())
     });
+    assert!(pending.is_some(), "not every object's 3 calls ended within 60 s");
+    let results = parallel(20, owned);
     for i in 0..20 {
         let name = format!("mixed-{i}");
         let records = results[i]["results"].as_array().unwrap_or_else(|| panic!("object {i}: {}", results[i]));
@@ -70,23 +94,29 @@ pub fn reset_object_with_pending_continuations(ctx: &Ctx) {
     let ids: Vec<u64> = setup["call_ids"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap();
     assert_eq!(ids.len(), 5, "{setup}");
     ctx.json("/probe/abort?c=reset-victim");
-    std::thread::sleep(Duration::from_millis(50));
     // Other objects of the isolate keep working, while the victim's calls are still out.
     let others = parallel(4, |i| ctx.json(&format!("/batch?mode=continuation&n=50&c=reset-other-{i}")));
     for answer in &others {
         assert_eq!(answer["ok"], 50, "{answer}");
     }
-    // The same Durable Object again: a new instance, which has none of the old calls.
-    let fresh = ctx.json(&format!("/probe/owned-results?c=reset-victim&tag={tag}"));
-    assert_eq!(fresh["results"], json!([]), "{fresh}");
-    std::thread::sleep(Duration::from_millis(900));
+    // The same Durable Object again: a new instance (once the reset has happened), which has
+    // none of the old calls. Binding it abandons the old instance's pending calls, each logged
+    // as lost: asked again until every one is.
+    let line =
+        |id: u64| format!("call {id}: the caller object is gone (reset or evicted), so its continuation `on_owned`");
+    let logged = poll(Duration::from_secs(60), || {
+        let fresh = ctx.json(&format!("/probe/owned-results?c=reset-victim&tag={tag}"));
+        assert_eq!(fresh["results"], json!([]), "{fresh}");
+        let log = ctx.workerd.log();
+        ids.iter().all(|&id| log.contains(&line(id))).then_some(())
+    });
+    if logged.is_none() {
+        let log = ctx.workerd.log();
+        let missing: Vec<&u64> = ids.iter().filter(|&&id| !log.contains(&line(id))).collect();
+        panic!("calls {missing:?} were not logged as lost within 60 s; workerd log:\n{log}");
+    }
     let runs = ctx.json(&format!("/probe/handler-runs?c=reset-other-0&tag={tag}"));
     assert_eq!(runs["runs"], 0, "a continuation of the reset object ran: {runs}");
-    let log = ctx.workerd.log();
-    for id in ids {
-        let line = format!("call {id}: the caller object is gone (reset or evicted), so its continuation `on_owned`");
-        assert!(log.contains(&line), "call {id} was not logged as lost; workerd log:\n{log}");
-    }
     let after = ctx.json("/batch?mode=continuation&n=50&c=reset-victim");
     assert_eq!(after["ok"], 50, "the reset object serves again: {after}");
 }

@@ -92,7 +92,7 @@ pub fn many_objects(ctx: &Ctx) {
 /// 10,000 chains and 10,000 fan-ins (20,000 calls) in one batch each, validated.
 pub fn load(ctx: &Ctx) {
     for mode in ["pipeline", "fanin"] {
-        let answer = ctx.json(&format!("/batch?mode={mode}&n=10000"));
+        let answer = ctx.json(&format!("/batch?mode={mode}&n=10000&timeout={}", crate::load::LOAD_TIMEOUT_MS));
         assert_eq!(answer["ok"], 10_000, "{mode}: {answer}");
         println!("    {mode}: 10000 validated in {} ms (in the controller)", answer["ms"]);
     }

@@ -97,12 +97,20 @@ impl Generator<'_> {
             let alarm = format_ident!("__call_core_alarm_{}", block);
             let set_user_alarm = format_ident!("__call_core_set_user_alarm_{}", block);
             let user_alarm = format_ident!("__call_core_user_alarm_{}", block);
+            let user_alarm_ran = format_ident!("__call_core_user_alarm_ran_{}", block);
             methods.extend(quote! {
                 /// call-core's part of the alarm: recovers pending durable calls; whether the
                 /// object's own alarm is due.
                 #[wasm_bindgen(js_name = "__call_core_alarm")]
                 pub async fn #alarm(&self) -> bool {
                     ::core::panic::AssertUnwindSafe((&#probe).__call_core_alarm(self)).await
+                }
+
+                /// The object's own `alarm()` ended (`ok`: it succeeded, and its time is
+                /// cleared; otherwise the platform retries it).
+                #[wasm_bindgen(js_name = "__call_core_user_alarm_ran")]
+                pub fn #user_alarm_ran(&self, ok: bool) {
+                    #krate::__private::user_alarm_ran(self, ok)
                 }
 
                 /// The object's own `storage.setAlarm` (`undefined`: `deleteAlarm`).
