@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use xtask::build::{self, Built};
 use xtask::setup::{self, Toolchain};
-use xtask::util::{run, say, workspace_root};
+use xtask::util::{run, say, workspace_root, write_if_changed, Context};
 use xtask::workerd::{self, Workerd};
 use xtask::{bail, Result};
 
@@ -35,10 +35,8 @@ pub(crate) fn build(args: &[String]) -> Result<()> {
 }
 
 pub(crate) fn serve(args: &[String]) -> Result<()> {
-    let port = match flag_value(args, "--port") {
-        Some(p) => p.parse().map_err(|_| xtask::Error(format!("bad --port {p}")))?,
-        None => 8787,
-    };
+    let port = flag_value(args, "--port").unwrap_or("8787");
+    let port = port.parse().map_err(|_| xtask::Error(format!("bad --port {port}")))?;
     // `--storage DIR` keeps the Durable Objects' storage in DIR (kept after stop), so that
     // a served example can be killed and started again on the same state.
     let storage = flag_value(args, "--storage").map(std::path::PathBuf::from);
@@ -89,8 +87,7 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     println!("{report}");
     if record {
         let path = workspace_root().join("results/demo.md");
-        std::fs::write(&path, demo::record(&report, &tree))
-            .map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))?;
+        write_if_changed(&path, &demo::record(&report, &tree))?;
         say(format!("wrote {}", path.display()));
         rewrite_generated()?;
     }
@@ -99,13 +96,8 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
 
 /// Rewrites the generated sections of README.md and docs/*.md from results/.
 fn rewrite_generated() -> Result<()> {
-    let changed = xtask::bench::generated::update(&workspace_root())?;
-    say(if changed.is_empty() {
-        "generated sections already up to date".to_string()
-    } else {
-        format!("generated sections rewritten in {}", changed.join(", "))
-    });
-    Ok(())
+    let (same, rewritten) = ("generated sections already up to date", "generated sections rewritten in");
+    xtask::bench::generated::update(&workspace_root(), same, rewritten)
 }
 
 pub(crate) fn test(_args: &[String]) -> Result<()> {
@@ -258,7 +250,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let listed = run::modes(&workerd)?;
     let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
-    run::offered(&modes, &listed).map_err(|e| xtask::Error(format!("--modes: {e}")))?;
+    run::offered(&modes, &listed).context(|| "--modes".into())?;
     let samples = run::measure(&workerd, &modes, &opts.sizes, opts.runs, run::rounds_for, true)?;
     let wasm = probes::wasm_cost(&workerd)?;
     let durable = modes.iter().any(|m| modes::is(m, &[modes::Kind::Durable]));
@@ -287,11 +279,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     entries.push(Entry::Wasm(wasm));
     entries.extend(commit.map(Entry::Commit));
     let json = serde_json::to_value(&entries).map_err(|e| xtask::Error(format!("bench.json: {e}")))?;
-    std::fs::create_dir_all(&opts.out)?;
-    let write = |name: &str, text: String| -> Result<()> {
-        let path = opts.out.join(name);
-        std::fs::write(&path, text).map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))
-    };
+    let write = |name: &str, text: String| write_if_changed(&opts.out.join(name), &text);
     write("bench.md", format!("{header}{wasm_line}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;
     write("bench.svg", plot::bench(&rows, &modes))?;
@@ -323,21 +311,21 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
     if let Some(from) = &opts.from {
         return profile::summarize(from, opts.top);
     }
+    let tc = setup::ensure()?;
     if opts.summary {
-        return profile::run_summary(&setup::ensure()?, &opts);
+        profile::run_summary(&tc, &opts)
+    } else {
+        profile::run(&tc, &opts)
     }
-    profile::run(&setup::ensure()?, &opts)
 }
 
 pub(crate) fn fuzz(args: &[String]) -> Result<()> {
-    let seconds = match flag_value(args, "--seconds") {
-        Some(s) => s.parse().map_err(|_| xtask::Error(format!("bad --seconds {s}")))?,
-        None => 60,
-    };
+    let seconds = flag_value(args, "--seconds").unwrap_or("60");
+    let seconds = seconds.parse().map_err(|_| xtask::Error(format!("bad --seconds {seconds}")))?;
     let root = workspace_root();
     let tree = xtask::git::tree(&root, |_, _, _| false)?;
     let report = xtask::fuzz::run_for(seconds)?;
-    let summary = format!(
+    println!(
         "fuzz: {} executions in {} s, {} crash(es){}",
         report.executions,
         report.seconds,
@@ -348,12 +336,9 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
             format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
         }
     );
-    println!("{summary}");
     // The record the README's fuzzing figure is generated from (`cargo xtask readme`).
-    let log = xtask::fuzz::record(&report, &tree.describe());
     let path = root.join("results/fuzz.md");
-    std::fs::create_dir_all(root.join("results"))?;
-    std::fs::write(&path, log)?;
+    write_if_changed(&path, &xtask::fuzz::record(&report, &tree.describe()))?;
     say(format!("wrote {}", path.display()));
     if !report.crashes.is_empty() {
         bail!("the fuzzer found crashes; fix them and keep the inputs in fuzz/regressions");
