@@ -81,37 +81,30 @@ pub fn rust_name(symbol: &str) -> String {
         Ok(d) => format!("{d:#}"),
         Err(_) => symbol.to_string(),
     };
-    let mut out = String::with_capacity(demangled.len());
-    let mut rest = demangled.as_str();
-    while let Some(open) = rest.find('[') {
-        let hex = rest[open + 1..].split(']').next().unwrap_or_default();
-        let is_hash = hex.len() >= 8
-            && rest[open + 1..].contains(']')
-            && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        if is_hash {
-            out.push_str(&rest[..open]);
-            rest = &rest[open + hex.len() + 2..];
-        } else {
-            out.push_str(&rest[..=open]);
-            rest = &rest[open + 1..];
-        }
+    let lower_hex = |hex: &str| hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let crates = drop_hashes(&demangled, "[", |after| {
+        let hex = after.split_once(']')?.0;
+        (hex.len() >= 8 && lower_hex(hex)).then_some(hex.len() + 1)
+    });
+    // `…::h0123456789abcdef`, at the end or before wasm-bindgen's " externref shim" suffixes.
+    drop_hashes(&crates, "::h", |after| {
+        let hex = after.get(..16).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        (hex && (after.len() == 16 || after[16..].starts_with(' '))).then_some(16)
+    })
+}
+
+/// `text` without the hashes that follow `marker`: `hash_len(after)` of the text after each
+/// marker is the length of the hash to drop with it, `None` when it is not one.
+fn drop_hashes(text: &str, marker: &str, hash_len: impl Fn(&str) -> Option<usize>) -> String {
+    let (mut out, mut rest) = (String::with_capacity(text.len()), text);
+    while let Some(at) = rest.find(marker) {
+        let after = &rest[at + marker.len()..];
+        let hash = hash_len(after);
+        out.push_str(&rest[..if hash.is_some() { at } else { at + marker.len() }]);
+        rest = &after[hash.unwrap_or(0)..];
     }
     out.push_str(rest);
-    // `…::h0123456789abcdef`, at the end or before wasm-bindgen's " externref shim" suffixes.
-    let mut cleaned = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(at) = rest.find("::h") {
-        let tail = &rest[at + 3..];
-        let hex = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
-        let ends = tail[hex..].is_empty() || tail[hex..].starts_with(' ');
-        cleaned.push_str(&rest[..at]);
-        if hex != 16 || !ends {
-            cleaned.push_str("::h");
-        }
-        rest = if hex == 16 && ends { &tail[hex..] } else { tail };
-    }
-    cleaned.push_str(rest);
-    cleaned
+    out
 }
 
 /// V8's CPU profile (`Profiler.Profile` of the DevTools protocol).
@@ -236,9 +229,6 @@ pub struct CallFrame {
     /// 0-based line.
     #[serde(default)]
     pub line_number: i64,
-    /// 0-based column; for wasm, the function's byte offset.
-    #[serde(default)]
-    pub column_number: i64,
 }
 
 impl CallFrame {

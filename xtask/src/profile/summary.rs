@@ -119,28 +119,21 @@ pub struct Summary {
 
 /// Renders `results/profile-summary.md`.
 pub fn render(s: &Summary) -> String {
-    let mut out = String::new();
-    out.push_str("# Where the time of a call goes (V8 CPU profiles in workerd)\n\n");
-    let _ = writeln!(out, "- command: `{}`", s.command);
-    let _ = writeln!(out, "- commit: {}", s.tree);
-    let _ = writeln!(
-        out,
-        "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
+    let mut out = format!(
+        "# Where the time of a call goes (V8 CPU profiles in workerd)\n\n- command: `{}`\n- commit: {}\n\
+         - method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
          {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
          first (xtask/src/profile/summary.rs); µs per call = sampled time / calls validated while profiling. The \
          profiler slows the requests several times over, and wasm more than JavaScript (compare the last row, \
          the controller's own µs per call while profiling, with the bench's ms/op): read a column as the shares \
          of one mode's work, and a difference between modes as where the extra work is, not as its size (the \
          bench measures that); one profile is one sample of a noisy machine, so differences under about 1 µs \
-         are noise.",
-        s.seconds, s.interval_us
+         are noise.\n",
+        s.command, s.tree, s.seconds, s.interval_us
     );
-    let mut sizes: Vec<u32> = Vec::new();
-    for (n, ..) in &s.rows {
-        if !sizes.contains(n) {
-            sizes.push(*n);
-        }
-    }
+    // The rows come by N, so each N once, in the order run.
+    let mut sizes: Vec<u32> = s.rows.iter().map(|(n, ..)| *n).collect();
+    sizes.dedup();
     for n in sizes {
         let rows: Vec<(&str, &Breakdown)> =
             s.rows.iter().filter(|(m, ..)| *m == n).map(|(_, mode, b)| (mode.as_str(), b)).collect();
@@ -189,7 +182,7 @@ mod tests {
     fn node(id: u64, name: &str, url: &str, children: &[u64]) -> ProfileNode {
         ProfileNode {
             id,
-            call_frame: CallFrame { function_name: name.into(), url: url.into(), line_number: 0, column_number: 0 },
+            call_frame: CallFrame { function_name: name.into(), url: url.into(), ..CallFrame::default() },
             children: children.to_vec(),
         }
     }
