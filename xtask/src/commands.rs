@@ -176,8 +176,7 @@ fn wrangler_dry_run(bin: &Path, crate_rel: &str, target_dir: Option<&Path>) -> R
         wrangler.env("CARGO_TARGET_DIR", dir);
     }
     run(&mut wrangler)?;
-    let names: Vec<String> =
-        std::fs::read_dir(&outdir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names = xtask::util::file_names(&outdir);
     for suffix in ["shim.js", "index_bg.wasm"] {
         if !names.iter().any(|n| n.ends_with(suffix)) {
             bail!("wrangler's dry-run bundle in {} has no *{suffix}: {names:?}", outdir.display());

@@ -50,12 +50,6 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
 }
 
-/// Where setup keeps what it installs outside the git tree (sysroot, wrappers, tools):
-/// call-build's cache, `CALL_CORE_CACHE` or `~/.cache/call-core`.
-pub fn cache_dir() -> PathBuf {
-    call_build::cache::dir()
-}
-
 /// Prints a progress line for the person running the task.
 pub fn say(msg: impl AsRef<str>) {
     eprintln!("xtask: {}", msg.as_ref());
@@ -78,12 +72,8 @@ pub fn output(cmd: &mut Command) -> Option<String> {
 
 /// The command line of `cmd`, for messages.
 pub fn show(cmd: &Command) -> String {
-    let mut s = cmd.get_program().to_string_lossy().into_owned();
-    for arg in cmd.get_args() {
-        s.push(' ');
-        s.push_str(&arg.to_string_lossy());
-    }
-    s
+    let args = cmd.get_args().map(|a| format!(" {}", a.to_string_lossy()));
+    std::iter::once(cmd.get_program().to_string_lossy().into_owned()).chain(args).collect()
 }
 
 /// Whether `program` can be found on PATH.
@@ -93,7 +83,8 @@ pub fn on_path(program: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Writes `contents` to `path` only when it differs, so file timestamps stay stable.
+/// Writes `contents` to `path` (and its directory) only when it differs, so file
+/// timestamps stay stable.
 pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() == Some(contents) {
         return Ok(());
@@ -102,6 +93,12 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, contents).context(|| format!("cannot write {}", path.display()))
+}
+
+/// The names of the files in `dir` (none when it cannot be read).
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
+    entries.map(|e| e.file_name().to_string_lossy().into_owned()).collect()
 }
 
 /// The date and time now, UTC, as the records write it (`2026-01-01 12:00:00 UTC`).

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use super::results::Results;
 use super::sections::section;
-use crate::util::{say, workspace_root, Context};
+use crate::util::{file_names, say, workspace_root, Context};
 use crate::{bail, Result};
 
 /// Opens a generated section; the name follows, then ` -->`.
@@ -48,8 +48,7 @@ pub fn is_generated_file(path: &str) -> bool {
 /// The files that may hold generated sections, from the workspace root: README.md and
 /// every docs/*.md, sorted.
 pub fn files(root: &Path) -> Vec<String> {
-    let docs = std::fs::read_dir(root.join("docs")).into_iter().flatten().flatten();
-    let mut files: Vec<String> = docs.map(|e| format!("docs/{}", e.file_name().to_string_lossy())).collect();
+    let mut files: Vec<String> = file_names(&root.join("docs")).iter().map(|f| format!("docs/{f}")).collect();
     files.retain(|f| is_generated_file(f));
     files.sort();
     files.insert(0, "README.md".into());
