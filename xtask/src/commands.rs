@@ -132,7 +132,7 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
 const PUBLISHED: [&str; 3] = ["call-macros", "call-core", "call-build"];
 
 fn package(root: &Path) -> Result<()> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = xtask::util::cargo();
     cmd.current_dir(root).arg("package");
     for p in PUBLISHED {
         cmd.args(["-p", p]);
@@ -310,12 +310,8 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
     if let Some(from) = &opts.from {
         return profile::summarize(from, opts.top);
     }
-    let tc = setup::ensure()?;
-    if opts.summary {
-        profile::run_summary(&tc, &opts)
-    } else {
-        profile::run(&tc, &opts)
-    }
+    let run = if opts.summary { profile::run_summary } else { profile::run };
+    run(&setup::ensure()?, &opts)
 }
 
 pub(crate) fn fuzz(args: &[String]) -> Result<()> {

@@ -8,7 +8,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{file_names, output, run, say, workspace_root, Context};
+use crate::util::{cargo, file_names, output, run, say, workspace_root, Context};
 use crate::{bail, Result};
 
 /// The cargo-fuzz release installed (and cached) by the command.
@@ -108,7 +108,7 @@ fn ensure_cargo_fuzz() -> Result<std::path::PathBuf> {
         return Ok(bin);
     }
     say(format!("installing cargo-fuzz {CARGO_FUZZ_VERSION} from crates.io (once)"));
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    run(cargo()
         .args(["install", "cargo-fuzz", "--version", &format!("={CARGO_FUZZ_VERSION}"), "--root"])
         .arg(&root)
         .env_remove("CARGO_TARGET_DIR"))?;
