@@ -29,16 +29,12 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
         "demo" => demo::section(r.demo.as_deref(), to_root),
         "profile-breakdown" => profile_breakdown(r),
         "bench-run" => run_paragraph(r, to_root),
-        "bench-table" => {
-            let mut s = kind_table(r, &r.modes(Some(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript])), false);
-            let _ = writeln!(
-                s,
-                "\nms per call: median of {} runs; a ratio range runs over N, each the median of the per-run \
-                 ratios at that N. ![ms/op against N]({to_root}results/bench.svg)",
-                r.runs()
-            );
-            s
-        }
+        "bench-table" => format!(
+            "{}\nms per call: median of {} runs; a ratio range runs over N, each the median of the per-run ratios at \
+             that N. ![ms/op against N]({to_root}results/bench.svg)\n",
+            kind_table(r, &r.modes(Some(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript])), false),
+            r.runs()
+        ),
         "bench-ablations" => match r.modes(Some(&[Kind::Ablation])) {
             none if none.is_empty() => "(No ablation mode in the latest run.)\n".into(),
             ablations => kind_table(r, &ablations, true),
@@ -52,19 +48,23 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
     })
 }
 
-/// A mode's ms/op at each N, then its ratio range to each of `bases` (`1` in its own).
-fn ms_and_ratios(r: &Results, mode: &str, bases: &[&str]) -> Vec<String> {
-    let mut cells: Vec<String> =
-        r.sizes().iter().map(|&n| r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op))).collect();
-    for &base in bases {
-        let ratios = r.of(mode).into_iter().filter_map(|x| x.ratio_to(base));
-        cells.push(if mode == base { "1".into() } else { ratio_range(ratios) });
-    }
-    cells
-}
-
-fn size_heads(r: &Results) -> Vec<String> {
-    r.sizes().iter().map(|n| format!("N={n}")).collect()
+/// The head and the rows of a table of `modes`: each one's name, its `what` when `what`,
+/// its ms/op at each N, then its ratio range to each of `bases` (`1` in its own).
+fn columns(r: &Results, modes: &[&str], what: bool, bases: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head = head(if what { &["mode", "what"] } else { &["mode"] });
+    head.extend(r.sizes().iter().map(|n| format!("N={n}")));
+    head.extend(bases.iter().map(|b| format!("ratio to `{b}`")));
+    let rows = modes.iter().map(|&mode| {
+        let mut row = vec![format!("`{mode}`")];
+        if what {
+            row.push(modes::get(mode).map_or("", |m| m.what).into());
+        }
+        row.extend(r.sizes().iter().map(|&n| r.row(mode, n).map_or("–".into(), |x| ms(x.ms_per_op))));
+        let ratios = |base| ratio_range(r.of(mode).into_iter().filter_map(|x| x.ratio_to(base)));
+        row.extend(bases.iter().map(|&base| if mode == base { "1".into() } else { ratios(base) }));
+        row
+    });
+    (head, rows.collect())
 }
 
 /// The table of single-call modes against `rpc` and `js` (with the median over N of the
@@ -76,22 +76,15 @@ fn kind_table(r: &Results, modes: &[&str], with_median: bool) -> String {
             bases.push(base);
         }
     }
-    let mut head = head(&["mode"]);
-    head.extend(size_heads(r));
-    head.extend(bases.iter().map(|b| format!("ratio to `{b}`")));
+    let (mut head, mut rows) = columns(r, modes, false, &bases);
     if with_median {
-        head.insert(r.sizes().len() + 2, "median over N".into());
-    }
-    let rows = modes.iter().map(|mode| {
-        let mut cells = vec![format!("`{mode}`")];
-        cells.extend(ms_and_ratios(r, mode, &bases));
-        if with_median {
+        let at = r.sizes().len() + 2;
+        head.insert(at, "median over N".into());
+        for (row, mode) in rows.iter_mut().zip(modes) {
             let ratios: Vec<f64> = r.of(mode).iter().filter_map(|x| x.ratio_to_rpc).collect();
-            let median = if ratios.is_empty() { "–".into() } else { format!("{:.2}x", median(&ratios)) };
-            cells.insert(r.sizes().len() + 2, median);
+            row.insert(at, if ratios.is_empty() { "–".into() } else { format!("{:.2}x", median(&ratios)) });
         }
-        cells
-    });
+    }
     markdown::table(&head, "lr", rows)
 }
 
@@ -106,46 +99,29 @@ fn comparisons(
     cells: impl Fn(&str) -> Vec<String>,
 ) -> Option<String> {
     let present = r.modes(None);
-    let mut s = String::new();
+    let mut tables = Vec::new();
     for (lead, members) in modes::comparisons(kind) {
         let members: Vec<&str> = present.iter().copied().filter(|m| members.contains(m)).collect();
-        if !members.iter().any(|m| modes::is(m, &[kind])) {
-            continue;
+        if members.iter().any(|m| modes::is(m, &[kind])) {
+            let (mut head, mut rows) = columns(r, &members, what, lead.bases);
+            head.extend(extra.iter().map(|c| c.to_string()));
+            rows.iter_mut().zip(&members).for_each(|(row, mode)| row.extend(cells(mode)));
+            tables.push(markdown::table(&head, if what { "llr" } else { "lr" }, rows));
         }
-        let first: &[&str] = if what { &["mode", "what"] } else { &["mode"] };
-        let mut head = head(first);
-        head.extend(size_heads(r));
-        head.extend(lead.bases.iter().map(|b| format!("ratio to `{b}`")));
-        head.extend(extra.iter().map(|c| c.to_string()));
-        let rows = members.iter().map(|mode| {
-            let mut row = vec![format!("`{mode}`")];
-            if what {
-                row.push(modes::get(mode).map_or("", |m| m.what).into());
-            }
-            row.extend(ms_and_ratios(r, mode, lead.bases));
-            row.extend(cells(mode));
-            row
-        });
-        if !s.is_empty() {
-            s.push('\n');
-        }
-        s.push_str(&markdown::table(&head, if what { "llr" } else { "lr" }, rows));
     }
-    (!s.is_empty()).then_some(s)
+    (!tables.is_empty()).then(|| tables.join("\n"))
 }
 
 /// `bench-composite`: the chains and fan-ins against their bases.
 fn composite(r: &Results, to_root: &str) -> String {
-    let Some(mut s) = comparisons(r, Kind::Composite, true, &[], |_| Vec::new()) else {
+    let Some(s) = comparisons(r, Kind::Composite, true, &[], |_| Vec::new()) else {
         return "(No pipeline or fan-in mode in the latest run.)\n".into();
     };
-    let _ = writeln!(
-        s,
-        "\nms per op — one chain of 3 calls, or one fan-in of 2 — median of {} runs; a ratio range runs over N, each \
-         the median of the per-run ratios at that N. ![ms per op against N]({to_root}results/bench-composite.svg)",
+    format!(
+        "{s}\nms per op — one chain of 3 calls, or one fan-in of 2 — median of {} runs; a ratio range runs over N, \
+         each the median of the per-run ratios at that N. ![ms per op against N]({to_root}results/bench-composite.svg)\n",
         r.runs()
-    );
-    s
+    )
 }
 
 /// `bench-durable`: durable calls against in-memory ones and the JavaScript floor, with
@@ -233,19 +209,16 @@ fn per_call(r: &Results) -> String {
     if r.per_call.is_empty() {
         return "(The latest run has no per-call figures: it ran with `--no-native`.)\n".into();
     }
-    let mut s = per_call_table(&r.per_call);
+    let table = per_call_table(&r.per_call);
     let call: Vec<f64> = r.of("call").iter().map(|x| x.ms_per_op).collect();
-    if let (Some(wasm), false) = (r.per_call("wasm_call_work"), call.is_empty()) {
-        let call_ms = median(&call);
-        let _ = writeln!(
-            s,
-            "\nThe wasm row, {:.1} µs, is {:.1} % of one `call` in the same run ({} ms/op, the median over N).",
-            wasm / 1000.0,
-            wasm / 1e6 / call_ms * 100.0,
-            ms(call_ms)
-        );
-    }
-    s
+    let (Some(wasm), false) = (r.per_call("wasm_call_work"), call.is_empty()) else { return table };
+    let call_ms = median(&call);
+    format!(
+        "{table}\nThe wasm row, {:.1} µs, is {:.1} % of one `call` in the same run ({} ms/op, the median over N).\n",
+        wasm / 1000.0,
+        wasm / 1e6 / call_ms * 100.0,
+        ms(call_ms)
+    )
 }
 
 /// `results/profile-summary.md` without its title, its `## N = …` headings as paragraphs.
