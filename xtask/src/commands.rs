@@ -185,14 +185,8 @@ fn wrangler_dry_run(bin: &Path, crate_rel: &str, target_dir: Option<&Path>) -> R
     // esbuild renames classes (`var RemoteDo2 = class extends DurableObject2`), so look at
     // the bundle's exports and at the generated wrapper's body.
     let bundle = std::fs::read_to_string(outdir.join("shim.js"))?;
-    let exports = bundle.rsplit("\nexport {").next().unwrap_or_default();
-    let exported: Vec<&str> = exports
-        .split(['}', ';'])
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|e| e.split_whitespace().last())
-        .collect();
+    let exports = bundle.rsplit("\nexport {").next().and_then(|e| e.split(['}', ';']).next()).unwrap_or_default();
+    let exported: Vec<&str> = exports.split(',').filter_map(|e| e.split_whitespace().last()).collect();
     let shim = std::fs::read_to_string(crate_dir.join("build/worker/shim.mjs"))?;
     for class in call_build::entry::scan_js_classes(&shim) {
         if !exported.contains(&class.as_str()) {
@@ -325,11 +319,9 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
         report.executions,
         report.seconds,
         report.crashes.len(),
-        if report.crashes.is_empty() {
-            String::new()
-        } else {
-            format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
-        }
+        (!report.crashes.is_empty())
+            .then(|| format!(" copied to fuzz/regressions: {}", report.crashes.join(", ")))
+            .unwrap_or_default()
     );
     // The record the README's fuzzing figure is generated from (`cargo xtask readme`).
     let path = root.join("results/fuzz.md");

@@ -88,13 +88,12 @@ pub fn tables(rows: &[Row], per_call: &[Value], commit: Option<&Value>) -> Strin
 pub fn header(workerd_bin: &std::path::Path, opts: &Options, tree: &crate::git::Tree) -> String {
     let sh = |cmd: &mut Command| output(cmd).map(|s| s.trim().to_owned()).unwrap_or_else(|| "?".into());
     let rounds: Vec<String> = opts.sizes.iter().map(|&n| format!("N={n}: R={}", rounds_for(n))).collect();
-    let warning = match &tree.diff_hash {
-        Some(hash) => format!(
+    let warning = tree.diff_hash.as_ref().map_or(String::new(), |hash| {
+        format!(
             "**WARNING: measured on a work tree with uncommitted changes (`--allow-dirty`): the commit \
              below is not the code that ran; `git diff HEAD` hash {hash}.**\n\n"
-        ),
-        None => String::new(),
-    };
+        )
+    });
     let load = std::fs::read_to_string("/proc/loadavg")
         .map_or_else(|_| "?".into(), |l| l.split(' ').take(3).collect::<Vec<_>>().join(" "));
     format!(

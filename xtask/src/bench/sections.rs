@@ -173,11 +173,8 @@ fn run_paragraph(r: &Results, to_root: &str) -> String {
         r.field("workerd"),
         r.field("machine"),
         median(&spreads),
-        if few {
-            format!(" With fewer than {RUNS} runs per (mode, N), differences of 10-20 % are not established.")
-        } else {
-            String::new()
-        }
+        few.then(|| format!(" With fewer than {RUNS} runs per (mode, N), differences of 10-20 % are not established."))
+            .unwrap_or_default()
     )
 }
 

@@ -242,11 +242,6 @@ impl CallFrame {
         self.url.starts_with("wasm://")
     }
 
-    /// Whether this is a JavaScript function of a script (not a builtin).
-    pub fn is_js(&self) -> bool {
-        !self.url.is_empty() && !self.is_wasm()
-    }
-
     /// How the reports name it: Rust names for wasm, `name  [js file:line]` for JavaScript.
     pub fn display(&self, wasm_names: &BTreeMap<u32, String>) -> String {
         if self.is_pseudo() {

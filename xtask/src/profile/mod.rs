@@ -31,7 +31,7 @@ use crate::args::Args;
 use crate::bench::run::{self as bench, request, rounds_for};
 use crate::build::{self, Variant};
 use crate::setup::Toolchain;
-use crate::util::{say, workspace_root, Context};
+use crate::util::{say, workspace_root, write_if_changed, Context};
 use crate::workerd::{self, Workerd};
 use crate::{bail, Result};
 
@@ -170,10 +170,7 @@ impl Session {
         let stopped = self.cdp.call("Profiler.stop", json!({}));
         let (load, mut answer) = (load?, stopped?);
         let raw = answer.get_mut("profile").map(Value::take).unwrap_or_default();
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(out, raw.to_string()).context(|| format!("cannot write {}", out.display()))?;
+        write_if_changed(out, &raw.to_string())?;
         let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
         let frames = profile.names(&self.names);
         let mut breakdown = summary::categorize(&profile, &frames, load.calls);

@@ -87,12 +87,10 @@ pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdo
             at = parent[i];
         }
         let leaf_frame = &profile.nodes[leaf].call_frame;
-        let other = if leaf_frame.is_wasm() {
-            OTHER[0]
-        } else if leaf_frame.is_js() {
-            OTHER[1]
-        } else {
-            OTHER[2]
+        let other = match (leaf_frame.is_wasm(), leaf_frame.url.is_empty()) {
+            (true, _) => OTHER[0],
+            (false, false) => OTHER[1],
+            (false, true) => OTHER[2],
         };
         *out.us.entry(category.unwrap_or(other).to_string()).or_default() += us;
         out.total_us += us;
