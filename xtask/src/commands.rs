@@ -319,9 +319,11 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
         report.executions,
         report.seconds,
         report.crashes.len(),
-        (!report.crashes.is_empty())
-            .then(|| format!(" copied to fuzz/regressions: {}", report.crashes.join(", ")))
-            .unwrap_or_default()
+        if report.crashes.is_empty() {
+            String::new()
+        } else {
+            format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
+        }
     );
     // The record the README's fuzzing figure is generated from (`cargo xtask readme`).
     let path = root.join("results/fuzz.md");

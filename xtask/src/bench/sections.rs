@@ -173,8 +173,11 @@ fn run_paragraph(r: &Results, to_root: &str) -> String {
         r.field("workerd"),
         r.field("machine"),
         median(&spreads),
-        few.then(|| format!(" With fewer than {RUNS} runs per (mode, N), differences of 10-20 % are not established."))
-            .unwrap_or_default()
+        if few {
+            format!(" With fewer than {RUNS} runs per (mode, N), differences of 10-20 % are not established.")
+        } else {
+            String::new()
+        }
     )
 }
 
