@@ -43,12 +43,8 @@ fn svg(rows: &[Row], modes: &[String], kinds: &[Kind], title: &str, x_label: &st
     let xs: Vec<f64> = points().map(|p| f64::from(p.n)).collect();
     let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let x_max = xs.iter().copied().fold(0.0, f64::max);
-    let (mut d_lo, mut d_hi) =
-        if xs.is_empty() { (0, 1) } else { (x_min.log10().floor() as i32, x_max.log10().ceil() as i32) };
-    if d_hi <= d_lo {
-        d_hi = d_lo + 1;
-    }
-    d_lo = d_lo.min(d_hi - 1);
+    let (d_lo, d_hi) = if xs.is_empty() { (0, 1) } else { (x_min.log10().floor() as i32, x_max.log10().ceil() as i32) };
+    let d_hi = d_hi.max(d_lo + 1);
     let y_top = points().map(|p| p.max.max(p.ms_per_op)).fold(0.0, f64::max);
     let (y_step, y_max) = nice_axis(y_top);
     let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);

@@ -309,18 +309,12 @@ mod tests {
             row("pipeline", 10, 0.12, 1.2, 1.4, json!({"ratios": {"pipeline-rpc": 0.35, "pipeline-js": 0.9}}));
         let side = |rows: f64, commits: f64| json!({"rows_per_call": rows, "commits_per_batch": commits});
         let writes = json!({"caller": side(2.0, 2.0), "callee": side(1.0, 1.0)});
+        let durable = json!({"ratios": {"continuation": 4.0, "js-durable": 0.7}, "writes": writes});
         let r = results(vec![
             pipeline,
             row("pipeline-rpc", 10, 0.33, 3.3, 4.0, json!({})),
             row("continuation", 10, 0.05, 1.0, 1.0, json!({})),
-            row(
-                "durable",
-                10,
-                0.2,
-                2.0,
-                2.0,
-                json!({"ratios": {"continuation": 4.0, "js-durable": 0.7}, "writes": writes}),
-            ),
+            row("durable", 10, 0.2, 2.0, 2.0, durable),
             Entry::Commit(json!({"turns": 1000, "write_ms_per_turn": 0.21, "tick_ms_per_turn": 0.009})),
         ]);
         let composite = section("bench-composite", &r, "").unwrap();
