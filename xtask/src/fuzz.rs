@@ -52,12 +52,8 @@ pub fn run_for(seconds: u64) -> Result<Report> {
         .output()
         .context(|| format!("cannot run {}", cargo_fuzz.display()))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let executions = log
-        .lines()
-        .filter_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
-        .filter_map(|n| n.trim().parse().ok())
-        .next_back()
-        .unwrap_or(0);
+    let stat = |l: &str| l.strip_prefix("stat::number_of_executed_units:")?.trim().parse().ok();
+    let executions = log.lines().filter_map(stat).next_back().unwrap_or(0);
     let crashes: Vec<String> = file_names(&artifacts).into_iter().filter(|a| !before.contains(a)).collect();
     let regressions = root.join("fuzz/regressions");
     std::fs::create_dir_all(&regressions)?;

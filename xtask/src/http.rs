@@ -41,11 +41,9 @@ fn parse(raw: &[u8]) -> Result<Response> {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
     let Some(split) = split else { bail!("malformed HTTP answer: {}", String::from_utf8_lossy(raw)) };
     let head = String::from_utf8_lossy(&raw[..split]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| crate::Error(format!("no status in {head:?}")))?;
+    let Some(status) = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()) else {
+        bail!("no status in {head:?}")
+    };
     let lower = head.to_ascii_lowercase();
     let chunked = lower.lines().any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
     let body = &raw[split + 4..];

@@ -128,10 +128,8 @@ fn composite(r: &Results, to_root: &str) -> String {
 /// the rows and commits each side wrote, and the cost of one commit.
 fn durable(r: &Results) -> String {
     let columns = ["caller rows/call", "caller commits/batch", "callee rows/call", "callee commits/batch"];
-    let writes = |mode: &str| {
-        let sides = [("caller", "rows_per_call"), ("caller", "commits_per_batch"), ("callee", "rows_per_call")];
-        sides.iter().chain([&("callee", "commits_per_batch")]).map(|(s, f)| r.writes_range(mode, s, f)).collect()
-    };
+    let sides = ["caller", "callee"].map(|side| [(side, "rows_per_call"), (side, "commits_per_batch")]).concat();
+    let writes = |mode: &str| sides.iter().map(|(side, f)| r.writes_range(mode, side, f)).collect();
     let Some(mut s) = comparisons(r, Kind::Durable, false, &columns, writes) else {
         return "(No durable mode in the latest run.)\n".into();
     };

@@ -145,12 +145,10 @@ pub fn render(s: &Summary) -> String {
 /// `rpc` and `rpc` − `js` where both modes ran.
 pub fn table(rows: &[(&str, &Breakdown)]) -> String {
     let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
-    let diffs: Vec<(&Breakdown, &Breakdown)> = DIFFERENCES.iter().filter_map(|(a, b)| Some((of(a)?, of(b)?))).collect();
+    let diffs: Vec<_> =
+        DIFFERENCES.iter().filter_map(|(a, b)| Some((format!("`{a}` − `{b}`"), of(a)?, of(b)?))).collect();
     let mut head = vec!["profiled µs per call (share of sampled time)".to_string()];
-    head.extend(rows.iter().map(|(mode, _)| format!("`{mode}`")));
-    head.extend(
-        DIFFERENCES.iter().filter(|(a, b)| of(a).is_some() && of(b).is_some()).map(|(a, b)| format!("`{a}` − `{b}`")),
-    );
+    head.extend(rows.iter().map(|(mode, _)| format!("`{mode}`")).chain(diffs.iter().map(|d| d.0.clone())));
     let per_call = |us: f64, b: &Breakdown| us / b.calls.max(1) as f64;
     let idle = |b: &Breakdown| b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0);
     let line = |label: &str, value: &dyn Fn(&Breakdown) -> f64, share: bool| {
@@ -159,7 +157,7 @@ pub fn table(rows: &[(&str, &Breakdown)]) -> String {
             v if share => format!("{v:.1} ({:.0} %)", v * b.calls.max(1) as f64 / b.total_us.max(1.0) * 100.0),
             v => format!("{v:.1}"),
         }));
-        cells.extend(diffs.iter().map(|(a, b)| format!("{:+.1}", value(a) - value(b))));
+        cells.extend(diffs.iter().map(|(_, a, b)| format!("{:+.1}", value(a) - value(b))));
         cells
     };
     let categories = CATEGORIES.iter().map(|(c, _)| *c).chain(OTHER);
