@@ -27,9 +27,10 @@ pub fn wasm_function_names(wasm: &[u8]) -> Result<BTreeMap<u32, String>> {
             }
         }
     }
-    fn bytes_of<'a>(data: &'a [u8], at: &mut usize, len: u32) -> Result<&'a [u8]> {
-        let end = at.checked_add(len as usize).filter(|&e| e <= data.len());
-        let Some(end) = end else { bail!("section runs past the end") };
+    // A run of bytes after its length.
+    fn bytes_of<'a>(data: &'a [u8], at: &mut usize) -> Result<&'a [u8]> {
+        let len = leb(data, at)? as usize;
+        let Some(end) = at.checked_add(len).filter(|&e| e <= data.len()) else { bail!("section runs past the end") };
         let slice = &data[*at..end];
         *at = end;
         Ok(slice)
@@ -42,30 +43,25 @@ pub fn wasm_function_names(wasm: &[u8]) -> Result<BTreeMap<u32, String>> {
     while at < wasm.len() {
         let id = wasm[at];
         at += 1;
-        let size = leb(wasm, &mut at)?;
-        let section = bytes_of(wasm, &mut at, size)?;
+        let section = bytes_of(wasm, &mut at)?;
         if id != 0 {
             continue;
         }
         let mut p = 0;
-        let name_len = leb(section, &mut p)?;
-        if bytes_of(section, &mut p, name_len)? != b"name" {
+        if bytes_of(section, &mut p)? != b"name" {
             continue;
         }
         while p < section.len() {
             let kind = section[p];
             p += 1;
-            let len = leb(section, &mut p)?;
-            let sub = bytes_of(section, &mut p, len)?;
+            let sub = bytes_of(section, &mut p)?;
             if kind != 1 {
                 continue; // 0: module name, 2: locals, …
             }
             let mut q = 0;
             for _ in 0..leb(sub, &mut q)? {
                 let index = leb(sub, &mut q)?;
-                let len = leb(sub, &mut q)?;
-                let name = String::from_utf8_lossy(bytes_of(sub, &mut q, len)?).into_owned();
-                names.insert(index, name);
+                names.insert(index, String::from_utf8_lossy(bytes_of(sub, &mut q)?).into_owned());
             }
         }
     }
