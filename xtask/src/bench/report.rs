@@ -30,36 +30,30 @@ pub const TIMING: &str = "Times are measured inside the controller Durable Objec
 pub fn rows_table(rows: &[Row]) -> String {
     let head =
         head(&["mode", "N", "R", "ms/op (median)", "min..max", "ratio to rpc", "ratio to js", "other ratios", "ok"]);
-    markdown::table(
-        &head,
-        "lr",
-        rows.iter().map(|r| {
-            let others: Vec<String> = r.base_ratios().iter().map(|(base, x)| format!("{x:.2}x {base}")).collect();
-            vec![
-                r.mode.clone(),
-                r.n.to_string(),
-                r.rounds.to_string(),
-                format!("{:.4}", r.ms_per_op),
-                format!("{:.4}..{:.4}", r.min, r.max),
-                ratio(r.ratio_to_rpc),
-                ratio(r.ratio_to_js),
-                if others.is_empty() { "–".into() } else { others.join(", ") },
-                format!("{}/{}", r.ok, r.calls),
-            ]
-        }),
-    )
+    let row = |r: &Row| {
+        let others: Vec<String> = r.base_ratios().iter().map(|(base, x)| format!("{x:.2}x {base}")).collect();
+        vec![
+            r.mode.clone(),
+            r.n.to_string(),
+            r.rounds.to_string(),
+            format!("{:.4}", r.ms_per_op),
+            format!("{:.4}..{:.4}", r.min, r.max),
+            ratio(r.ratio_to_rpc),
+            ratio(r.ratio_to_js),
+            if others.is_empty() { "–".into() } else { others.join(", ") },
+            format!("{}/{}", r.ok, r.calls),
+        ]
+    };
+    markdown::table(&head, "lr", rows.iter().map(row))
 }
 
 /// The table of the per-call figures.
 pub fn per_call_table(figures: &[Value]) -> String {
-    markdown::table(
-        &head(&["per-call work of call-core", "ns/op (median)", "min..max"]),
-        "lr",
-        figures.iter().map(|f| {
-            let [median, min, max] = ["ns_per_op", "min", "max"].map(|k| f[k].as_f64().unwrap_or(f64::NAN));
-            vec![f["what"].as_str().unwrap_or("?").into(), format!("{median:.0}"), format!("{min:.0}..{max:.0}")]
-        }),
-    )
+    let row = |f: &Value| {
+        let [median, min, max] = ["ns_per_op", "min", "max"].map(|k| f[k].as_f64().unwrap_or(f64::NAN));
+        vec![f["what"].as_str().unwrap_or("?").into(), format!("{median:.0}"), format!("{min:.0}..{max:.0}")]
+    };
+    markdown::table(&head(&["per-call work of call-core", "ns/op (median)", "min..max"]), "lr", figures.iter().map(row))
 }
 
 /// The tables of `bench.md` after its header (also printed by the bench).

@@ -213,19 +213,10 @@ pub fn run_summary(tc: &Toolchain, opts: &Options) -> Result<()> {
     let root = workspace_root();
     let tree = crate::git::tree(&root, |_, _, _| false)?;
     let mut session = Session::start(tc, &opts.modes, opts.interval_us)?;
-    let sizes: Vec<String> = opts.sizes.iter().map(u32::to_string).collect();
-    let mut record = summary::Summary {
-        tree: tree.describe(),
-        command: format!(
-            "cargo xtask profile --summary --modes {} --n {} --seconds {}",
-            opts.modes.join(","),
-            sizes.join(","),
-            opts.seconds
-        ),
-        seconds: opts.seconds,
-        interval_us: opts.interval_us,
-        rows: Vec::new(),
-    };
+    let (modes, sizes) = (opts.modes.join(","), opts.sizes.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
+    let command = format!("cargo xtask profile --summary --modes {modes} --n {sizes} --seconds {}", opts.seconds);
+    let (seconds, interval_us) = (opts.seconds, opts.interval_us);
+    let mut record = summary::Summary { tree: tree.describe(), command, seconds, interval_us, rows: Vec::new() };
     for &n in &opts.sizes {
         for mode in &opts.modes {
             let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };
