@@ -245,12 +245,9 @@ impl CallFrame {
         }
         if self.is_wasm() {
             // A frame without a name section entry reads `$func123` or `wasm-function[123]`.
-            let index = self
-                .function_name
-                .strip_prefix("$func")
-                .or_else(|| self.function_name.strip_prefix("wasm-function[").and_then(|s| s.strip_suffix(']')))
-                .and_then(|i| i.parse::<u32>().ok());
-            let name = index.and_then(|i| wasm_names.get(&i)).map_or(self.function_name.as_str(), String::as_str);
+            let f = self.function_name.as_str();
+            let index = f.strip_prefix("$func").or_else(|| f.strip_prefix("wasm-function[")?.strip_suffix(']'));
+            let name = index.and_then(|i| wasm_names.get(&i.parse().ok()?)).map_or(f, String::as_str);
             return format!("{}  [wasm]", rust_name(name));
         }
         let name = if self.function_name.is_empty() { "(anonymous)" } else { self.function_name.as_str() };
