@@ -65,7 +65,7 @@ fn svg(rows: &[Row], modes: &[String], kinds: &[Kind], title: &str, x_label: &st
         let x = D(sx(10f64.powi(d)));
         line(o, [&x, &TOP, &x, &bottom], r##"stroke="#ddd""##);
         line(o, [&x, &bottom, &x, &D(bottom + 6.0)], r#"stroke="black""#);
-        text(o, [&x, &D(bottom + 20.0)], " text-anchor=\"middle\"", &number(10f64.powi(d)));
+        text(o, [&x, &D(bottom + 20.0)], " text-anchor=\"middle\"", &10f64.powi(d).to_string());
         for k in (2..10).filter(|_| d < d_hi) {
             let x = D(sx(f64::from(k) * 10f64.powi(d)));
             line(o, [&x, &bottom, &x, &D(bottom + 3.0)], r#"stroke="black""#);
@@ -150,14 +150,6 @@ fn nice_axis(top: f64) -> (f64, f64) {
 fn tick_label(y: f64, step: f64) -> String {
     let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize };
     format!("{y:.decimals$}")
-}
-
-fn number(x: f64) -> String {
-    if x >= 1.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
-    }
 }
 
 /// Escapes text for SVG content and attribute values.
