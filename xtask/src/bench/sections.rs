@@ -224,14 +224,11 @@ fn profile_breakdown(r: &Results) -> String {
     let Some(text) = &r.profile_summary else {
         return "(No profile summary in results/: run `cargo xtask profile --summary`.)\n".into();
     };
-    let mut out = String::new();
-    for line in text.lines().filter(|l| !l.starts_with("# ")) {
-        let _ = match line.strip_prefix("## ") {
-            Some(heading) => writeln!(out, "**{heading}** (results/profile-summary.md):"),
-            None => writeln!(out, "{line}"),
-        };
-    }
-    format!("{}\n", out.trim_matches('\n'))
+    let lines = text.lines().filter(|l| !l.starts_with("# ")).map(|line| match line.strip_prefix("## ") {
+        Some(heading) => format!("**{heading}** (results/profile-summary.md):"),
+        None => line.to_string(),
+    });
+    format!("{}\n", lines.collect::<Vec<_>>().join("\n").trim_matches('\n'))
 }
 
 /// The fuzzing figure, from `results/fuzz.md`.
