@@ -130,13 +130,12 @@ fn durable(r: &Results) -> String {
     let columns = ["caller rows/call", "caller commits/batch", "callee rows/call", "callee commits/batch"];
     let sides = ["caller", "callee"].map(|side| [(side, "rows_per_call"), (side, "commits_per_batch")]).concat();
     let writes = |mode: &str| sides.iter().map(|(side, f)| r.writes_range(mode, side, f)).collect();
-    let Some(mut s) = comparisons(r, Kind::Durable, false, &columns, writes) else {
+    let Some(table) = comparisons(r, Kind::Durable, false, &columns, writes) else {
         return "(No durable mode in the latest run.)\n".into();
     };
-    let _ = writeln!(
-        s,
-        "\nms per call: median of {} runs; ratios and write counts: ranges over N of the medians over runs. \
-         A batch is one round of N calls issued together; `continuation` writes nothing.",
+    let mut s = format!(
+        "{table}\nms per call: median of {} runs; ratios and write counts: ranges over N of the medians over runs. \
+         A batch is one round of N calls issued together; `continuation` writes nothing.\n",
         r.runs()
     );
     if let Some(c) = &r.commit {
