@@ -72,12 +72,11 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let modes = run::modes(&workerd)?;
     let rounds = demo::rounds(&workerd, &modes)?;
+    let (sizes, runs, target) = (demo::SIZES, demo::RUNS, demo::TARGET_MS);
     say(format!(
-        "running {} modes × N = {:?}: {} interleaved runs, rounds per request {rounds:?} (about {} ms each) …",
-        modes.len(),
-        demo::SIZES,
-        demo::RUNS,
-        demo::TARGET_MS
+        "running {} modes × N = {sizes:?}: {runs} interleaved runs, rounds per request {rounds:?} (about {target} \
+         ms each) …",
+        modes.len()
     ));
     let rounds_of = |n: u32| rounds.iter().find(|r| r.0 == n).map_or(1, |r| r.1);
     let samples = run::measure(&workerd, &modes, &demo::SIZES, demo::RUNS, rounds_of, false)?;

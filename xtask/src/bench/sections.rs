@@ -118,8 +118,9 @@ fn composite(r: &Results, to_root: &str) -> String {
         return "(No pipeline or fan-in mode in the latest run.)\n".into();
     };
     format!(
-        "{s}\nms per op — one chain of 3 calls, or one fan-in of 2 — median of {} runs; a ratio range runs over N, \
-         each the median of the per-run ratios at that N. ![ms per op against N]({to_root}results/bench-composite.svg)\n",
+        "{s}\nms per op — one chain of 3 calls, or one fan-in of 2 — median of {} runs; a ratio range runs over \
+         N, each the median of the per-run ratios at that N. ![ms per op against \
+         N]({to_root}results/bench-composite.svg)\n",
         r.runs()
     )
 }
