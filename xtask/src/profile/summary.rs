@@ -74,15 +74,13 @@ pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdo
             || frame.url.ends_with("shim.mjs")
             || name.starts_with("echo  [js reference.mjs")
     };
+    let matching = |name: &str| CATEGORIES.iter().find(|(_, keys)| keys.split('|').any(|k| name.contains(k)));
     let mut out = Breakdown { calls, ..Breakdown::default() };
     for (leaf, us) in profile.self_us().into_iter().enumerate().filter(|(_, us)| *us > 0.0) {
         let (mut category, mut callee, mut at) = (None, false, Some(leaf));
         while let Some(i) = at {
             let name = &names[i];
-            if category.is_none() {
-                category =
-                    CATEGORIES.iter().find(|(_, keys)| keys.split('|').any(|k| name.contains(k))).map(|(c, _)| *c);
-            }
+            category = category.or_else(|| matching(name).map(|(c, _)| *c));
             callee |= is_callee(&profile.nodes[i].call_frame, name);
             at = parent[i];
         }
