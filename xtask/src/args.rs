@@ -57,12 +57,8 @@ impl Args {
     /// zero); `None` when not given, an error when empty.
     pub fn list<T: FromStr + PartialOrd + Default>(&self, name: &str) -> Result<Option<Vec<T>>> {
         let Some(text) = self.text(name) else { return Ok(None) };
-        let items: Option<Vec<T>> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().ok().filter(|x| *x > T::default()))
-            .collect();
+        let parse = |s: &str| s.parse().ok().filter(|x| *x > T::default());
+        let items: Option<Vec<T>> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse).collect();
         match items {
             Some(items) if !items.is_empty() => Ok(Some(items)),
             _ => bail!("{name} wants a list of values (numbers above zero), got {text:?}"),

@@ -11,7 +11,7 @@ use call_build::wrangler::Wrangler;
 use call_build::{Options, Profile};
 
 use crate::setup::Toolchain;
-use crate::util::{run, say, workspace_root, write_if_changed};
+use crate::util::{cargo, run, say, workspace_root, write_if_changed};
 use crate::workerd;
 use crate::{bail, Result};
 
@@ -107,7 +107,7 @@ pub fn build_variant(_tc: &Toolchain, crate_dir: &Path, variant: Variant) -> Res
     if variant != Variant::Release {
         say(format!("building {name} ({variant:?})"));
     }
-    let built = call_build::build(&options).map_err(|e| crate::Error(e.0))?;
+    let built = call_build::build(&options)?;
     // `workerd serve` reads the config and the modules it embeds relative to the config.
     let parent = built.out_dir.parent().unwrap_or(&built.out_dir);
     let dir_name = built.out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -121,7 +121,7 @@ pub fn build_variant(_tc: &Toolchain, crate_dir: &Path, variant: Variant) -> Res
 /// reinstall is incremental); returns the directory of the `call-build` binary.
 pub fn install_call_build(install_root: &Path) -> Result<PathBuf> {
     let root = workspace_root();
-    run(std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    run(cargo()
         .current_dir(&root)
         .args(["install", "--quiet", "--locked", "--path", "call-build", "--root"])
         .arg(install_root)

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use xtask::build::{self, Built};
 use xtask::setup::{self, Toolchain};
-use xtask::util::{run, say, workspace_root};
+use xtask::util::{run, say, workspace_root, write_if_changed, Context};
 use xtask::workerd::{self, Workerd};
 use xtask::{bail, Result};
 
@@ -35,10 +35,8 @@ pub(crate) fn build(args: &[String]) -> Result<()> {
 }
 
 pub(crate) fn serve(args: &[String]) -> Result<()> {
-    let port = match flag_value(args, "--port") {
-        Some(p) => p.parse().map_err(|_| xtask::Error(format!("bad --port {p}")))?,
-        None => 8787,
-    };
+    let port = flag_value(args, "--port").unwrap_or("8787");
+    let port = port.parse().map_err(|_| xtask::Error(format!("bad --port {port}")))?;
     // `--storage DIR` keeps the Durable Objects' storage in DIR (kept after stop), so that
     // a served example can be killed and started again on the same state.
     let storage = flag_value(args, "--storage").map(std::path::PathBuf::from);
@@ -74,12 +72,11 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let modes = run::modes(&workerd)?;
     let rounds = demo::rounds(&workerd, &modes)?;
+    let (sizes, runs, target) = (demo::SIZES, demo::RUNS, demo::TARGET_MS);
     say(format!(
-        "running {} modes × N = {:?}: {} interleaved runs, rounds per request {rounds:?} (about {} ms each) …",
-        modes.len(),
-        demo::SIZES,
-        demo::RUNS,
-        demo::TARGET_MS
+        "running {} modes × N = {sizes:?}: {runs} interleaved runs, rounds per request {rounds:?} (about {target} \
+         ms each) …",
+        modes.len()
     ));
     let rounds_of = |n: u32| rounds.iter().find(|r| r.0 == n).map_or(1, |r| r.1);
     let samples = run::measure(&workerd, &modes, &demo::SIZES, demo::RUNS, rounds_of, false)?;
@@ -89,8 +86,7 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     println!("{report}");
     if record {
         let path = workspace_root().join("results/demo.md");
-        std::fs::write(&path, demo::record(&report, &tree))
-            .map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))?;
+        write_if_changed(&path, &demo::record(&report, &tree))?;
         say(format!("wrote {}", path.display()));
         rewrite_generated()?;
     }
@@ -99,13 +95,8 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
 
 /// Rewrites the generated sections of README.md and docs/*.md from results/.
 fn rewrite_generated() -> Result<()> {
-    let changed = xtask::bench::generated::update(&workspace_root())?;
-    say(if changed.is_empty() {
-        "generated sections already up to date".to_string()
-    } else {
-        format!("generated sections rewritten in {}", changed.join(", "))
-    });
-    Ok(())
+    let (same, rewritten) = ("generated sections already up to date", "generated sections rewritten in");
+    xtask::bench::generated::update(&workspace_root(), same, rewritten)
 }
 
 pub(crate) fn test(args: &[String]) -> Result<()> {
@@ -167,7 +158,7 @@ pub(crate) fn test(args: &[String]) -> Result<()> {
 const PUBLISHED: [&str; 3] = ["call-macros", "call-core", "call-build"];
 
 fn package(root: &Path) -> Result<()> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = xtask::util::cargo();
     cmd.current_dir(root).arg("package");
     for p in PUBLISHED {
         cmd.args(["-p", p]);
@@ -211,8 +202,7 @@ fn wrangler_dry_run(bin: &Path, crate_rel: &str, target_dir: Option<&Path>) -> R
         wrangler.env("CARGO_TARGET_DIR", dir);
     }
     run(&mut wrangler)?;
-    let names: Vec<String> =
-        std::fs::read_dir(&outdir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names = xtask::util::file_names(&outdir);
     for suffix in ["shim.js", "index_bg.wasm"] {
         if !names.iter().any(|n| n.ends_with(suffix)) {
             bail!("wrangler's dry-run bundle in {} has no *{suffix}: {names:?}", outdir.display());
@@ -221,14 +211,8 @@ fn wrangler_dry_run(bin: &Path, crate_rel: &str, target_dir: Option<&Path>) -> R
     // esbuild renames classes (`var RemoteDo2 = class extends DurableObject2`), so look at
     // the bundle's exports and at the generated wrapper's body.
     let bundle = std::fs::read_to_string(outdir.join("shim.js"))?;
-    let exports = bundle.rsplit("\nexport {").next().unwrap_or_default();
-    let exported: Vec<&str> = exports
-        .split(['}', ';'])
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|e| e.split_whitespace().last())
-        .collect();
+    let exports = bundle.rsplit("\nexport {").next().and_then(|e| e.split(['}', ';']).next()).unwrap_or_default();
+    let exported: Vec<&str> = exports.split(',').filter_map(|e| e.split_whitespace().last()).collect();
     let shim = std::fs::read_to_string(crate_dir.join("build/worker/shim.mjs"))?;
     for class in call_build::entry::scan_js_classes(&shim) {
         if !exported.contains(&class.as_str()) {
@@ -285,7 +269,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
     let listed = run::modes(&workerd)?;
     let modes = opts.modes.clone().unwrap_or_else(|| listed.clone());
-    run::offered(&modes, &listed).map_err(|e| xtask::Error(format!("--modes: {e}")))?;
+    run::offered(&modes, &listed).context(|| "--modes".into())?;
     let samples = run::measure(&workerd, &modes, &opts.sizes, opts.runs, run::rounds_for, true)?;
     let wasm = probes::wasm_cost(&workerd)?;
     let durable = modes.iter().any(|m| modes::is(m, &[modes::Kind::Durable]));
@@ -314,11 +298,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     entries.push(Entry::Wasm(wasm));
     entries.extend(commit.map(Entry::Commit));
     let json = serde_json::to_value(&entries).map_err(|e| xtask::Error(format!("bench.json: {e}")))?;
-    std::fs::create_dir_all(&opts.out)?;
-    let write = |name: &str, text: String| -> Result<()> {
-        let path = opts.out.join(name);
-        std::fs::write(&path, text).map_err(|e| xtask::Error(format!("cannot write {}: {e}", path.display())))
-    };
+    let write = |name: &str, text: String| write_if_changed(&opts.out.join(name), &text);
     write("bench.md", format!("{header}{wasm_line}{tables}"))?;
     write("bench.json", format!("{json:#}\n"))?;
     write("bench.svg", plot::bench(&rows, &modes))?;
@@ -350,21 +330,17 @@ pub(crate) fn profile(args: &[String]) -> Result<()> {
     if let Some(from) = &opts.from {
         return profile::summarize(from, opts.top);
     }
-    if opts.summary {
-        return profile::run_summary(&setup::ensure()?, &opts);
-    }
-    profile::run(&setup::ensure()?, &opts)
+    let run = if opts.summary { profile::run_summary } else { profile::run };
+    run(&setup::ensure()?, &opts)
 }
 
 pub(crate) fn fuzz(args: &[String]) -> Result<()> {
-    let seconds = match flag_value(args, "--seconds") {
-        Some(s) => s.parse().map_err(|_| xtask::Error(format!("bad --seconds {s}")))?,
-        None => 60,
-    };
+    let seconds = flag_value(args, "--seconds").unwrap_or("60");
+    let seconds = seconds.parse().map_err(|_| xtask::Error(format!("bad --seconds {seconds}")))?;
     let root = workspace_root();
     let tree = xtask::git::tree(&root, |_, _, _| false)?;
     let report = xtask::fuzz::run_for(seconds)?;
-    let summary = format!(
+    println!(
         "fuzz: {} executions in {} s, {} crash(es){}",
         report.executions,
         report.seconds,
@@ -375,12 +351,9 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
             format!(" copied to fuzz/regressions: {}", report.crashes.join(", "))
         }
     );
-    println!("{summary}");
     // The record the README's fuzzing figure is generated from (`cargo xtask readme`).
-    let log = xtask::fuzz::record(&report, &tree.describe());
     let path = root.join("results/fuzz.md");
-    std::fs::create_dir_all(root.join("results"))?;
-    std::fs::write(&path, log)?;
+    write_if_changed(&path, &xtask::fuzz::record(&report, &tree.describe()))?;
     say(format!("wrote {}", path.display()));
     if !report.crashes.is_empty() {
         bail!("the fuzzer found crashes; fix them and keep the inputs in fuzz/regressions");

@@ -8,7 +8,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{cache_dir, output, run, say, workspace_root, Context};
+use crate::util::{cargo, file_names, output, run, say, workspace_root, Context};
 use crate::{bail, Result};
 
 /// The cargo-fuzz release installed (and cached) by the command.
@@ -36,7 +36,7 @@ pub fn run_for(seconds: u64) -> Result<Report> {
     std::fs::create_dir_all(&corpus)?;
     let seeds = root.join("fuzz/seeds/envelope");
     let artifacts = root.join("fuzz/artifacts/envelope");
-    let before: Vec<String> = list(&artifacts);
+    let before = file_names(&artifacts);
     say(format!("fuzzing `envelope` for {seconds} s (corpus in {})", corpus.display()));
     let out = Command::new(&cargo_fuzz)
         .current_dir(&root)
@@ -52,22 +52,17 @@ pub fn run_for(seconds: u64) -> Result<Report> {
         .output()
         .context(|| format!("cannot run {}", cargo_fuzz.display()))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let executions = log
-        .lines()
-        .filter_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
-        .filter_map(|n| n.trim().parse().ok())
-        .next_back()
-        .unwrap_or(0);
-    let crashes: Vec<String> = list(&artifacts).into_iter().filter(|a| !before.contains(a)).collect();
+    let stat = |l: &str| l.strip_prefix("stat::number_of_executed_units:")?.trim().parse().ok();
+    let executions = log.lines().filter_map(stat).next_back().unwrap_or(0);
+    let crashes: Vec<String> = file_names(&artifacts).into_iter().filter(|a| !before.contains(a)).collect();
     let regressions = root.join("fuzz/regressions");
     std::fs::create_dir_all(&regressions)?;
     for crash in &crashes {
         std::fs::copy(artifacts.join(crash), regressions.join(crash))?;
     }
     if !out.status.success() && crashes.is_empty() {
-        let tail: Vec<&str> = log.lines().rev().take(30).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!("cargo fuzz failed ({}):\n{}", out.status, tail.join("\n"));
+        let lines: Vec<&str> = log.lines().collect();
+        bail!("cargo fuzz failed ({}):\n{}", out.status, lines[lines.len().saturating_sub(30)..].join("\n"));
     }
     Ok(Report { executions, crashes, seconds })
 }
@@ -101,21 +96,15 @@ pub fn parse_record(text: &str) -> Option<(u64, u64, u64, String)> {
     ))
 }
 
-fn list(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default()
-}
-
 fn ensure_cargo_fuzz() -> Result<std::path::PathBuf> {
-    let root = cache_dir().join("tools").join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
+    let root = call_build::cache::dir().join("tools").join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
     let bin = root.join("bin/cargo-fuzz");
     let installed = output(Command::new(&bin).arg("--version")).unwrap_or_default();
     if installed.contains(CARGO_FUZZ_VERSION) {
         return Ok(bin);
     }
     say(format!("installing cargo-fuzz {CARGO_FUZZ_VERSION} from crates.io (once)"));
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    run(cargo()
         .args(["install", "cargo-fuzz", "--version", &format!("={CARGO_FUZZ_VERSION}"), "--root"])
         .arg(&root)
         .env_remove("CARGO_TARGET_DIR"))?;

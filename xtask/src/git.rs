@@ -76,12 +76,9 @@ pub fn tree(root: &Path, unchanged: impl Fn(&str, &str, &str) -> bool) -> Result
         bail!("`git diff HEAD` failed: {}", String::from_utf8_lossy(&diff.stderr));
     }
     let mut content = diff.stdout;
-    for line in porcelain.lines().filter(|l| l.starts_with("??")) {
-        let path = unquote(&line[3..]);
-        if dirty.contains(&path) {
-            content.extend(format!("\nuntracked {path}\n").bytes());
-            content.extend(std::fs::read(root.join(&path)).unwrap_or_default());
-        }
+    for path in untracked.iter().filter(|p| dirty.contains(p)) {
+        content.extend(format!("\nuntracked {path}\n").bytes());
+        content.extend(std::fs::read(root.join(path)).unwrap_or_default());
     }
     let mut hasher = Command::new("git")
         .current_dir(root)

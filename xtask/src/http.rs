@@ -41,14 +41,11 @@ fn parse(raw: &[u8]) -> Result<Response> {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
     let Some(split) = split else { bail!("malformed HTTP answer: {}", String::from_utf8_lossy(raw)) };
     let head = String::from_utf8_lossy(&raw[..split]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| crate::Error(format!("no status in {head:?}")))?;
-    let chunked = head.lines().any(|l| {
-        l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked")
-    });
+    let Some(status) = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()) else {
+        bail!("no status in {head:?}")
+    };
+    let lower = head.to_ascii_lowercase();
+    let chunked = lower.lines().any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
     let body = &raw[split + 4..];
     let body = if chunked { dechunk(body)? } else { body.to_vec() };
     Ok(Response { status, body: String::from_utf8_lossy(&body).into_owned() })

@@ -20,4 +20,5 @@ pub mod setup;
 pub mod util;
 pub mod workerd;
 
+pub use call_build::bail;
 pub use util::{Error, Result};

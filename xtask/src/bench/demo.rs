@@ -105,12 +105,9 @@ fn table(rows: &[Row]) -> String {
         [r.mode.clone(), what.into(), n.to_string(), rounds.to_string(), format!("{ms:.4}")].to_vec()
     };
     let single = |r: &&Row| [cells(r), vec![ratio(r.ratio_to_rpc), ratio(r.ratio_to_js)]].concat();
+    let singles = of(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript]);
     let single_head = head(&["mode", "what", "N", "R", "ms/op", "× rpc", "× js"]);
-    let mut out = markdown::table(
-        &single_head,
-        "llr",
-        of(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript]).iter().map(single),
-    );
+    let mut out = markdown::table(&single_head, "llr", singles.iter().map(single));
     out.push_str(SEED_ROWS);
     of(&[Kind::Ablation]).iter().for_each(|r| out.push_str(&markdown::row(&single(r))));
     let others = of(&[Kind::Durable, Kind::Composite]);
@@ -119,15 +116,12 @@ fn table(rows: &[Row]) -> String {
             "\nDurable calls, chains of 3 calls and fan-ins of 2 (ms/op: per call, chain or fan-in; × base: median \
              of the per-run ratios to the modes doing the same work another way, named):\n\n",
         );
+        let based = |r: &&Row| {
+            let bases: Vec<String> = r.base_ratios().iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
+            [cells(r), vec![if bases.is_empty() { "–".into() } else { bases.join(", ") }]].concat()
+        };
         let head = head(&["mode", "what", "N", "R", "ms/op", "× base"]);
-        out.push_str(&markdown::table(
-            &head,
-            "llrrrl",
-            others.iter().map(|r| {
-                let bases: Vec<String> = r.base_ratios().iter().map(|(b, x)| format!("{x:.2}x `{b}`")).collect();
-                [cells(r), vec![if bases.is_empty() { "–".into() } else { bases.join(", ") }]].concat()
-            }),
-        ));
+        out.push_str(&markdown::table(&head, "llrrrl", others.iter().map(based)));
     }
     out
 }

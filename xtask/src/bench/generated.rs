@@ -8,15 +8,15 @@
 //! ```
 //!
 //! and `cargo xtask readme` (and the bench, after a run into `results/`) rewrites it from
-//! there ([`report::section`]); `--check` and a unit test fail when a section differs,
+//! there ([`section`]); `--check` and a unit test fail when a section differs,
 //! so a hand-edited figure cannot land. Each section has one home ([`SECTIONS`]): one
 //! that is missing there, appears twice, or sits in another file is an error naming the file.
 
 use std::path::Path;
 
-use super::report;
 use super::results::Results;
-use crate::util::{say, workspace_root, Context};
+use super::sections::section;
+use crate::util::{file_names, say, workspace_root, Context};
 use crate::{bail, Result};
 
 /// Opens a generated section; the name follows, then ` -->`.
@@ -47,73 +47,53 @@ pub fn is_generated_file(path: &str) -> bool {
 
 /// The files that may hold generated sections, from the workspace root: README.md and
 /// every docs/*.md, sorted.
-pub fn files(root: &Path) -> Result<Vec<String>> {
-    let mut files = vec!["README.md".to_string()];
-    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
-        let mut docs: Vec<String> =
-            entries.flatten().map(|e| format!("docs/{}", e.file_name().to_string_lossy())).collect();
-        docs.retain(|f| is_generated_file(f));
-        docs.sort();
-        files.extend(docs);
-    }
-    Ok(files)
+pub fn files(root: &Path) -> Vec<String> {
+    let mut files: Vec<String> = file_names(&root.join("docs")).iter().map(|f| format!("docs/{f}")).collect();
+    files.retain(|f| is_generated_file(f));
+    files.sort();
+    files.insert(0, "README.md".into());
+    files
 }
 
-/// The generated sections of `text`, in order: (name, start of its body, end of its body).
-fn sections(path: &str, text: &str) -> Result<Vec<(String, usize, usize)>> {
-    let mut found: Vec<(String, usize, usize)> = Vec::new();
-    let mut at = 0;
-    while let Some(start) = text[at..].find(OPEN).map(|s| s + at) {
+/// `text` (the file `path`) with the body of every generated section replaced by
+/// `body(name)`; fails on a marker without its end and on a section that appears twice.
+fn replace(path: &str, text: &str, mut body: impl FnMut(&str) -> Result<String>) -> Result<String> {
+    let (mut out, mut seen, mut copied) = (String::with_capacity(text.len()), Vec::new(), 0);
+    while let Some(start) = text[copied..].find(OPEN).map(|s| s + copied) {
         let after = start + OPEN.len();
         let Some(name_len) = text[after..].find(" -->") else { bail!("{path}: unterminated `{OPEN}` marker") };
         let name = &text[after..after + name_len];
-        let body = after + name_len + " -->".len();
-        let Some(close) = text[body..].find(CLOSE).map(|c| c + body) else {
+        let open_end = after + name_len + " -->".len();
+        let Some(close) = text[open_end..].find(CLOSE).map(|c| c + open_end) else {
             bail!("{path}: the generated section `{name}` has no `{CLOSE}`")
         };
-        if found.iter().any(|(n, ..)| n == name) {
+        if seen.contains(&name) {
             bail!("{path}: the generated section `{name}` appears twice");
         }
-        found.push((name.to_string(), body, close));
-        at = close + CLOSE.len();
-    }
-    Ok(found)
-}
-
-/// `text` (the file `path`) with every generated section rewritten from `results`.
-pub fn render(path: &str, text: &str, results: &Results) -> Result<String> {
-    let to_root = "../".repeat(path.matches('/').count());
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for (name, body, close) in sections(path, text)? {
-        match SECTIONS.iter().find(|(n, _)| *n == name) {
-            None => bail!("{path}: unknown generated section `{name}`"),
-            Some((_, home)) if *home != path => bail!("{path}: the generated section `{name}` belongs in {home}"),
-            Some(_) => {}
-        }
-        let generated = report::section(&name, results, &to_root).context(|| format!("{path}: `{name}`"))?;
-        out.push_str(&text[copied..body]);
-        out.push('\n');
-        out.push_str(&generated);
-        copied = close;
+        seen.push(name);
+        out.push_str(&text[copied..open_end]);
+        out.push_str(&body(name)?);
+        out.push_str(CLOSE);
+        copied = close + CLOSE.len();
     }
     out.push_str(&text[copied..]);
     Ok(out)
 }
 
+/// `text` (the file `path`) with every generated section rewritten from `results`.
+pub fn render(path: &str, text: &str, results: &Results) -> Result<String> {
+    let to_root = "../".repeat(path.matches('/').count());
+    replace(path, text, |name| match SECTIONS.iter().find(|(n, _)| *n == name) {
+        None => bail!("{path}: unknown generated section `{name}`"),
+        Some((_, home)) if *home != path => bail!("{path}: the generated section `{name}` belongs in {home}"),
+        Some(_) => Ok(format!("\n{}", section(name, results, &to_root).context(|| format!("{path}: `{name}`"))?)),
+    })
+}
+
 /// `text` with the bodies of its generated sections removed: two versions of a file that
 /// differ only in generated figures are equal after this.
 pub fn strip_generated(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(OPEN) {
-        let Some(close) = rest[start..].find(CLOSE) else { break };
-        let Some(name_end) = rest[start..].find(" -->") else { break };
-        out.push_str(&rest[..start + name_end + 4]);
-        rest = &rest[start + close..];
-    }
-    out.push_str(rest);
-    out
+    replace("", text, |_| Ok(String::new())).unwrap_or_else(|_| text.to_string())
 }
 
 /// Every file with generated sections as `results/` makes it: (path, now, rendered).
@@ -121,7 +101,7 @@ pub fn strip_generated(text: &str) -> String {
 pub fn render_all(root: &Path) -> Result<Vec<(String, String, String)>> {
     let results = Results::read(&root.join("results"))?;
     let mut out = Vec::new();
-    for path in files(root)? {
+    for path in files(root) {
         let text = std::fs::read_to_string(root.join(&path)).context(|| format!("cannot read {path}"))?;
         let rendered = render(&path, &text, &results)?;
         out.push((path, text, rendered));
@@ -141,9 +121,9 @@ fn homes<'a>(text_of: impl Fn(&str) -> Option<&'a str>) -> Result<()> {
     Ok(())
 }
 
-/// Rewrites the generated sections of every file from `results/`; returns the files
-/// that changed.
-pub fn update(root: &Path) -> Result<Vec<String>> {
+/// Rewrites the generated sections of every file from `results/` and says which files
+/// changed, with `same` (nothing changed) or `rewritten` (before the files' names).
+pub fn update(root: &Path, same: &str, rewritten: &str) -> Result<()> {
     let mut changed = Vec::new();
     for (path, text, rendered) in render_all(root)? {
         if rendered != text {
@@ -151,7 +131,8 @@ pub fn update(root: &Path) -> Result<Vec<String>> {
             changed.push(path);
         }
     }
-    Ok(changed)
+    say(if changed.is_empty() { same.to_string() } else { format!("{rewritten} {}", changed.join(", ")) });
+    Ok(())
 }
 
 /// `cargo xtask readme [--check]`.
@@ -159,13 +140,7 @@ pub fn command(args: &[String]) -> Result<()> {
     let root = workspace_root();
     match args.first().map(String::as_str) {
         None => {
-            let changed = update(&root)?;
-            say(if changed.is_empty() {
-                "generated sections already match results/".to_string()
-            } else {
-                format!("generated sections rewritten from results/ in {}", changed.join(", "))
-            });
-            Ok(())
+            update(&root, "generated sections already match results/", "generated sections rewritten from results/ in")
         }
         Some("--check") => {
             let differ: Vec<String> =
@@ -210,15 +185,10 @@ mod tests {
             "docs/durable.md: the generated section `demo` belongs in README.md"
         );
         assert!(is_generated_file("docs/performance.md") && !is_generated_file("docs/a/b.md"));
-        let all = |path: &str| {
-            let names = SECTIONS.iter().filter(|(_, home)| *home == path);
-            Some(names.map(|(name, _)| format!("{OPEN}{name} -->\n{CLOSE}\n")).collect::<String>())
-        };
-        let texts: Vec<(&str, String)> =
-            ["README.md", "docs/performance.md", "docs/durable.md"].map(|p| (p, all(p).unwrap())).to_vec();
-        let text_of = |path: &str| texts.iter().find(|(p, _)| *p == path).map(|(_, t)| t.as_str());
-        assert!(homes(text_of).is_ok());
-        let missing = homes(|path| text_of(path).filter(|_| path != "docs/durable.md")).unwrap_err().0;
+        // Every home holding every section's markers passes; one file missing fails.
+        let all: String = SECTIONS.iter().map(|(name, _)| format!("{OPEN}{name} -->\n{CLOSE}\n")).collect();
+        assert!(homes(|_| Some(&all)).is_ok());
+        let missing = homes(|path| Some(all.as_str()).filter(|_| path != "docs/durable.md")).unwrap_err().0;
         assert!(missing.starts_with("docs/durable.md lacks the generated section `bench-durable`"), "{missing}");
     }
 

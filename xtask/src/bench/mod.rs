@@ -4,9 +4,9 @@
 //! [`modes`] lists every mode once; [`run`] measures them (validated `/batch` requests,
 //! interleaved runs) and [`probes`] the figures besides; [`results`] summarizes the
 //! samples into the rows that `bench.json` holds and reads them back; [`report`] writes
-//! `bench.md` and every generated table, [`targets`] checks the project's targets,
-//! [`plot`] draws the SVGs, [`demo`] is the short run for newcomers, and [`generated`]
-//! keeps the generated sections of README.md and docs/*.md equal to `results/`.
+//! `bench.md`, [`sections`] every generated table, [`targets`] checks the project's
+//! targets, [`plot`] draws the SVGs, [`demo`] is the short run for newcomers, and
+//! [`generated`] keeps the generated sections of README.md and docs/*.md equal to `results/`.
 
 pub mod demo;
 pub mod generated;
@@ -16,4 +16,5 @@ pub mod probes;
 pub mod report;
 pub mod results;
 pub mod run;
+pub mod sections;
 pub mod targets;

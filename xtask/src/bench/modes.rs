@@ -93,11 +93,9 @@ pub fn comparisons(kind: Kind) -> Vec<(&'static Mode, Vec<&'static str>)> {
     let mut out: Vec<(&Mode, Vec<&str>)> = Vec::new();
     let leads = MODES.iter().filter(|m| m.kind == kind && !m.bases.is_empty());
     for lead in leads.chain(MODES.iter().filter(|m| m.kind == kind)) {
-        if !out.iter().any(|(_, members)| members.contains(&lead.name)) {
-            out.push((
-                lead,
-                MODES.iter().map(|m| m.name).filter(|n| *n == lead.name || lead.bases.contains(n)).collect(),
-            ));
+        let members = MODES.iter().map(|m| m.name).filter(|n| *n == lead.name || lead.bases.contains(n));
+        if !out.iter().any(|(_, held)| held.contains(&lead.name)) {
+            out.push((lead, members.collect()));
         }
     }
     out

@@ -7,43 +7,8 @@ use std::fmt::Write as _;
 use super::modes::{self, Kind};
 use super::results::Row;
 
-/// One point of a series: the median `y` at `x`, and its spread `lo..hi`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// Position on the (logarithmic) x axis; must be > 0.
-    pub x: f64,
-    /// The value drawn on the line.
-    pub y: f64,
-    /// The low end of the whisker.
-    pub lo: f64,
-    /// The high end of the whisker.
-    pub hi: f64,
-}
-
-/// A named line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    /// The legend's label.
-    pub label: String,
-    /// The points, in any order (drawn sorted by x).
-    pub points: Vec<Point>,
-}
-
-/// A plot to draw.
-#[derive(Debug, Clone)]
-pub struct Plot<'a> {
-    /// The title above the plot area.
-    pub title: &'a str,
-    /// The x axis' label.
-    pub x_label: &'a str,
-    /// The y axis' label.
-    pub y_label: &'a str,
-    /// The lines.
-    pub series: &'a [Series],
-}
-
-/// Line colours, one per series (cycled after eight).
-pub const COLOURS: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+/// Line colours, one per mode (cycled after eight).
+const COLOURS: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 460.0;
@@ -52,19 +17,35 @@ const RIGHT: f64 = 180.0;
 const TOP: f64 = 45.0;
 const BOTTOM: f64 = 60.0;
 
-/// Draws `plot` as a standalone SVG document.
-pub fn svg(plot: &Plot<'_>) -> String {
-    let points = || plot.series.iter().flat_map(|s| s.points.iter());
-    let xs: Vec<f64> = points().map(|p| p.x).filter(|x| *x > 0.0).collect();
+/// `bench.svg`: one line per single-call mode (the composite and durable modes have their
+/// own tables).
+pub fn bench(rows: &[Row], modes: &[String]) -> String {
+    let kinds = [Kind::Baseline, Kind::CallCore, Kind::JavaScript, Kind::Ablation];
+    let title = "ms per call vs concurrent calls N (median, whiskers min..max)";
+    svg(rows, modes, &kinds, title, "N, concurrent calls per batch (log scale)")
+}
+
+/// `bench-composite.svg`: the chains and fan-ins, ms per op.
+pub fn composite(rows: &[Row], modes: &[String]) -> String {
+    let title = "ms per chain of 3 or fan-in of 2 vs N (median, whiskers min..max)";
+    svg(rows, modes, &[Kind::Composite], title, "N, concurrent chains or fan-ins per batch (log scale)")
+}
+
+/// A standalone SVG document with one line per mode of `kinds` among `modes`, in their
+/// order: its median ms/op against N, whiskers min..max.
+fn svg(rows: &[Row], modes: &[String], kinds: &[Kind], title: &str, x_label: &str) -> String {
+    let series: Vec<(&String, Vec<&Row>)> = modes
+        .iter()
+        .filter(|m| modes::is(m, kinds))
+        .map(|m| (m, rows.iter().filter(|r| &r.mode == m && r.n > 0).collect()))
+        .collect();
+    let points = || series.iter().flat_map(|(_, rows)| rows.iter());
+    let xs: Vec<f64> = points().map(|p| f64::from(p.n)).collect();
     let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let x_max = xs.iter().copied().fold(0.0, f64::max);
-    let (mut d_lo, mut d_hi) =
-        if xs.is_empty() { (0, 1) } else { (x_min.log10().floor() as i32, x_max.log10().ceil() as i32) };
-    if d_hi <= d_lo {
-        d_hi = d_lo + 1;
-    }
-    d_lo = d_lo.min(d_hi - 1);
-    let y_top = points().map(|p| p.hi.max(p.y)).fold(0.0, f64::max);
+    let (d_lo, d_hi) = if xs.is_empty() { (0, 1) } else { (x_min.log10().floor() as i32, x_max.log10().ceil() as i32) };
+    let d_hi = d_hi.max(d_lo + 1);
+    let y_top = points().map(|p| p.max.max(p.ms_per_op)).fold(0.0, f64::max);
     let (y_step, y_max) = nice_axis(y_top);
     let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let sx = |x: f64| LEFT + (x.log10() - f64::from(d_lo)) / f64::from(d_hi - d_lo) * plot_w;
@@ -76,7 +57,7 @@ pub fn svg(plot: &Plot<'_>) -> String {
          <rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>\n"
     );
     let o = &mut out;
-    text(o, [&D(LEFT + plot_w / 2.0), &24], " text-anchor=\"middle\" font-size=\"15\"", plot.title);
+    text(o, [&D(LEFT + plot_w / 2.0), &24], " text-anchor=\"middle\" font-size=\"15\"", title);
 
     // Grid and ticks: x at every decade (labelled) and 2..9 within (unlabelled).
     let (bottom, right) = (TOP + plot_h, LEFT + plot_w);
@@ -84,7 +65,7 @@ pub fn svg(plot: &Plot<'_>) -> String {
         let x = D(sx(10f64.powi(d)));
         line(o, [&x, &TOP, &x, &bottom], r##"stroke="#ddd""##);
         line(o, [&x, &bottom, &x, &D(bottom + 6.0)], r#"stroke="black""#);
-        text(o, [&x, &D(bottom + 20.0)], " text-anchor=\"middle\"", &number(10f64.powi(d)));
+        text(o, [&x, &D(bottom + 20.0)], " text-anchor=\"middle\"", &10f64.powi(d).to_string());
         for k in (2..10).filter(|_| d < d_hi) {
             let x = D(sx(f64::from(k) * 10f64.powi(d)));
             line(o, [&x, &bottom, &x, &D(bottom + 3.0)], r#"stroke="black""#);
@@ -102,33 +83,34 @@ pub fn svg(plot: &Plot<'_>) -> String {
         o,
         "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"black\"/>"
     );
-    text(o, [&D(LEFT + plot_w / 2.0), &D(HEIGHT - 14.0)], " text-anchor=\"middle\"", plot.x_label);
+    text(o, [&D(LEFT + plot_w / 2.0), &D(HEIGHT - 14.0)], " text-anchor=\"middle\"", x_label);
     let (lx, ly) = (20.0, TOP + plot_h / 2.0);
     let rotate = format!(" text-anchor=\"middle\" transform=\"rotate(-90 {lx} {ly:.1})\"");
-    text(o, [&lx, &D(ly)], &rotate, plot.y_label);
+    text(o, [&lx, &D(ly)], &rotate, "ms/op, in-DO Date.now() (linear)");
 
     // Lines, markers, whiskers, legend.
-    for (i, series) in plot.series.iter().enumerate() {
+    for (i, (label, pts)) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let mut pts: Vec<Point> = series.points.iter().copied().filter(|p| p.x > 0.0).collect();
-        pts.sort_by(|a, b| a.x.total_cmp(&b.x));
-        let coords: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", sx(p.x), sy(p.y))).collect();
+        let mut pts = pts.clone();
+        pts.sort_by_key(|r| r.n);
+        let x = |r: &Row| sx(f64::from(r.n));
+        let coords: Vec<String> = pts.iter().map(|r| format!("{:.1},{:.1}", x(r), sy(r.ms_per_op))).collect();
         let _ = writeln!(
             o,
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
             coords.join(" "),
-            escape(&series.label)
+            escape(label)
         );
         // Whiskers side by side (3 px apart) so that overlapping ranges stay readable.
-        let shift = 3.0 * (i as f64 - (plot.series.len() as f64 - 1.0) / 2.0);
-        for p in &pts {
-            let x = sx(p.x);
-            line(o, [&D(x + shift), &D(sy(p.lo)), &D(x + shift), &D(sy(p.hi))], &format!("stroke=\"{colour}\""));
-            let _ = writeln!(o, "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", sy(p.y));
+        let shift = 3.0 * (i as f64 - (series.len() as f64 - 1.0) / 2.0);
+        for r in &pts {
+            let x = x(r);
+            line(o, [&D(x + shift), &D(sy(r.min)), &D(x + shift), &D(sy(r.max))], &format!("stroke=\"{colour}\""));
+            let _ = writeln!(o, "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", sy(r.ms_per_op));
         }
         let (lx, ly) = (right + 16.0, D(TOP + 10.0 + 22.0 * i as f64));
         line(o, [&lx, &ly, &D(lx + 24.0), &ly], &format!("stroke=\"{colour}\" stroke-width=\"3\""));
-        text(o, [&D(lx + 30.0), &D(ly.0 + 4.0)], "", &series.label);
+        text(o, [&D(lx + 30.0), &D(ly.0 + 4.0)], "", label);
     }
     out.push_str("</svg>\n");
     out
@@ -153,48 +135,9 @@ fn text(out: &mut String, [x, y]: [&dyn std::fmt::Display; 2], attributes: &str,
     let _ = writeln!(out, "<text x=\"{x}\" y=\"{y}\"{attributes}>{}</text>", escape(content));
 }
 
-/// One line per mode of `kinds`: its median ms/op against N, whiskers min..max.
-pub fn series(rows: &[Row], modes: &[String], kinds: &[Kind]) -> Vec<Series> {
-    modes
-        .iter()
-        .filter(|m| modes::is(m, kinds))
-        .map(|m| Series {
-            label: m.clone(),
-            points: rows
-                .iter()
-                .filter(|r| &r.mode == m)
-                .map(|r| Point { x: f64::from(r.n), y: r.ms_per_op, lo: r.min, hi: r.max })
-                .collect(),
-        })
-        .collect()
-}
-
-/// `bench.svg`: one line per single-call mode (the composite and durable modes have their
-/// own tables).
-pub fn bench(rows: &[Row], modes: &[String]) -> String {
-    let series = series(rows, modes, &[Kind::Baseline, Kind::CallCore, Kind::JavaScript, Kind::Ablation]);
-    svg(&Plot {
-        title: "ms per call vs concurrent calls N (median, whiskers min..max)",
-        x_label: "N, concurrent calls per batch (log scale)",
-        y_label: "ms/op, in-DO Date.now() (linear)",
-        series: &series,
-    })
-}
-
-/// `bench-composite.svg`: the chains and fan-ins, ms per op.
-pub fn composite(rows: &[Row], modes: &[String]) -> String {
-    let series = series(rows, modes, &[Kind::Composite]);
-    svg(&Plot {
-        title: "ms per chain of 3 or fan-in of 2 vs N (median, whiskers min..max)",
-        x_label: "N, concurrent chains or fan-ins per batch (log scale)",
-        y_label: "ms/op, in-DO Date.now() (linear)",
-        series: &series,
-    })
-}
-
 /// A tick step of 1, 2 or 5 × 10^k giving about five ticks up to at least `top`, and the
 /// axis maximum (a multiple of the step).
-pub fn nice_axis(top: f64) -> (f64, f64) {
+fn nice_axis(top: f64) -> (f64, f64) {
     if top <= 0.0 || !top.is_finite() {
         return (0.2, 1.0);
     }
@@ -209,47 +152,35 @@ fn tick_label(y: f64, step: f64) -> String {
     format!("{y:.decimals$}")
 }
 
-fn number(x: f64) -> String {
-    if x >= 1.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
-    }
-}
-
 /// Escapes text for SVG content and attribute values.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn svg_of(series: &[Series]) -> String {
-        svg(&Plot { title: "t", x_label: "x", y_label: "y", series })
-    }
+    use crate::bench::results::{summarize, tests::sample};
 
     #[test]
     fn the_svg_is_well_formed_enough() {
-        let series = |label: &str, y: f64| Series {
-            label: label.into(),
-            points: [10.0, 50.0, 500.0, 5000.0].map(|x| Point { x, y, lo: y * 0.8, hi: y * 1.2 }).to_vec(),
-        };
-        let svg = svg_of(&[series("rpc", 0.3), series("call", 0.33), series("a<b & \"c\"", 0.2)]);
+        let (modes, sizes) = (["rpc", "call", "js"].map(String::from), [10, 50, 500, 5000]);
+        let samples: Vec<_> = modes.iter().flat_map(|m| sizes.map(|n| sample(m, n, 0, 100.0 + f64::from(n)))).collect();
+        let svg = bench(&summarize(&samples, &modes, &sizes), &modes);
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<polyline").count(), 3, "one line per series");
-        for label in ["rpc", "call", "a&lt;b &amp; &quot;c&quot;"].iter().chain(&[">10<", ">100<", ">1000<", ">10000<"])
-        {
-            assert!(svg.contains(label), "{label}: legend labels escaped, x ticks at every decade");
+        assert_eq!(svg.matches("<polyline").count(), 3, "one line per mode");
+        for label in [">rpc<", ">call<", ">js<", ">10<", ">100<", ">1000<", ">10000<"] {
+            assert!(svg.contains(label), "{label}: legend labels, x ticks at every decade");
         }
         // Every element opened is closed (self-closing or with its end tag).
         let (opened, ends) = (svg.matches('<').count(), svg.matches("</").count());
         assert_eq!(opened - ends, svg.matches("/>").count() + ends);
-        let one = svg_of(&[Series { label: "x".into(), points: vec![Point { x: 10.0, y: 0.0, lo: 0.0, hi: 0.0 }] }]);
-        for svg in [svg, one, svg_of(&[])] {
-            assert!(!svg.contains("NaN") && !svg.contains("inf") && !svg.contains("a<b"), "{svg}");
+        let one = ["pipeline".to_string()];
+        let one = composite(&summarize(&[sample("pipeline", 10, 0, 0.0)], &one, &[10]), &one);
+        for svg in [svg, one, bench(&[], &[])] {
+            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
         }
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 
     #[test]

@@ -3,13 +3,13 @@
 //! inside workerd (`/probe/cost`, timed from the client), and what one storage commit
 //! costs in this workerd (`/probe/js-commit`), for reading the durable figures.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use super::results::median;
-use crate::util::{say, workspace_root, Context};
+use crate::util::{cargo, say, workspace_root, Context};
 use crate::workerd::Workerd;
 use crate::{bail, http, Result};
 
@@ -17,8 +17,7 @@ use crate::{bail, http, Result};
 /// `ns_per_op`, `min`, `max`, `samples`, `ops_per_sample`, `raw`).
 pub fn native() -> Result<Vec<Value>> {
     say("native: cargo bench -p call-core --bench per_call (release; the first build takes minutes)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
+    let out = cargo()
         .current_dir(workspace_root())
         .args(["bench", "-q", "-p", "call-core", "--bench", "per_call", "--", "--json"])
         .stdout(Stdio::piped())

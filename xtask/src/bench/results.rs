@@ -236,12 +236,10 @@ impl Results {
 
     /// The modes of one of `kinds`, in the bench's order (all with `None`).
     pub fn modes(&self, kinds: Option<&[Kind]>) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for row in self.rows.iter().filter(|r| kinds.is_none_or(|k| modes::is(&r.mode, k))) {
-            if !seen.contains(&row.mode.as_str()) {
-                seen.push(&row.mode);
-            }
-        }
+        // The rows come mode by mode ([`summarize`]), so this is each mode once.
+        let rows = self.rows.iter().filter(|r| kinds.is_none_or(|k| modes::is(&r.mode, k)));
+        let mut seen: Vec<&str> = rows.map(|r| r.mode.as_str()).collect();
+        seen.dedup();
         seen
     }
 

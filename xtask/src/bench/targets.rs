@@ -52,22 +52,12 @@ const TARGETS: [Target; 12] = [
 pub fn table(r: &Results) -> String {
     let rows = TARGETS.iter().map(|&target| {
         let (what, measured) = match target {
-            Target::Ratio { mode, base, max } => {
-                (format!("`{mode}` ≤ {max:.2}x `{base}` at every N"), ratio(r, mode, base, max))
+            Target::Ratio { mode, base, max } => ratio(r, mode, base, max),
+            Target::Scaling { kinds, from, to, max } => scaling(r, kinds, from, to, max),
+            Target::Writes { mode, max_rows_per_call: rows, max_commits_per_batch: commits } => {
+                writes(r, mode, rows, commits)
             }
-            Target::Scaling { kinds, from, to, max } => {
-                (format!("ms/op at N = {to} ≤ {max}x N = {from}"), scaling(r, kinds, from, to, max))
-            }
-            Target::Writes { mode, max_rows_per_call, max_commits_per_batch } => (
-                format!(
-                    "`{mode}`: ≤ {max_rows_per_call} rows per call on the caller, ≤ {max_commits_per_batch} \
-                     commits per batch (not per call) at every N"
-                ),
-                writes(r, mode, max_rows_per_call, max_commits_per_batch),
-            ),
-            Target::Native { figures, max_ns } => {
-                (format!("native per-call work ≤ {} µs", max_ns / 1000.0), native(r, figures, max_ns))
-            }
+            Target::Native { figures, max_ns } => native(r, figures, max_ns),
         };
         let (measured, verdict) = measured.unwrap_or_else(|| ("not measured".into(), String::new()));
         vec![what, measured, verdict]
@@ -75,13 +65,15 @@ pub fn table(r: &Results) -> String {
     markdown::table(&head(&["target", "measured", ""]), "l", rows)
 }
 
-/// What was measured and the verdict; `None` when the run has no figure for it.
-type Measured = Option<(String, String)>;
+/// The target as the table names it, then what was measured and the verdict (`None` when
+/// the run has no figure for it).
+type Checked = (String, Option<(String, String)>);
 
-fn ratio(r: &Results, mode: &str, base: &str, max: f64) -> Measured {
+fn ratio(r: &Results, mode: &str, base: &str, max: f64) -> Checked {
+    let what = format!("`{mode}` ≤ {max:.2}x `{base}` at every N");
     let rows: Vec<(u32, f64)> = r.of(mode).into_iter().filter_map(|x| Some((x.n, x.ratio_to(base)?))).collect();
     if rows.is_empty() {
-        return None;
+        return (what, None);
     }
     let mut measured = ratio_range(rows.iter().map(|x| x.1));
     if base == "js" && !r.of("rpc").is_empty() {
@@ -94,14 +86,15 @@ fn ratio(r: &Results, mode: &str, base: &str, max: f64) -> Measured {
         n if n == rows.len() => "missed".into(),
         _ => format!("missed at N = {}", over.join(", ")),
     };
-    Some((measured, verdict))
+    (what, Some((measured, verdict)))
 }
 
-fn scaling(r: &Results, kinds: &[Kind], from: u32, to: u32, max: f64) -> Measured {
+fn scaling(r: &Results, kinds: &[Kind], from: u32, to: u32, max: f64) -> Checked {
+    let what = format!("ms/op at N = {to} ≤ {max}x N = {from}");
     let growth = |m: &str| Some(r.row(m, to)?.ms_per_op / r.row(m, from)?.ms_per_op);
     let per_mode: Vec<(&str, f64)> = r.modes(Some(kinds)).into_iter().filter_map(|m| Some((m, growth(m)?))).collect();
     if per_mode.is_empty() {
-        return None;
+        return (what, None);
     }
     let mut measured = per_mode.iter().map(|(m, x)| format!("`{m}` {x:.2}x")).collect::<Vec<_>>().join(", ");
     // The baselines' own growth, for context: the same workerd, the same run.
@@ -110,30 +103,36 @@ fn scaling(r: &Results, kinds: &[Kind], from: u32, to: u32, max: f64) -> Measure
         let _ = write!(measured, " (baselines: {})", baselines.join(", "));
     }
     let over: Vec<String> = per_mode.iter().filter(|x| x.1 > max).map(|x| format!("`{}`", x.0)).collect();
-    Some((measured, if over.is_empty() { "met".into() } else { format!("missed by {}", over.join(", ")) }))
+    let verdict = if over.is_empty() { "met".into() } else { format!("missed by {}", over.join(", ")) };
+    (what, Some((measured, verdict)))
 }
 
-fn writes(r: &Results, mode: &str, max_rows: f64, max_commits: f64) -> Measured {
+fn writes(r: &Results, mode: &str, max_rows: f64, max_commits: f64) -> Checked {
+    let what = format!(
+        "`{mode}`: ≤ {max_rows} rows per call on the caller, ≤ {max_commits} commits per batch (not per call) at \
+         every N"
+    );
     let figures = |field| r.of(mode).into_iter().filter_map(|x| x.written("caller", field)).collect::<Vec<_>>();
     let (rows, commits) = (figures("rows_per_call"), figures("commits_per_batch"));
     if rows.is_empty() {
-        return None;
+        return (what, None);
     }
     let (rows_range, commits_range) =
         (r.writes_range(mode, "caller", "rows_per_call"), r.writes_range(mode, "caller", "commits_per_batch"));
     let met = rows.iter().all(|x| *x <= max_rows) && commits.iter().all(|x| *x <= max_commits);
-    Some((format!("{rows_range} rows per call, {commits_range} commits per batch"), verdict(met)))
+    (what, Some((format!("{rows_range} rows per call, {commits_range} commits per batch"), verdict(met))))
 }
 
-fn native(r: &Results, figures: &[(&str, &str)], max_ns: f64) -> Measured {
+fn native(r: &Results, figures: &[(&str, &str)], max_ns: f64) -> Checked {
+    let what = format!("native per-call work ≤ {} µs", max_ns / 1000.0);
     let found: Vec<(f64, &str)> =
         figures.iter().filter_map(|(name, label)| Some((r.per_call(name)?, *label))).collect();
     if found.is_empty() {
-        return None;
+        return (what, None);
     }
     let measured: Vec<String> = found.iter().map(|(ns, label)| format!("{:.1} µs ({label})", ns / 1000.0)).collect();
     let met = found.iter().all(|(ns, _)| *ns <= max_ns);
-    Some((measured.join(", "), verdict(met)))
+    (what, Some((measured.join(", "), verdict(met))))
 }
 
 fn verdict(met: bool) -> String {

@@ -27,9 +27,10 @@ pub fn wasm_function_names(wasm: &[u8]) -> Result<BTreeMap<u32, String>> {
             }
         }
     }
-    fn bytes_of<'a>(data: &'a [u8], at: &mut usize, len: u32) -> Result<&'a [u8]> {
-        let end = at.checked_add(len as usize).filter(|&e| e <= data.len());
-        let Some(end) = end else { bail!("section runs past the end") };
+    // A run of bytes after its length.
+    fn bytes_of<'a>(data: &'a [u8], at: &mut usize) -> Result<&'a [u8]> {
+        let len = leb(data, at)? as usize;
+        let Some(end) = at.checked_add(len).filter(|&e| e <= data.len()) else { bail!("section runs past the end") };
         let slice = &data[*at..end];
         *at = end;
         Ok(slice)
@@ -42,30 +43,25 @@ pub fn wasm_function_names(wasm: &[u8]) -> Result<BTreeMap<u32, String>> {
     while at < wasm.len() {
         let id = wasm[at];
         at += 1;
-        let size = leb(wasm, &mut at)?;
-        let section = bytes_of(wasm, &mut at, size)?;
+        let section = bytes_of(wasm, &mut at)?;
         if id != 0 {
             continue;
         }
         let mut p = 0;
-        let name_len = leb(section, &mut p)?;
-        if bytes_of(section, &mut p, name_len)? != b"name" {
+        if bytes_of(section, &mut p)? != b"name" {
             continue;
         }
         while p < section.len() {
             let kind = section[p];
             p += 1;
-            let len = leb(section, &mut p)?;
-            let sub = bytes_of(section, &mut p, len)?;
+            let sub = bytes_of(section, &mut p)?;
             if kind != 1 {
                 continue; // 0: module name, 2: locals, …
             }
             let mut q = 0;
             for _ in 0..leb(sub, &mut q)? {
                 let index = leb(sub, &mut q)?;
-                let len = leb(sub, &mut q)?;
-                let name = String::from_utf8_lossy(bytes_of(sub, &mut q, len)?).into_owned();
-                names.insert(index, name);
+                names.insert(index, String::from_utf8_lossy(bytes_of(sub, &mut q)?).into_owned());
             }
         }
     }
@@ -81,37 +77,30 @@ pub fn rust_name(symbol: &str) -> String {
         Ok(d) => format!("{d:#}"),
         Err(_) => symbol.to_string(),
     };
-    let mut out = String::with_capacity(demangled.len());
-    let mut rest = demangled.as_str();
-    while let Some(open) = rest.find('[') {
-        let hex = rest[open + 1..].split(']').next().unwrap_or_default();
-        let is_hash = hex.len() >= 8
-            && rest[open + 1..].contains(']')
-            && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        if is_hash {
-            out.push_str(&rest[..open]);
-            rest = &rest[open + hex.len() + 2..];
-        } else {
-            out.push_str(&rest[..=open]);
-            rest = &rest[open + 1..];
-        }
+    let lower_hex = |hex: &str| hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let crates = drop_hashes(&demangled, "[", |after| {
+        let hex = after.split_once(']')?.0;
+        (hex.len() >= 8 && lower_hex(hex)).then_some(hex.len() + 1)
+    });
+    // `…::h0123456789abcdef`, at the end or before wasm-bindgen's " externref shim" suffixes.
+    drop_hashes(&crates, "::h", |after| {
+        let hex = after.get(..16).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        (hex && (after.len() == 16 || after[16..].starts_with(' '))).then_some(16)
+    })
+}
+
+/// `text` without the hashes that follow `marker`: `hash_len(after)` of the text after each
+/// marker is the length of the hash to drop with it, `None` when it is not one.
+fn drop_hashes(text: &str, marker: &str, hash_len: impl Fn(&str) -> Option<usize>) -> String {
+    let (mut out, mut rest) = (String::with_capacity(text.len()), text);
+    while let Some(at) = rest.find(marker) {
+        let after = &rest[at + marker.len()..];
+        let hash = hash_len(after);
+        out.push_str(&rest[..if hash.is_some() { at } else { at + marker.len() }]);
+        rest = &after[hash.unwrap_or(0)..];
     }
     out.push_str(rest);
-    // `…::h0123456789abcdef`, at the end or before wasm-bindgen's " externref shim" suffixes.
-    let mut cleaned = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(at) = rest.find("::h") {
-        let tail = &rest[at + 3..];
-        let hex = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
-        let ends = tail[hex..].is_empty() || tail[hex..].starts_with(' ');
-        cleaned.push_str(&rest[..at]);
-        if hex != 16 || !ends {
-            cleaned.push_str("::h");
-        }
-        rest = if hex == 16 && ends { &tail[hex..] } else { tail };
-    }
-    cleaned.push_str(rest);
-    cleaned
+    out
 }
 
 /// V8's CPU profile (`Profiler.Profile` of the DevTools protocol).
@@ -236,9 +225,6 @@ pub struct CallFrame {
     /// 0-based line.
     #[serde(default)]
     pub line_number: i64,
-    /// 0-based column; for wasm, the function's byte offset.
-    #[serde(default)]
-    pub column_number: i64,
 }
 
 impl CallFrame {
@@ -252,11 +238,6 @@ impl CallFrame {
         self.url.starts_with("wasm://")
     }
 
-    /// Whether this is a JavaScript function of a script (not a builtin).
-    pub fn is_js(&self) -> bool {
-        !self.url.is_empty() && !self.is_wasm()
-    }
-
     /// How the reports name it: Rust names for wasm, `name  [js file:line]` for JavaScript.
     pub fn display(&self, wasm_names: &BTreeMap<u32, String>) -> String {
         if self.is_pseudo() {
@@ -264,12 +245,9 @@ impl CallFrame {
         }
         if self.is_wasm() {
             // A frame without a name section entry reads `$func123` or `wasm-function[123]`.
-            let index = self
-                .function_name
-                .strip_prefix("$func")
-                .or_else(|| self.function_name.strip_prefix("wasm-function[").and_then(|s| s.strip_suffix(']')))
-                .and_then(|i| i.parse::<u32>().ok());
-            let name = index.and_then(|i| wasm_names.get(&i)).map_or(self.function_name.as_str(), String::as_str);
+            let f = self.function_name.as_str();
+            let index = f.strip_prefix("$func").or_else(|| f.strip_prefix("wasm-function[")?.strip_suffix(']'));
+            let name = index.and_then(|i| wasm_names.get(&i.parse().ok()?)).map_or(f, String::as_str);
             return format!("{}  [wasm]", rust_name(name));
         }
         let name = if self.function_name.is_empty() { "(anonymous)" } else { self.function_name.as_str() };

@@ -14,12 +14,10 @@ pub fn debugger_url(inspector: SocketAddr) -> Result<String> {
     let answer = http::get(inspector, "/json", Duration::from_secs(10))?;
     let targets = answer.json()?;
     let list = targets.as_array().cloned().unwrap_or_default();
-    let url = list
-        .iter()
-        .find(|t| t["id"] == "main")
-        .or_else(|| list.first())
-        .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-        .ok_or_else(|| crate::Error(format!("the inspector lists no target: {}", answer.body)))?;
+    let target = list.iter().find(|t| t["id"] == "main").or_else(|| list.first());
+    let Some(url) = target.and_then(|t| t["webSocketDebuggerUrl"].as_str()) else {
+        bail!("the inspector lists no target: {}", answer.body)
+    };
     Ok(url.to_string())
 }
 
@@ -32,10 +30,9 @@ pub struct Cdp {
 impl Cdp {
     /// Connects to the target at `url` (`ws://127.0.0.1:…/…`; anything but loopback is refused).
     pub fn connect(url: &str) -> Result<Cdp> {
-        let host = url
-            .strip_prefix("ws://")
-            .and_then(|rest| rest.split('/').next())
-            .ok_or_else(|| crate::Error(format!("unexpected debugger URL {url}")))?;
+        let Some(host) = url.strip_prefix("ws://").and_then(|rest| rest.split('/').next()) else {
+            bail!("unexpected debugger URL {url}")
+        };
         let addr: SocketAddr = host.parse().context(|| format!("debugger URL {url}"))?;
         if !addr.ip().is_loopback() {
             bail!("the inspector must listen on loopback, not {addr}");

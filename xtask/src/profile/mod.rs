@@ -31,7 +31,7 @@ use crate::args::Args;
 use crate::bench::run::{self as bench, request, rounds_for};
 use crate::build::{self, Variant};
 use crate::setup::Toolchain;
-use crate::util::{say, workspace_root, Context};
+use crate::util::{say, workspace_root, write_if_changed, Context};
 use crate::workerd::{self, Workerd};
 use crate::{bail, Result};
 
@@ -170,10 +170,7 @@ impl Session {
         let stopped = self.cdp.call("Profiler.stop", json!({}));
         let (load, mut answer) = (load?, stopped?);
         let raw = answer.get_mut("profile").map(Value::take).unwrap_or_default();
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(out, raw.to_string()).context(|| format!("cannot write {}", out.display()))?;
+        write_if_changed(out, &raw.to_string())?;
         let profile: CpuProfile = serde_json::from_value(raw).context(|| "Profiler.stop: not a CPU profile".into())?;
         let frames = profile.names(&self.names);
         let mut breakdown = summary::categorize(&profile, &frames, load.calls);
@@ -216,19 +213,10 @@ pub fn run_summary(tc: &Toolchain, opts: &Options) -> Result<()> {
     let root = workspace_root();
     let tree = crate::git::tree(&root, |_, _, _| false)?;
     let mut session = Session::start(tc, &opts.modes, opts.interval_us)?;
-    let sizes: Vec<String> = opts.sizes.iter().map(u32::to_string).collect();
-    let mut record = summary::Summary {
-        tree: tree.describe(),
-        command: format!(
-            "cargo xtask profile --summary --modes {} --n {} --seconds {}",
-            opts.modes.join(","),
-            sizes.join(","),
-            opts.seconds
-        ),
-        seconds: opts.seconds,
-        interval_us: opts.interval_us,
-        rows: Vec::new(),
-    };
+    let (modes, sizes) = (opts.modes.join(","), opts.sizes.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
+    let command = format!("cargo xtask profile --summary --modes {modes} --n {sizes} --seconds {}", opts.seconds);
+    let (seconds, interval_us) = (opts.seconds, opts.interval_us);
+    let mut record = summary::Summary { tree: tree.describe(), command, seconds, interval_us, rows: Vec::new() };
     for &n in &opts.sizes {
         for mode in &opts.modes {
             let one = Options { mode: mode.clone(), n, rounds: rounds_for(n), ..opts.clone() };

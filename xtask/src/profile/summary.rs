@@ -74,25 +74,21 @@ pub fn categorize(profile: &CpuProfile, names: &[String], calls: u64) -> Breakdo
             || frame.url.ends_with("shim.mjs")
             || name.starts_with("echo  [js reference.mjs")
     };
+    let matching = |name: &str| CATEGORIES.iter().find(|(_, keys)| keys.split('|').any(|k| name.contains(k)));
     let mut out = Breakdown { calls, ..Breakdown::default() };
     for (leaf, us) in profile.self_us().into_iter().enumerate().filter(|(_, us)| *us > 0.0) {
         let (mut category, mut callee, mut at) = (None, false, Some(leaf));
         while let Some(i) = at {
             let name = &names[i];
-            if category.is_none() {
-                category =
-                    CATEGORIES.iter().find(|(_, keys)| keys.split('|').any(|k| name.contains(k))).map(|(c, _)| *c);
-            }
+            category = category.or_else(|| matching(name).map(|(c, _)| *c));
             callee |= is_callee(&profile.nodes[i].call_frame, name);
             at = parent[i];
         }
         let leaf_frame = &profile.nodes[leaf].call_frame;
-        let other = if leaf_frame.is_wasm() {
-            OTHER[0]
-        } else if leaf_frame.is_js() {
-            OTHER[1]
-        } else {
-            OTHER[2]
+        let other = match (leaf_frame.is_wasm(), leaf_frame.url.is_empty()) {
+            (true, _) => OTHER[0],
+            (false, false) => OTHER[1],
+            (false, true) => OTHER[2],
         };
         *out.us.entry(category.unwrap_or(other).to_string()).or_default() += us;
         out.total_us += us;
@@ -119,28 +115,21 @@ pub struct Summary {
 
 /// Renders `results/profile-summary.md`.
 pub fn render(s: &Summary) -> String {
-    let mut out = String::new();
-    out.push_str("# Where the time of a call goes (V8 CPU profiles in workerd)\n\n");
-    let _ = writeln!(out, "- command: `{}`", s.command);
-    let _ = writeln!(out, "- commit: {}", s.tree);
-    let _ = writeln!(
-        out,
-        "- method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
+    let mut out = format!(
+        "# Where the time of a call goes (V8 CPU profiles in workerd)\n\n- command: `{}`\n- commit: {}\n\
+         - method: {} s of back-to-back `/batch` requests per (mode, N) after a warm-up, V8's sampling profiler every \
          {} µs; every sample charged to the first category that a frame of its stack matches, innermost frame \
          first (xtask/src/profile/summary.rs); µs per call = sampled time / calls validated while profiling. The \
          profiler slows the requests several times over, and wasm more than JavaScript (compare the last row, \
          the controller's own µs per call while profiling, with the bench's ms/op): read a column as the shares \
          of one mode's work, and a difference between modes as where the extra work is, not as its size (the \
          bench measures that); one profile is one sample of a noisy machine, so differences under about 1 µs \
-         are noise.",
-        s.seconds, s.interval_us
+         are noise.\n",
+        s.command, s.tree, s.seconds, s.interval_us
     );
-    let mut sizes: Vec<u32> = Vec::new();
-    for (n, ..) in &s.rows {
-        if !sizes.contains(n) {
-            sizes.push(*n);
-        }
-    }
+    // The rows come by N, so each N once, in the order run.
+    let mut sizes: Vec<u32> = s.rows.iter().map(|(n, ..)| *n).collect();
+    sizes.dedup();
     for n in sizes {
         let rows: Vec<(&str, &Breakdown)> =
             s.rows.iter().filter(|(m, ..)| *m == n).map(|(_, mode, b)| (mode.as_str(), b)).collect();
@@ -154,12 +143,10 @@ pub fn render(s: &Summary) -> String {
 /// `rpc` and `rpc` − `js` where both modes ran.
 pub fn table(rows: &[(&str, &Breakdown)]) -> String {
     let of = |mode: &str| rows.iter().find(|(m, _)| *m == mode).map(|(_, b)| *b);
-    let diffs: Vec<(&Breakdown, &Breakdown)> = DIFFERENCES.iter().filter_map(|(a, b)| Some((of(a)?, of(b)?))).collect();
+    let diffs: Vec<_> =
+        DIFFERENCES.iter().filter_map(|(a, b)| Some((format!("`{a}` − `{b}`"), of(a)?, of(b)?))).collect();
     let mut head = vec!["profiled µs per call (share of sampled time)".to_string()];
-    head.extend(rows.iter().map(|(mode, _)| format!("`{mode}`")));
-    head.extend(
-        DIFFERENCES.iter().filter(|(a, b)| of(a).is_some() && of(b).is_some()).map(|(a, b)| format!("`{a}` − `{b}`")),
-    );
+    head.extend(rows.iter().map(|(mode, _)| format!("`{mode}`")).chain(diffs.iter().map(|d| d.0.clone())));
     let per_call = |us: f64, b: &Breakdown| us / b.calls.max(1) as f64;
     let idle = |b: &Breakdown| b.us.get(CATEGORIES[0].0).copied().unwrap_or(0.0);
     let line = |label: &str, value: &dyn Fn(&Breakdown) -> f64, share: bool| {
@@ -168,7 +155,7 @@ pub fn table(rows: &[(&str, &Breakdown)]) -> String {
             v if share => format!("{v:.1} ({:.0} %)", v * b.calls.max(1) as f64 / b.total_us.max(1.0) * 100.0),
             v => format!("{v:.1}"),
         }));
-        cells.extend(diffs.iter().map(|(a, b)| format!("{:+.1}", value(a) - value(b))));
+        cells.extend(diffs.iter().map(|(_, a, b)| format!("{:+.1}", value(a) - value(b))));
         cells
     };
     let categories = CATEGORIES.iter().map(|(c, _)| *c).chain(OTHER);
@@ -189,7 +176,7 @@ mod tests {
     fn node(id: u64, name: &str, url: &str, children: &[u64]) -> ProfileNode {
         ProfileNode {
             id,
-            call_frame: CallFrame { function_name: name.into(), url: url.into(), line_number: 0, column_number: 0 },
+            call_frame: CallFrame { function_name: name.into(), url: url.into(), ..CallFrame::default() },
             children: children.to_vec(),
         }
     }
