@@ -5,13 +5,15 @@
 //! DurableObject`"). The generated entry wraps every Durable Object class listed in
 //! wrangler.toml in a class that `extends DurableObject`, builds the wasm object in its
 //! constructor and forwards each exported method (fetch, alarm, websocket handlers, the
-//! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it.
+//! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it, and
+//! makes each `#[callable]` method an RPC method by name (see [`callable`](crate::callable)).
 //! Classes implemented in JavaScript modules are re-exported unchanged.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::bail;
+use crate::callable::{self, Callable};
 use crate::error::Result;
 use crate::wrangler::Wrangler;
 
@@ -24,6 +26,10 @@ pub struct WasmExports {
     pub functions: Vec<String>,
     /// Whether call-core's `__call_core_start` is exported (the crate uses call-core).
     pub call_core_start: bool,
+    /// Exported class name → its `#[callable]` methods (listed on `__call`).
+    pub callables: BTreeMap<String, Vec<Callable>>,
+    /// Malformed method list lines.
+    pub errors: Vec<String>,
 }
 
 /// Worker handlers that the default export forwards when the wasm exports them.
@@ -112,7 +118,12 @@ pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
             if let Some((name, methods)) = current.take() {
                 exports.classes.insert(name, methods);
             }
-        } else if let Some((_, methods)) = current.as_mut() {
+        } else if let Some((class, methods)) = current.as_mut() {
+            match callable::scan_line(line) {
+                Some(Ok(c)) => exports.callables.entry(class.clone()).or_default().push(c),
+                Some(Err(e)) => exports.errors.push(e.0),
+                None => {}
+            }
             // Methods are declared one per line at four spaces: `    name(args): Ret;`.
             // Getters, setters, statics and fields do not match.
             if let Some(rest) = line.strip_prefix("    ") {
@@ -162,6 +173,9 @@ pub struct JsModule {
 /// Generates `shim.mjs`. Fails when a Durable Object class of wrangler.toml is defined
 /// neither by the Rust crate nor by one of the JavaScript modules.
 pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) -> Result<String> {
+    if let Some(e) = wasm.errors.first() {
+        bail!("wasm-bindgen's index.d.ts: {e}");
+    }
     let mut rust_classes = Vec::new();
     let mut js_exports: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for class in config.classes() {
@@ -228,6 +242,9 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
     if !durable.is_empty() {
         out.push_str(SHARED_ALARM);
     }
+    if rust_classes.iter().any(|(c, _)| wasm.callables.contains_key(c)) {
+        out.push_str(callable::HELPERS);
+    }
     for (class, methods) in &rust_classes {
         let is_durable = durable.contains(&class);
         let ctx = if is_durable { "sharedAlarm(this.ctx, () => this.#inner)" } else { "this.ctx" };
@@ -290,6 +307,9 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
             } else {
                 let _ = writeln!(out, "  {method}(...args) {{\n    return this.#live().{method}(...args);\n  }}");
             }
+        }
+        if let Some(callables) = wasm.callables.get(class) {
+            out.push_str(&callable::methods(class, callables, methods)?);
         }
         out.push_str("}\n");
     }
@@ -381,6 +401,21 @@ mod tests {
         assert!(start > entry.find("wasm.initSync").unwrap() && start < entry.find("export class").unwrap());
         let without = generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap();
         assert!(!without.contains("__call_core_start"));
+    }
+
+    #[test]
+    fn callable_methods_are_rpc_methods_by_name() {
+        let line = r#"call-core-method: {"name":"add","id":"Remote::add#1","params":[{"name":"n","ts":"number","optional":false}],"result":"number"}"#;
+        let dts = DTS.replace("    __call(envelope", &format!("    /**\n     * {line}\n     */\n    __call(envelope"));
+        let wasm = scan_wasm_bindgen(&dts, JS);
+        assert_eq!(wasm.classes["Remote"], scan_wasm_bindgen(DTS, JS).classes["Remote"], "docs are not methods");
+        assert_eq!(wasm.callables["Remote"][0].name, "add");
+        let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
+        assert!(entry.contains("function byName(inner, id, name, args) {"), "{entry}");
+        assert!(entry.contains("  add(a0) {\n    return byName(this.#live(), \"Remote::add#1\", \"Remote.add\", [a0]);"));
+        let broken = scan_wasm_bindgen(&dts.replace("\"result\"", "\"oops"), JS);
+        assert!(generate(&config(&["Remote"]), &broken, &[]).is_err());
+        assert!(!generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap().contains("byName"));
     }
 
     #[test]

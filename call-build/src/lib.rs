@@ -25,6 +25,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod callable;
 pub mod cli;
 pub mod entry;
 pub mod error;
