@@ -53,8 +53,10 @@ pub fn scan_line(line: &str) -> Option<Result<Callable>> {
 pub const HELPERS: &str = "\n\
 // Callable methods by name, for JavaScript and TypeScript callers: the arguments go as a\n\
 // one-step plan through `__call` (decoded in Rust with the method's own parameter types);\n\
-// the reply is the value, or a thrown Error: `err.app` holds the method's typed error (its\n\
-// serde form), `err.remote` call-core's ({ kind, message }; a TypeError for bad arguments).\n\
+// the reply is the value, or a thrown Error: `err.kind` is \"app\" and `err.app` the method's\n\
+// typed error (its serde form), or `err.kind` is call-core's (\"decode\": a TypeError, for\n\
+// bad arguments; \"panic\", \"exception\"…). Over RPC, these properties reach the caller\n\
+// with workerd's `enhanced_error_serialization` (the default from 2026-04-21).\n\
 function byName(inner, id, name, args) {\n\
 \x20 let envelope;\n\
 \x20 try {\n\
@@ -71,12 +73,18 @@ function byName(inner, id, name, args) {\n\
 \x20 if (reply !== undefined) return answer(name, reply);\n\
 \x20 return inner.__call_async(envelope).then((r) => answer(name, r), (e) => answer(name, callFault(e)));\n\
 }\n\
+// A method with no value (`()` in Rust) answers `undefined`.\n\
+function byNameVoid(inner, id, name, args) {\n\
+\x20 const r = byName(inner, id, name, args);\n\
+\x20 return r instanceof Promise ? r.then(() => undefined) : undefined;\n\
+}\n\
 function answer(name, reply) {\n\
 \x20 const r = JSON.parse(reply);\n\
 \x20 if (\"ok\" in r) return r.ok;\n\
 \x20 const err = r.err || {};\n\
 \x20 if (\"app\" in err) {\n\
 \x20   const e = new Error(`${name} returned an error: ${JSON.stringify(err.app)}`);\n\
+\x20   e.kind = \"app\";\n\
 \x20   e.app = err.app;\n\
 \x20   throw e;\n\
 \x20 }\n\
@@ -84,7 +92,7 @@ function answer(name, reply) {\n\
 \x20 const e = remote.kind === \"decode\"\n\
 \x20   ? new TypeError(`${name}: ${remote.message}`)\n\
 \x20   : new Error(`${name} failed (${remote.kind}): ${remote.message}`);\n\
-\x20 e.remote = remote;\n\
+\x20 e.kind = remote.kind;\n\
 \x20 throw e;\n\
 }\n";
 
@@ -103,7 +111,8 @@ pub fn methods(class: &str, callables: &[Callable], other_methods: &[String]) ->
         let args: Vec<String> = (0..c.params.len()).map(|i| format!("a{i}")).collect();
         let _ = writeln!(
             out,
-            "  {name}({args}) {{\n    return byName(this.#live(), \"{id}\", \"{class}.{name}\", [{args}]);\n  }}",
+            "  {name}({args}) {{\n    return {call}(this.#live(), \"{id}\", \"{class}.{name}\", [{args}]);\n  }}",
+            call = if c.result == "void" { "byNameVoid" } else { "byName" },
             name = c.name,
             id = c.id,
             args = args.join(", "),

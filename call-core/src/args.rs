@@ -24,9 +24,10 @@ fn describe(args: &str, e: &serde_json::Error, params: &[&str]) -> String {
     if e.line() != 1 || !args.starts_with('[') {
         return text;
     }
-    // The error is reported at (or just after) the value it is about: the element that
-    // starts last at or before that byte.
-    let at = e.column().saturating_sub(1);
+    // serde_json reports the column of the last byte it consumed (1-based), which is the
+    // 0-based offset of the next one: the value in error ends there, or starts right after
+    // (a type it only peeked at). The element that starts last at or before that offset.
+    let at = e.column();
     match starts.iter().rposition(|&s| s <= at) {
         Some(i) if i < params.len() => format!("argument {} (`{}`): {text}", i + 1, params[i]),
         _ => text,
@@ -86,6 +87,10 @@ mod tests {
         assert!(err.starts_with("missing argument 2 (`b`)"), "{err}");
         let err = decode::<(u32, String)>(r#"[1,"y",3]"#, &names).unwrap_err();
         assert!(err.starts_with("3 arguments given, the method takes 2"), "{err}");
+        let err = decode::<(Vec<f64>, String)>(r#"[{"x":1},"y"]"#, &names).unwrap_err();
+        assert!(err.starts_with("argument 1 (`a`): invalid type: map"), "{err}");
+        let err = decode::<(String, Vec<f64>)>(r#"["x",{"x":1}]"#, &names).unwrap_err();
+        assert!(err.starts_with("argument 2 (`b`): invalid type: map"), "{err}");
         let err = decode::<(u32, String)>(r#"[1,null]"#, &names).unwrap_err();
         assert!(err.starts_with("argument 2 (`b`): invalid type: null"), "{err}");
         assert_eq!(decode::<(u32, String)>(r#"[1, "y"]"#, &names).unwrap(), (1, "y".into()));

@@ -26,11 +26,13 @@ mod probes;
 mod remote;
 mod rpc;
 mod tally;
+mod typed;
 
 pub use controller::CallDelayController;
 pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
 pub use tally::Tally;
+pub use typed::{Stats, Typed};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
 /// entry of xtask/src/bench/modes.rs; a mode is added in both).
@@ -94,6 +96,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        // Calls by name from JavaScript to a Rust object (js/typed.mjs).
+        path if path.starts_with("/typed/") => env.durable_object("JS_TYPED")?.get_by_name("js")?.fetch_with_request(req).await,
         "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),
