@@ -36,12 +36,13 @@ pub use typed::{Stats, Typed};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
 /// entry of xtask/src/bench/modes.rs; a mode is added in both).
-pub const MODES: [&str; 15] = [
+pub const MODES: [&str; 16] = [
     "rpc",
     "call",
     "continuation",
     "durable",
     "js",
+    "js-to-rust",
     "js-durable",
     "rpc-string",
     "rpc-envelope",
@@ -56,7 +57,7 @@ pub const MODES: [&str; 15] = [
 
 /// The modes that the JavaScript controller runs.
 pub fn is_js(mode: &str) -> bool {
-    mode == "js" || mode == "pipeline-js" || mode == "js-durable"
+    mode == "js" || mode == "pipeline-js" || mode == "js-durable" || mode == "js-to-rust"
 }
 
 /// The remote's answer for call `i`; every mode validates against it.
