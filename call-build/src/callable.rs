@@ -152,9 +152,30 @@ pub fn declarations(classes: &BTreeMap<&str, &[Callable]>) -> String {
 /// A parameter name TypeScript accepts (a Rust identifier may be a reserved word there).
 fn ts_name(name: &str) -> String {
     const RESERVED: [&str; 24] = [
-        "break", "case", "catch", "class", "const", "debugger", "default", "delete", "do", "export", "extends",
-        "finally", "function", "import", "instanceof", "new", "null", "switch", "this", "throw", "typeof", "var",
-        "void", "with",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "export",
+        "extends",
+        "finally",
+        "function",
+        "import",
+        "instanceof",
+        "new",
+        "null",
+        "switch",
+        "this",
+        "throw",
+        "typeof",
+        "var",
+        "void",
+        "with",
     ];
     if RESERVED.contains(&name) {
         format!("{name}_")
@@ -176,7 +197,12 @@ mod tests {
         assert!(scan_line("     * just a doc line").is_none());
         assert!(scan_line("     * call-core-method: {nope").unwrap().is_err());
         let js = methods("Tally", std::slice::from_ref(&add), &[]).unwrap();
-        assert!(js.contains("  add(a0, a1) {\n    return byName(this.#live(), \"Tally::add#0000abcd\", \"Tally.add\", [a0, a1]);"), "{js}");
+        assert!(
+            js.contains(
+                "  add(a0, a1) {\n    return byName(this.#live(), \"Tally::add#0000abcd\", \"Tally.add\", [a0, a1]);"
+            ),
+            "{js}"
+        );
         let err = methods("Tally", std::slice::from_ref(&add), &["add".into()]).unwrap_err();
         assert!(err.0.contains("`Tally::add`"), "{err}");
         let classes = BTreeMap::from([("Tally", std::slice::from_ref(&add))]);

@@ -32,6 +32,7 @@ pub mod error;
 pub mod process;
 pub mod project;
 pub mod rust_version;
+pub mod snippets;
 pub mod sysroot;
 pub mod toolchain;
 pub mod wasm_bindgen;

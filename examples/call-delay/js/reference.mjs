@@ -141,9 +141,10 @@ export class JsController extends DurableObject {
     const mode = url.searchParams.get("mode") ?? "js";
     const n = Number(url.searchParams.get("n") ?? 10);
     const rounds = Math.max(1, Number(url.searchParams.get("rounds") ?? 1));
-    // `js-to-rust`: the same calls to the Rust remote, by the name of its `#[callable]` method.
+    // `js-to-rust`: the same calls to the Rust remote, by the name of its `#[callable]` method
+    // (`js-to-rust-raw`: its `#[wasm_bindgen]` method `rpcEcho`, no JSON).
     const remote =
-      mode === "js-to-rust"
+      mode.startsWith("js-to-rust")
         ? this.env.REMOTE.get(this.env.REMOTE.idFromName("remote"))
         : this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
     const sql = this.ctx.storage.sql;
@@ -181,7 +182,9 @@ export class JsController extends DurableObject {
         ? [(i) => PIPELINE_JS(remote, i), chained]
         : mode === "js-durable"
           ? [durableEcho, expected]
-          : [(i) => remote.echo(i), expected];
+          : mode === "js-to-rust-raw"
+            ? [(i) => remote.rpcEcho(i), expected]
+            : [(i) => remote.echo(i), expected];
     const start = Date.now();
     let ok = 0;
     for (let round = 0; round < rounds; round++) {

@@ -36,13 +36,14 @@ pub use typed::{Stats, Typed};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
 /// entry of xtask/src/bench/modes.rs; a mode is added in both).
-pub const MODES: [&str; 16] = [
+pub const MODES: [&str; 17] = [
     "rpc",
     "call",
     "continuation",
     "durable",
     "js",
     "js-to-rust",
+    "js-to-rust-raw",
     "js-durable",
     "rpc-string",
     "rpc-envelope",
@@ -57,7 +58,7 @@ pub const MODES: [&str; 16] = [
 
 /// The modes that the JavaScript controller runs.
 pub fn is_js(mode: &str) -> bool {
-    mode == "js" || mode == "pipeline-js" || mode == "js-durable" || mode == "js-to-rust"
+    mode == "js" || mode == "pipeline-js" || mode == "js-durable" || mode.starts_with("js-to-rust")
 }
 
 /// The remote's answer for call `i`; every mode validates against it.
@@ -98,7 +99,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
         // Calls by name from JavaScript to a Rust object (js/typed.mjs).
-        path if path.starts_with("/typed/") => env.durable_object("JS_TYPED")?.get_by_name("js")?.fetch_with_request(req).await,
+        path if path.starts_with("/typed/") => {
+            env.durable_object("JS_TYPED")?.get_by_name("js")?.fetch_with_request(req).await
+        }
         "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),

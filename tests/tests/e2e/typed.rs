@@ -66,7 +66,7 @@ pub fn wrong_arguments_are_type_errors_and_the_object_keeps_serving(ctx: &Ctx) {
         }
         let message = e["message"].as_str().unwrap();
         assert!(message.contains(names), "{case}: the message names the parameter: {message}");
-        assert!(message.contains("Typed.") , "{case}: the message names the method: {message}");
+        assert!(message.contains("Typed."), "{case}: the message names the method: {message}");
     }
     assert_eq!(answer["after"]["value"], 5, "{answer}");
     assert_eq!(answer["calls"], answer["before"].as_u64().unwrap() + 1, "only the valid call ran: {answer}");
