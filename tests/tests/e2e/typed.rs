@@ -47,7 +47,7 @@ pub fn typed_error_is_thrown_with_its_value(ctx: &Ctx) {
     assert!(e["message"].as_str().unwrap().contains("DivideByZero"), "{e}");
 }
 
-pub fn wrong_arguments_are_type_errors_and_the_object_keeps_serving(ctx: &Ctx) {
+pub fn wrong_arguments(ctx: &Ctx) {
     let answer = ctx.json("/typed/bad-arguments?name=bad");
     let cases = [
         ("string_for_number", "argument 1 (`a`)"),
