@@ -152,8 +152,8 @@ mod tests {
         let all: Vec<String> = MODES.iter().map(|m| m.name.to_string()).collect();
         assert!(check(&all).is_ok());
         let mut other = all[1..].to_vec();
-        other.push("js-to-rust".into());
+        other.push("rust-to-js".into());
         let err = check(&other).unwrap_err().0;
-        assert!(err.contains(r#"only the Worker has ["js-to-rust"], only xtask has ["rpc"]"#), "{err}");
+        assert!(err.contains(r#"only the Worker has ["rust-to-js"], only xtask has ["rpc"]"#), "{err}");
     }
 }
