@@ -60,7 +60,7 @@ pub const HELPERS: &str = "\n\
 function byName(inner, id, name, args) {\n\
 \x20 let envelope;\n\
 \x20 try {\n\
-\x20   envelope = '{\"v\":1,\"id\":0,\"p\":[{\"m\":\"' + id + '\",\"a\":' + JSON.stringify(args) + \"}]}\";\n\
+\x20   envelope = '{\"v\":1,\"id\":0,\"p\":[{\"m\":\"' + id + '\",\"a\":' + JSON.stringify(args, bytes) + \"}]}\";\n\
 \x20 } catch (e) {\n\
 \x20   throw new TypeError(`${name}: the arguments are not JSON data: ${e && e.message}`);\n\
 \x20 }\n\
@@ -72,6 +72,10 @@ function byName(inner, id, name, args) {\n\
 \x20 }\n\
 \x20 if (reply !== undefined) return answer(name, reply);\n\
 \x20 return inner.__call_async(envelope).then((r) => answer(name, r), (e) => answer(name, callFault(e)));\n\
+}\n\
+// A Uint8Array goes as the array of its bytes (what serde decodes a `Vec<u8>` from).\n\
+function bytes(_key, value) {\n\
+\x20 return value instanceof Uint8Array ? Array.from(value) : value;\n\
 }\n\
 // A method with no value (`()` in Rust) answers `undefined`.\n\
 function byNameVoid(inner, id, name, args) {\n\

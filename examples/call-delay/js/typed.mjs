@@ -43,6 +43,8 @@ export class JsTyped extends DurableObject {
         divide: await outcome(() => typed.divide(9, 2)),
         divide_by_zero: await outcome(() => typed.divide(1, 0)),
         touch: await outcome(() => typed.touch()),
+        checksum_bytes: await outcome(() => typed.checksum(new Uint8Array([1, 2, 250]))),
+        checksum_array: await outcome(() => typed.checksum([1, 2, 250])),
         calls: await outcome(() => typed.calls()),
       });
     }

@@ -19,6 +19,7 @@ export async function callRust(env: Env): Promise<string> {
   const [n, label] = await typed.label(7);
   const labelled = await typed.label(7, "n=");
   await typed.touch();
+  const checksum: number = await typed.checksum(new Uint8Array([1, 2, 3]));
   const echoed: number = await env.REMOTE.getByName("remote").echo(20);
   try {
     await typed.divide(1, 0);
@@ -41,5 +42,5 @@ export async function callRust(env: Env): Promise<string> {
   // @ts-expect-error: the map's values are numbers
   await typed.lookup({ a: "1" }, "a");
 
-  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${wrong}`;
+  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong}`;
 }

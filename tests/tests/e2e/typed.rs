@@ -31,6 +31,8 @@ pub fn values_of_every_kind(ctx: &Ctx) {
         ("label_left_out", json!([7, "7"])),
         ("divide", json!(4)),
         ("touch", json!("undefined")),
+        ("checksum_bytes", json!(253)),
+        ("checksum_array", json!(253)),
         ("calls", json!(15)),
     ];
     for (case, want) in expected {

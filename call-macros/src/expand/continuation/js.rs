@@ -42,7 +42,7 @@ impl Generator<'_> {
     /// identifiers and TypeScript types come from `ts` (no quotes, no backslashes), so the
     /// text needs no escaping.
     fn manifest_line(&self, method: &Method<'_>) -> String {
-        let types: Vec<String> = method.params.iter().map(|p| ts::of(p.ty)).collect();
+        let types: Vec<String> = method.params.iter().map(|p| ts::of_param(p.ty)).collect();
         // Trailing `Option` parameters may be left out (JSON `null`).
         let required = method.params.iter().rposition(|p| !ts::is_nullable(p.ty)).map_or(0, |i| i + 1);
         let params: Vec<String> = method

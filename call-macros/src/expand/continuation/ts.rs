@@ -46,6 +46,34 @@ pub(super) fn of(ty: &Type) -> String {
     }
 }
 
+/// The TypeScript type a JavaScript caller may pass for a parameter of type `ty`: as [`of`],
+/// and bytes (`Vec<u8>`, `&[u8]`, `[u8; N]`) may also be a `Uint8Array` (the generated
+/// entry sends its bytes).
+pub(super) fn of_param(ty: &Type) -> String {
+    let ts = of(ty);
+    if ts == "Array<number>" && is_bytes(ty) {
+        "Uint8Array | Array<number>".into()
+    } else {
+        ts
+    }
+}
+
+fn is_bytes(ty: &Type) -> bool {
+    let is_u8 = |t: &Type| matches!(t, Type::Path(p) if p.path.is_ident("u8"));
+    match ty {
+        Type::Reference(r) => is_bytes(&r.elem),
+        Type::Slice(s) => is_u8(&s.elem),
+        Type::Array(a) => is_u8(&a.elem),
+        Type::Path(p) => match p.path.segments.last().map(|s| (&s.ident, &s.arguments)) {
+            Some((name, PathArguments::AngleBracketed(a))) if name == "Vec" => {
+                matches!(a.args.first(), Some(GenericArgument::Type(t)) if is_u8(t))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// `Cow<'_, [T]>` and the like are not strings.
 fn is_cow_of_non_str(args: &[&Type]) -> bool {
     matches!(args, [t] if of(t) != "string")
@@ -86,5 +114,9 @@ mod tests {
         for (ty, ts) in cases {
             assert_eq!(of(&ty), ts, "{}", quote::quote!(#ty));
         }
+        let bytes: Type = parse_quote!(&[u8]);
+        assert_eq!(of_param(&bytes), "Uint8Array | Array<number>");
+        assert_eq!(of_param(&parse_quote!(Vec<u8>)), "Uint8Array | Array<number>");
+        assert_eq!(of_param(&parse_quote!(Vec<u32>)), "Array<number>");
     }
 }
