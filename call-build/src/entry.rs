@@ -6,7 +6,7 @@
 //! wrangler.toml in a class that `extends DurableObject`, builds the wasm object in its
 //! constructor and forwards each exported method (fetch, alarm, websocket handlers, the
 //! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it, and
-//! makes each `#[callable]` method an RPC method by name (see [`callable`](crate::callable)).
+//! makes each `#[callable]` method an RPC method by name (see [`crate::callable`]).
 //! Classes implemented in JavaScript modules are re-exported unchanged.
 
 use std::collections::BTreeMap;
