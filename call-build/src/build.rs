@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bail;
+use crate::callable;
 use crate::entry::{self, JsModule};
 use crate::error::{Context, Result};
 use crate::process::{run, say, write_if_changed};
@@ -20,6 +21,9 @@ pub const DEFAULT_OUT_DIR: &str = "build/worker";
 
 /// The entry module's file name in the output directory.
 pub const SHIM: &str = "shim.mjs";
+
+/// The TypeScript declarations of the Rust Durable Objects' callable methods, beside it.
+pub const SHIM_DTS: &str = "shim.d.ts";
 
 /// cargo's profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -154,6 +158,9 @@ pub fn build(options: &Options) -> Result<Built> {
     let js = read(&out_dir.join("index.js"))?;
     let exports = entry::scan_wasm_bindgen(&dts, &js);
     write_if_changed(&out_dir.join(SHIM), &entry::generate(&wrangler, &exports, &js_modules)?)?;
+    let classes = wrangler.classes();
+    let typed = exports.callables.iter().filter(|(c, _)| classes.contains(c)).map(|(c, m)| (c.as_str(), m.as_slice()));
+    write_if_changed(&out_dir.join(SHIM_DTS), &callable::declarations(&typed.collect()))?;
 
     let modules = module_list(&out_dir)?;
     let wasm_bytes = std::fs::metadata(&wasm_out)?.len();

@@ -5,14 +5,17 @@
 //! DurableObject`"). The generated entry wraps every Durable Object class listed in
 //! wrangler.toml in a class that `extends DurableObject`, builds the wasm object in its
 //! constructor and forwards each exported method (fetch, alarm, websocket handlers, the
-//! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it.
+//! `__call` entry of `#[continuation]` and any other `#[wasm_bindgen]` method) to it, and
+//! makes each `#[callable]` method an RPC method by name (see [`crate::callable`]).
 //! Classes implemented in JavaScript modules are re-exported unchanged.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::bail;
+use crate::callable::{self, Callable};
 use crate::error::Result;
+use crate::snippets::{SHARED_ALARM, START_QUEUE};
 use crate::wrangler::Wrangler;
 
 /// Classes and free functions exported by the wasm-bindgen output.
@@ -24,6 +27,10 @@ pub struct WasmExports {
     pub functions: Vec<String>,
     /// Whether call-core's `__call_core_start` is exported (the crate uses call-core).
     pub call_core_start: bool,
+    /// Exported class name → its `#[callable]` methods (listed on `__call`).
+    pub callables: BTreeMap<String, Vec<Callable>>,
+    /// Malformed method list lines.
+    pub errors: Vec<String>,
 }
 
 /// Worker handlers that the default export forwards when the wasm exports them.
@@ -45,62 +52,6 @@ const NOT_FORWARDED: [&str; 10] = [
     "__call_core_user_alarm",
 ];
 
-/// Creates wasm-bindgen-futures' task queue (see `call_core::entry::start`) while the
-/// global `queueMicrotask` is hidden, so that the queue schedules its runs with a promise
-/// reaction: in workerd, `queueMicrotask` wraps each callback in a host function, which
-/// costs more per wake-up than V8's own promise job (README, Performance). Every Rust task
-/// of the isolate runs from that queue; nothing else sees the global change, which is
-/// undone before any other code runs. If the global cannot be hidden, nothing changes.
-const START_QUEUE: &str = "\n\
-// wasm-bindgen-futures' task queue: created with `queueMicrotask` hidden, so that it\n\
-// schedules its runs with a promise reaction (cheaper in workerd; see call_core::entry::start);\n\
-// once per wasm instance (now, and again after a reset).\n\
-let queueStarted;\n\
-function startQueue() {\n\
-\x20 if (queueStarted === initState.instanceId) return;\n\
-\x20 queueStarted = initState.instanceId;\n\
-\x20 const own = Object.getOwnPropertyDescriptor(globalThis, \"queueMicrotask\");\n\
-\x20 let hidden = false;\n\
-\x20 try {\n\
-\x20   Object.defineProperty(globalThis, \"queueMicrotask\", { value: undefined, configurable: true, writable: true });\n\
-\x20   hidden = true;\n\
-\x20 } catch {}\n\
-\x20 try {\n\
-\x20   wasm.__call_core_start();\n\
-\x20 } finally {\n\
-\x20   if (hidden && own) Object.defineProperty(globalThis, \"queueMicrotask\", own);\n\
-\x20   else if (hidden) delete globalThis.queueMicrotask;\n\
-\x20 }\n\
-}\n\
-startQueue();\n";
-
-/// The JavaScript that lets call-core share a durable caller's one alarm with the object:
-/// the object gets a `ctx` whose `storage.setAlarm`/`getAlarm`/`deleteAlarm` keep its own
-/// alarm time in call-core's table (`__call_core_set_user_alarm`), and call-core sets the
-/// real alarm to the earlier of the two.
-const SHARED_ALARM: &str = "\n\
-// For classes that make durable calls: the object's own alarm, kept by call-core, which\n\
-// sets the real alarm to the earlier of the object's and its own (see call_core::durable).\n\
-function sharedAlarm(ctx, inner) {\n\
-\x20 const get = (object, prop) => {\n\
-\x20   const value = Reflect.get(object, prop, object);\n\
-\x20   return typeof value === \"function\" ? value.bind(object) : value;\n\
-\x20 };\n\
-\x20 const storage = new Proxy(ctx.storage, {\n\
-\x20   get(object, prop) {\n\
-\x20     if (prop === \"setAlarm\") return async (at) => inner().__call_core_set_user_alarm(+at);\n\
-\x20     if (prop === \"deleteAlarm\") return async () => inner().__call_core_set_user_alarm(undefined);\n\
-\x20     if (prop === \"getAlarm\") return async () => inner().__call_core_user_alarm() ?? null;\n\
-\x20     return get(object, prop);\n\
-\x20   },\n\
-\x20 });\n\
-\x20 return new Proxy(ctx, {\n\
-\x20   get(object, prop) {\n\
-\x20     return prop === \"storage\" ? storage : get(object, prop);\n\
-\x20   },\n\
-\x20 });\n\
-}\n";
-
 /// Reads the exports from wasm-bindgen's `index.d.ts` (classes) and `index.js` (functions).
 pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
     let mut exports = WasmExports::default();
@@ -113,7 +64,12 @@ pub fn scan_wasm_bindgen(dts: &str, js: &str) -> WasmExports {
             if let Some((name, methods)) = current.take() {
                 exports.classes.insert(name, methods);
             }
-        } else if let Some((_, methods)) = current.as_mut() {
+        } else if let Some((class, methods)) = current.as_mut() {
+            match callable::scan_line(line) {
+                Some(Ok(c)) => exports.callables.entry(class.clone()).or_default().push(c),
+                Some(Err(e)) => exports.errors.push(e.0),
+                None => {}
+            }
             // Methods are declared one per line at four spaces: `    name(args): Ret;`.
             // Getters, setters, statics and fields do not match.
             if let Some(rest) = line.strip_prefix("    ") {
@@ -163,6 +119,9 @@ pub struct JsModule {
 /// Generates `shim.mjs`. Fails when a Durable Object class of wrangler.toml is defined
 /// neither by the Rust crate nor by one of the JavaScript modules.
 pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) -> Result<String> {
+    if let Some(e) = wasm.errors.first() {
+        bail!("wasm-bindgen's index.d.ts: {e}");
+    }
     let mut rust_classes = Vec::new();
     let mut js_exports: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for class in config.classes() {
@@ -228,6 +187,9 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
     }
     if !durable.is_empty() {
         out.push_str(SHARED_ALARM);
+    }
+    if rust_classes.iter().any(|(c, _)| wasm.callables.contains_key(c)) {
+        out.push_str(callable::HELPERS);
     }
     for (class, methods) in &rust_classes {
         let is_durable = durable.contains(&class);
@@ -299,6 +261,9 @@ pub fn generate(config: &Wrangler, wasm: &WasmExports, js_modules: &[JsModule]) 
             } else {
                 let _ = writeln!(out, "  {method}(...args) {{\n    return this.#live().{method}(...args);\n  }}");
             }
+        }
+        if let Some(callables) = wasm.callables.get(class) {
+            out.push_str(&callable::methods(class, callables, methods)?);
         }
         out.push_str("}\n");
     }
@@ -394,6 +359,23 @@ mod tests {
         assert!(start > entry.find("wasm.initSync").unwrap() && start < entry.find("export class").unwrap());
         let without = generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap();
         assert!(!without.contains("__call_core_start"));
+    }
+
+    #[test]
+    fn callable_methods_are_rpc_methods_by_name() {
+        let line = r#"call-core-method: {"name":"add","id":"Remote::add#1","params":[{"name":"n","ts":"number","optional":false}],"result":"number"}"#;
+        let dts = DTS.replace("    __call(envelope", &format!("    /**\n     * {line}\n     */\n    __call(envelope"));
+        let wasm = scan_wasm_bindgen(&dts, JS);
+        assert_eq!(wasm.classes["Remote"], scan_wasm_bindgen(DTS, JS).classes["Remote"], "docs are not methods");
+        assert_eq!(wasm.callables["Remote"][0].name, "add");
+        let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
+        assert!(entry.contains("function byName(inner, id, name, args) {"), "{entry}");
+        assert!(
+            entry.contains("  add(a0) {\n    return byName(this.#live(), \"Remote::add#1\", \"Remote.add\", [a0]);")
+        );
+        let broken = scan_wasm_bindgen(&dts.replace("\"result\"", "\"oops"), JS);
+        assert!(generate(&config(&["Remote"]), &broken, &[]).is_err());
+        assert!(!generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap().contains("byName"));
     }
 
     #[test]

@@ -25,12 +25,14 @@
 
 pub mod build;
 pub mod cache;
+pub mod callable;
 pub mod cli;
 pub mod entry;
 pub mod error;
 pub mod process;
 pub mod project;
 pub mod rust_version;
+pub mod snippets;
 pub mod sysroot;
 pub mod toolchain;
 pub mod wasm_bindgen;

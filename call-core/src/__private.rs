@@ -124,9 +124,10 @@ pub fn is<R>(_: TypeOf<R>, value: &R) {
     let _ = value;
 }
 
-/// Decodes the JSON array of arguments as the tuple `A`.
-pub fn decode_args<A: DeserializeOwned>(method: &str, args: &str) -> Result<A, Outcome> {
-    serde_json::from_str(args).map_err(|e| {
+/// Decodes the JSON array of arguments as the tuple `A`; `params` are the method's
+/// parameter names, for the error.
+pub fn decode_args<A: DeserializeOwned>(method: &str, args: &str, params: &[&str]) -> Result<A, Outcome> {
+    crate::args::decode(args, params).map_err(|e| {
         Outcome::Failed(RemoteError::new(RemoteErrorKind::Decode, format!("bad arguments for `{method}`: {e}")))
     })
 }

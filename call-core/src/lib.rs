@@ -36,7 +36,8 @@
 //!
 //! 1. **runtime** (private): the platform — clock, spawning a task, timers for deadlines,
 //!    the error log — in workerd and natively ([`local::block_on`]). Imports nothing else.
-//! 2. **data**: [`error`](CallError) (every way a call fails), [`plan`] (what a call compiles
+//! 2. **data**: [`error`](CallError) (every way a call fails), `args` (a call's arguments
+//!    decoded, an error naming the parameter), [`plan`] (what a call compiles
 //!    to), [`pipeline`] (nested calls joined into one plan), [`wire`] (envelope and reply).
 //! 3. **send and serve**: the [`Transport`] trait with its two transports, [`stub`] (Durable
 //!    Object RPC) and [`local`] (in-process); [`caller`] (send, deadline, decode) and
@@ -56,6 +57,7 @@
 
 mod runtime;
 
+mod args;
 mod error;
 pub mod pipeline;
 pub mod plan;

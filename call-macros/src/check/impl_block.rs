@@ -5,7 +5,7 @@
 use syn::{Error, FnArg, GenericParam, Type};
 
 use super::data::{borrowed_result, cannot_travel, runtime_type};
-use super::Errors;
+use super::{js_name, Errors};
 use crate::model::impl_block::{Form, Impl, Method, Output, Role};
 
 /// What checking a `#[continuation]` impl found.
@@ -143,6 +143,9 @@ fn check_method(method: &Method<'_>, errors: &mut Errors) {
         }
     }
     if method.role == Role::Callable {
+        if let Some(e) = js_name::check(method.name()) {
+            errors.push(e);
+        }
         let results = match method.output {
             Output::Unit => vec![],
             Output::Value(t) | Output::Message { ok: t } => vec![t],

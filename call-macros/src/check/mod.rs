@@ -1,5 +1,5 @@
 //! Validation on the IRs: `impl_block` for `#[continuation]` (with `data`: what can travel),
-//! `call` for `call!`. Every
+//! `js_name` for the JavaScript name of a callable method, `call` for `call!`. Every
 //! recoverable error is collected, so that one compile shows them all; each is spanned at
 //! the offending token.
 
@@ -8,6 +8,7 @@ use syn::Error;
 pub(crate) mod call;
 mod data;
 pub(crate) mod impl_block;
+mod js_name;
 
 /// Collects errors.
 #[derive(Default)]

@@ -141,7 +141,12 @@ export class JsController extends DurableObject {
     const mode = url.searchParams.get("mode") ?? "js";
     const n = Number(url.searchParams.get("n") ?? 10);
     const rounds = Math.max(1, Number(url.searchParams.get("rounds") ?? 1));
-    const remote = this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
+    // `js-to-rust`: the same calls to the Rust remote, by the name of its `#[callable]` method
+    // (`js-to-rust-raw`: its `#[wasm_bindgen]` method `rpcEcho`, no JSON).
+    const remote =
+      mode.startsWith("js-to-rust")
+        ? this.env.REMOTE.get(this.env.REMOTE.idFromName("remote"))
+        : this.env.JS_REMOTE.get(this.env.JS_REMOTE.idFromName("remote"));
     const sql = this.ctx.storage.sql;
     if (mode === "js-durable") {
       sql.exec("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, call TEXT NOT NULL)");
@@ -170,14 +175,16 @@ export class JsController extends DurableObject {
         return value;
       });
     };
-    // `js`: N concurrent calls; `pipeline-js`: N concurrent chains of three dependent calls;
+    // `js`, `js-to-rust`: N concurrent calls; `pipeline-js`: N concurrent chains of three dependent calls;
     // `js-durable`: N concurrent calls, each with its row.
     const [op, answer] =
       mode === "pipeline-js"
         ? [(i) => PIPELINE_JS(remote, i), chained]
         : mode === "js-durable"
           ? [durableEcho, expected]
-          : [(i) => remote.echo(i), expected];
+          : mode === "js-to-rust-raw"
+            ? [(i) => remote.rpcEcho(i), expected]
+            : [(i) => remote.echo(i), expected];
     const start = Date.now();
     let ok = 0;
     for (let round = 0; round < rounds; round++) {

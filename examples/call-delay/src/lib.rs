@@ -31,21 +31,25 @@ mod remote;
 mod resets;
 mod rpc;
 mod tally;
+mod typed;
 
 pub use alarmed::Alarmed;
 pub use controller::CallDelayController;
 pub use ledger::Ledger;
 pub use remote::{MathError, RemoteDo};
 pub use tally::Tally;
+pub use typed::{Stats, Typed};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
 /// entry of xtask/src/bench/modes.rs; a mode is added in both).
-pub const MODES: [&str; 15] = [
+pub const MODES: [&str; 17] = [
     "rpc",
     "call",
     "continuation",
     "durable",
     "js",
+    "js-to-rust",
+    "js-to-rust-raw",
     "js-durable",
     "rpc-string",
     "rpc-envelope",
@@ -60,7 +64,7 @@ pub const MODES: [&str; 15] = [
 
 /// The modes that the JavaScript controller runs.
 pub fn is_js(mode: &str) -> bool {
-    mode == "js" || mode == "pipeline-js" || mode == "js-durable"
+    mode == "js" || mode == "pipeline-js" || mode == "js-durable" || mode.starts_with("js-to-rust")
 }
 
 /// The remote's answer for call `i`; every mode validates against it.
@@ -102,6 +106,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         path if path.starts_with("/tally-") => callee_routes::tally(&env, req).await,
+        // Calls by name from JavaScript to a Rust object (js/typed.mjs).
+        path if path.starts_with("/typed/") => {
+            env.durable_object("JS_TYPED")?.get_by_name("js")?.fetch_with_request(req).await
+        }
         "/tally" => env.durable_object("TALLY")?.get_by_name("tally")?.fetch_with_request(req).await,
         "/" => Response::ok("call-delay: try /batch?mode=rpc&n=50\n"),
         _ => Response::error("not found", 404),

@@ -9,6 +9,8 @@ mod interop;
 mod lifetimes;
 mod load;
 mod pipeline;
+mod tsc;
+mod typed;
 
 fn main() -> std::process::ExitCode {
     harness::run(&[
@@ -43,6 +45,10 @@ fn main() -> std::process::ExitCode {
         ("fanin_ledger_balances_member_timeout_cancel", pipeline::fanin),
         ("pipeline_and_fanin_in_20_objects", pipeline::many_objects),
         ("load_pipeline_and_fanin_10k", pipeline::load),
+        ("typed_js_calls_rust_by_name_values_of_every_kind", typed::values_of_every_kind),
+        ("typed_js_calls_rust_by_name_typed_error", typed::typed_error_is_thrown_with_its_value),
+        ("typed_js_calls_rust_by_name_wrong_arguments", typed::wrong_arguments),
+        ("typed_tsc_checks_a_typescript_caller", typed::tsc_checks_a_typescript_caller),
         // Last: whatever the faults above did, the batch modes still work.
         ("after_faults_batches_still_validate", batch::call),
     ])

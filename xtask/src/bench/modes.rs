@@ -42,7 +42,7 @@ const fn mode(name: &'static str, kind: Kind, bases: &'static [&'static str], wh
 }
 
 /// The modes, in the order the demo and the bench run them (the example's `/modes` order).
-pub const MODES: [Mode; 15] = {
+pub const MODES: [Mode; 17] = {
     use Kind::*;
     [
         mode("rpc", Baseline, &[], "raw Rust RPC (hand-written binding): baseline"),
@@ -55,6 +55,18 @@ pub const MODES: [Mode; 15] = {
             "`call!` + `then`, durable (a row per call, exactly once)",
         ),
         mode("js", Baseline, &[], "plain Workers RPC, JavaScript to JavaScript"),
+        mode(
+            "js-to-rust",
+            JavaScript,
+            &["js", "js-to-rust-raw"],
+            "JavaScript calls a Rust `#[callable]` method by name (JSON through `__call`)",
+        ),
+        mode(
+            "js-to-rust-raw",
+            JavaScript,
+            &["js"],
+            "JavaScript calls a raw `#[wasm_bindgen]` method of a Rust object (`rpcEcho`)",
+        ),
         mode("js-durable", Durable, &[], "JavaScript: insert a row, RPC, delete the row (the floor)"),
         mode("rpc-string", Ablation, &[], "ablation: raw RPC of an envelope-sized string"),
         mode("rpc-envelope", Ablation, &[], "ablation: raw RPC of a ready envelope to `__call`"),
@@ -138,8 +150,8 @@ mod tests {
         let all: Vec<String> = MODES.iter().map(|m| m.name.to_string()).collect();
         assert!(check(&all).is_ok());
         let mut other = all[1..].to_vec();
-        other.push("js-to-rust".into());
+        other.push("rust-to-js".into());
         let err = check(&other).unwrap_err().0;
-        assert!(err.contains(r#"only the Worker has ["js-to-rust"], only xtask has ["rpc"]"#), "{err}");
+        assert!(err.contains(r#"only the Worker has ["rust-to-js"], only xtask has ["rpc"]"#), "{err}");
     }
 }

@@ -39,9 +39,13 @@ impl Generator<'_> {
         if callable {
             let entry = format_ident!("__call_core_entry_{}", block);
             let entry_async = format_ident!("__call_core_entry_async_{}", block);
+            let manifest = self.js_manifest();
             methods.extend(quote! {
                 /// The RPC entry of `#[continuation]`: answers an envelope now, or `undefined`
                 /// when its plan needs `__call_async`.
+                ///
+                /// The callable methods, for call-build:
+                #manifest
                 #[wasm_bindgen(js_name = "__call")]
                 pub fn #entry(&self, envelope: #krate::__private::JsValue) -> #krate::__private::JsValue {
                     (&#probe).__call_core_serve_now(self, envelope)

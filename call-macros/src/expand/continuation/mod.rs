@@ -3,7 +3,8 @@
 //! and invokers (`structs`), the builders of calls to the `#[callable]` methods
 //! (`builders`), the invokers of the `#[handler]`s (`invokers`), the traits and dispatch
 //! tables (`traits`), the signatures nested calls check against (`signatures`), and the
-//! wasm-bindgen methods the generated JavaScript entry calls (`entry`); `data` holds the
+//! wasm-bindgen methods the generated JavaScript entry calls (`entry`), with the list of
+//! callable methods for JavaScript and TypeScript callers (`js`, `ts`); `data` holds the
 //! bounds that keep a type that is not data reported once.
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -19,9 +20,11 @@ mod builders;
 mod data;
 mod entry;
 mod invokers;
+mod js;
 mod signatures;
 mod structs;
 mod traits;
+mod ts;
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemImpl = match syn::parse2(input.clone()) {

@@ -5,6 +5,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::Generator;
@@ -49,6 +50,7 @@ impl Generator<'_> {
             let owned: Vec<TokenStream> = method.params.iter().map(|p| p.owned()).collect();
             let tuple = if owned.is_empty() { quote!([(); 0]) } else { quote!((#(#owned,)*)) };
             let pattern = if vars.is_empty() { quote!(_) } else { quote!((#(#vars,)*)) };
+            let param_names: Vec<String> = Self::param_names(method).iter().map(|n| n.unraw().to_string()).collect();
             let passed = method.params.iter().zip(&vars).map(|(p, v)| match p.form {
                 Form::Owned | Form::Unsupported(_) => quote!(#v),
                 Form::Str | Form::Slice(_) | Form::Ref(_) => quote!(&#v),
@@ -71,7 +73,7 @@ impl Generator<'_> {
             quote! {
                 #(#cfgs)*
                 #id => {
-                    let #pattern = match #krate::__private::decode_args::<#tuple>(#method_var, #args_var) {
+                    let #pattern = match #krate::__private::decode_args::<#tuple>(#method_var, #args_var, &[#(#param_names),*]) {
                         ::core::result::Result::Ok(__decoded) => __decoded,
                         ::core::result::Result::Err(__failed) => return #krate::__private::Dispatched::Ready(__failed),
                     };

@@ -1,0 +1,216 @@
+//! Callable methods by name: every `#[callable]` method of a Rust Durable Object becomes an
+//! RPC method of its generated JavaScript class (`await env.TALLY.getByName("t").count()`),
+//! and is declared in TypeScript (`shim.d.ts`).
+//!
+//! `#[continuation]` lists the callable methods in the doc comment of the `__call` entry,
+//! one line per method (`call-core-method: {json}`), which wasm-bindgen copies into
+//! `index.d.ts`; [`scan_line`] reads them. The generated method sends a one-step plan
+//! through `__call` (its arguments as `JSON.stringify` writes them, decoded in Rust with the
+//! method's own parameter types), and turns the reply into the value or a thrown `Error`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use crate::bail;
+use crate::error::Result;
+
+/// The prefix of a manifest line in wasm-bindgen's `index.d.ts`.
+const PREFIX: &str = "call-core-method: ";
+
+/// A callable method, as `#[continuation]` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Callable {
+    /// The method's name, in Rust and in JavaScript.
+    pub name: String,
+    /// Its method id (`Type::method#hash`).
+    pub id: String,
+    /// Its parameters.
+    pub params: Vec<Param>,
+    /// The TypeScript type of its value (`void` for none).
+    pub result: String,
+}
+
+/// A parameter of a callable method.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Param {
+    /// Its Rust name.
+    pub name: String,
+    /// Its TypeScript type.
+    pub ts: String,
+    /// Whether a caller may leave it out (a trailing `Option`).
+    pub optional: bool,
+}
+
+/// The callable method a line of `index.d.ts` lists, if it is a manifest line.
+pub fn scan_line(line: &str) -> Option<Result<Callable>> {
+    let json = line[line.find(PREFIX)? + PREFIX.len()..].trim_end();
+    Some(serde_json::from_str(json).map_err(|e| crate::error::Error(format!("malformed method list line {json}: {e}"))))
+}
+
+/// The helpers the generated methods call: emitted once in `shim.mjs`.
+pub const HELPERS: &str = "\n\
+// Callable methods by name, for JavaScript and TypeScript callers: the arguments go as a\n\
+// one-step plan through `__call` (decoded in Rust with the method's own parameter types);\n\
+// the reply is the value, or a thrown Error: `err.kind` is \"app\" and `err.app` the method's\n\
+// typed error (its serde form), or `err.kind` is call-core's (\"decode\": a TypeError, for\n\
+// bad arguments; \"panic\", \"exception\"…). Over RPC, these properties reach the caller\n\
+// with workerd's `enhanced_error_serialization` (the default from 2026-04-21).\n\
+function byName(inner, id, name, args) {\n\
+\x20 let envelope;\n\
+\x20 try {\n\
+\x20   envelope = '{\"v\":1,\"id\":0,\"p\":[{\"m\":\"' + id + '\",\"a\":' + JSON.stringify(args, bytes) + \"}]}\";\n\
+\x20 } catch (e) {\n\
+\x20   throw new TypeError(`${name}: the arguments are not JSON data: ${e && e.message}`);\n\
+\x20 }\n\
+\x20 let reply;\n\
+\x20 try {\n\
+\x20   reply = inner.__call(envelope);\n\
+\x20 } catch (e) {\n\
+\x20   reply = callFault(e);\n\
+\x20 }\n\
+\x20 if (reply !== undefined) return answer(name, reply);\n\
+\x20 return inner.__call_async(envelope).then((r) => answer(name, r), (e) => answer(name, callFault(e)));\n\
+}\n\
+// A Uint8Array goes as the array of its bytes (what serde decodes a `Vec<u8>` from).\n\
+function bytes(_key, value) {\n\
+\x20 return value instanceof Uint8Array ? Array.from(value) : value;\n\
+}\n\
+// A method with no value (`()` in Rust) answers `undefined`.\n\
+function byNameVoid(inner, id, name, args) {\n\
+\x20 const r = byName(inner, id, name, args);\n\
+\x20 return r instanceof Promise ? r.then(() => undefined) : undefined;\n\
+}\n\
+function answer(name, reply) {\n\
+\x20 const r = JSON.parse(reply);\n\
+\x20 if (\"ok\" in r) return r.ok;\n\
+\x20 const err = r.err || {};\n\
+\x20 if (\"app\" in err) {\n\
+\x20   const e = new Error(`${name} returned an error: ${JSON.stringify(err.app)}`);\n\
+\x20   e.kind = \"app\";\n\
+\x20   e.app = err.app;\n\
+\x20   throw e;\n\
+\x20 }\n\
+\x20 const remote = err.remote || { kind: \"exception\", message: JSON.stringify(err) };\n\
+\x20 const e = remote.kind === \"decode\"\n\
+\x20   ? new TypeError(`${name}: ${remote.message}`)\n\
+\x20   : new Error(`${name} failed (${remote.kind}): ${remote.message}`);\n\
+\x20 e.kind = remote.kind;\n\
+\x20 throw e;\n\
+}\n";
+
+/// The methods of a generated class for its callable methods. Fails when a callable
+/// method's name is also another exported method of the class.
+pub fn methods(class: &str, callables: &[Callable], other_methods: &[String]) -> Result<String> {
+    let mut out = String::new();
+    for c in callables {
+        if other_methods.contains(&c.name) {
+            bail!(
+                "`{class}::{}` is a callable method and also another method exported to JavaScript \
+                 (`#[wasm_bindgen]`); JavaScript calls callable methods by name: rename one",
+                c.name
+            );
+        }
+        let args: Vec<String> = (0..c.params.len()).map(|i| format!("a{i}")).collect();
+        let _ = writeln!(
+            out,
+            "  {name}({args}) {{\n    return {call}(this.#live(), \"{id}\", \"{class}.{name}\", [{args}]);\n  }}",
+            call = if c.result == "void" { "byNameVoid" } else { "byName" },
+            name = c.name,
+            id = c.id,
+            args = args.join(", "),
+        );
+    }
+    Ok(out)
+}
+
+/// `shim.d.ts`: each Rust Durable Object class with its callable methods, typed, as
+/// classes that extend `DurableObject` (so that `DurableObjectNamespace<Tally>` works in a
+/// TypeScript Worker with `@cloudflare/workers-types`).
+pub fn declarations(classes: &BTreeMap<&str, &[Callable]>) -> String {
+    let mut out = String::from(
+        "// Generated by call-build: do not edit.\n\
+         //\n\
+         // The Rust Durable Objects of this Worker, with their callable methods (`#[callable]`),\n\
+         // typed from their Rust signatures. A type the build cannot read from the signature\n\
+         // (the crate's own structs and enums) is `unknown`. A method's typed error arrives as\n\
+         // a thrown Error whose `app` property holds it.\n\
+         import { DurableObject } from \"cloudflare:workers\";\n",
+    );
+    for (class, callables) in classes {
+        let _ = writeln!(out, "\nexport declare class {class} extends DurableObject {{");
+        for c in *callables {
+            let params: Vec<String> = c
+                .params
+                .iter()
+                .map(|p| format!("{}{}: {}", ts_name(&p.name), if p.optional { "?" } else { "" }, p.ts))
+                .collect();
+            let _ = writeln!(out, "  {}({}): Promise<{}>;", c.name, params.join(", "), c.result);
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// A parameter name TypeScript accepts (a Rust identifier may be a reserved word there).
+fn ts_name(name: &str) -> String {
+    const RESERVED: [&str; 24] = [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "export",
+        "extends",
+        "finally",
+        "function",
+        "import",
+        "instanceof",
+        "new",
+        "null",
+        "switch",
+        "this",
+        "throw",
+        "typeof",
+        "var",
+        "void",
+        "with",
+    ];
+    if RESERVED.contains(&name) {
+        format!("{name}_")
+    } else {
+        name.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"     * call-core-method: {"name":"add","id":"Tally::add#0000abcd","params":[{"name":"n","ts":"number","optional":false},{"name":"class","ts":"string | null","optional":true}],"result":"number"}"#;
+
+    #[test]
+    fn reads_a_manifest_line_and_writes_the_method_and_its_declaration() {
+        let add = scan_line(LINE).unwrap().unwrap();
+        assert_eq!(add.id, "Tally::add#0000abcd");
+        assert!(scan_line("     * just a doc line").is_none());
+        assert!(scan_line("     * call-core-method: {nope").unwrap().is_err());
+        let js = methods("Tally", std::slice::from_ref(&add), &[]).unwrap();
+        assert!(
+            js.contains(
+                "  add(a0, a1) {\n    return byName(this.#live(), \"Tally::add#0000abcd\", \"Tally.add\", [a0, a1]);"
+            ),
+            "{js}"
+        );
+        let err = methods("Tally", std::slice::from_ref(&add), &["add".into()]).unwrap_err();
+        assert!(err.0.contains("`Tally::add`"), "{err}");
+        let classes = BTreeMap::from([("Tally", std::slice::from_ref(&add))]);
+        let dts = declarations(&classes);
+        assert!(dts.contains("export declare class Tally extends DurableObject {\n  add(n: number, class_?: string | null): Promise<number>;\n}"), "{dts}");
+    }
+}

@@ -1,0 +1,68 @@
+// A JavaScript Durable Object calling a Rust one (`Typed`, src/typed.rs) by name: each
+// `#[callable]` method is an ordinary RPC method of the Rust object's class. The end-to-end
+// tests (tests/tests/e2e/typed.rs) read what each call gave.
+import { DurableObject } from "cloudflare:workers";
+
+// What a call gave: its value, or what was thrown (name, message and the typed error's
+// properties, as they arrived over RPC).
+async function outcome(call) {
+  try {
+    const value = await call();
+    return { value: value === undefined ? "undefined" : value };
+  } catch (e) {
+    return {
+      thrown: {
+        error: e instanceof Error,
+        type: e instanceof TypeError ? "TypeError" : e && e.constructor && e.constructor.name,
+        message: String(e && e.message),
+        app: e && e.app,
+        kind: e && e.kind,
+      },
+    };
+  }
+}
+
+export class JsTyped extends DurableObject {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const typed = this.env.TYPED.getByName(url.searchParams.get("name") ?? "typed");
+    if (url.pathname === "/typed/kinds") {
+      return Response.json({
+        add: await outcome(() => typed.add(40, 2)),
+        add_negative: await outcome(() => typed.add(-5, 3)),
+        greet: await outcome(() => typed.greet("wasm")),
+        greet_unicode: await outcome(() => typed.greet("Grüße, 世界")),
+        sum: await outcome(() => typed.sum([0.5, 1.25, -2])),
+        stats: await outcome(() => typed.stats([3, 9, 4])),
+        stats_empty: await outcome(() => typed.stats([])),
+        lookup_found: await outcome(() => typed.lookup({ a: 1, b: 2 }, "b")),
+        lookup_missing: await outcome(() => typed.lookup({ a: 1 }, "z")),
+        label: await outcome(() => typed.label(7, "n=")),
+        label_null: await outcome(() => typed.label(7, null)),
+        label_left_out: await outcome(() => typed.label(7)),
+        divide: await outcome(() => typed.divide(9, 2)),
+        divide_by_zero: await outcome(() => typed.divide(1, 0)),
+        touch: await outcome(() => typed.touch()),
+        checksum_bytes: await outcome(() => typed.checksum(new Uint8Array([1, 2, 250]))),
+        checksum_array: await outcome(() => typed.checksum([1, 2, 250])),
+        calls: await outcome(() => typed.calls()),
+      });
+    }
+    if (url.pathname === "/typed/bad-arguments") {
+      const before = await typed.calls();
+      const replies = {
+        string_for_number: await outcome(() => typed.add("one", 2)),
+        missing: await outcome(() => typed.add(1)),
+        float_for_integer: await outcome(() => typed.add(1, 2.5)),
+        object_for_array: await outcome(() => typed.sum({ x: 1 })),
+        negative_for_unsigned: await outcome(() => typed.stats([1, -1])),
+        not_json: await outcome(() => typed.add(1n, 2)),
+        array_for_map: await outcome(() => typed.lookup([1], "a")),
+      };
+      // The object keeps serving: a valid call afterwards.
+      const after = await outcome(() => typed.add(2, 3));
+      return Response.json({ replies, after, before, calls: await typed.calls() });
+    }
+    return new Response("not found", { status: 404 });
+  }
+}

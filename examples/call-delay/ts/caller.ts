@@ -1,0 +1,46 @@
+// A TypeScript caller of the example's Rust Durable Objects, checked by `tsc --noEmit`
+// (tests/tests/e2e/tsc.rs) against the declarations the build generates
+// (build/worker/shim.d.ts): no hand-written type. Each `@ts-expect-error` is a mistake that
+// the generated types must catch (tsc fails if one is not an error).
+import type { RemoteDo, Typed } from "../build/worker/shim";
+
+export interface Env {
+  TYPED: DurableObjectNamespace<Typed>;
+  REMOTE: DurableObjectNamespace<RemoteDo>;
+}
+
+export async function callRust(env: Env): Promise<string> {
+  const typed = env.TYPED.getByName("typed");
+  const sum: number = await typed.add(40, 2);
+  const greeting: string = await typed.greet("TypeScript");
+  const total: number = await typed.sum([0.5, 1.5]);
+  const found: number | null = await typed.lookup({ a: 1 }, "a");
+  // workers-types' RPC stub types make a returned tuple an array of its element types.
+  const [n, label] = await typed.label(7);
+  const labelled = await typed.label(7, "n=");
+  await typed.touch();
+  const checksum: number = await typed.checksum(new Uint8Array([1, 2, 3]));
+  const echoed: number = await env.REMOTE.getByName("remote").echo(20);
+  try {
+    await typed.divide(1, 0);
+  } catch (e) {
+    // A method's typed error, in its serde form.
+    const app = (e as { app?: unknown }).app;
+    console.log(app);
+  }
+
+  // @ts-expect-error: no such method
+  await typed.subtract(1, 2);
+  // @ts-expect-error: a string where a number goes
+  await typed.add("40", 2);
+  // @ts-expect-error: a missing argument
+  await typed.greet();
+  // @ts-expect-error: the result is a number, not a string
+  const wrong: string = await typed.add(1, 2);
+  // @ts-expect-error: an array of numbers, not of strings
+  await typed.sum(["1"]);
+  // @ts-expect-error: the map's values are numbers
+  await typed.lookup({ a: "1" }, "a");
+
+  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong}`;
+}
