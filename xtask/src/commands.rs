@@ -136,9 +136,18 @@ pub(crate) fn test(args: &[String]) -> Result<()> {
     say("docs");
     run(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"))?;
     say("tests: unit, ui (on the host, and the fail cases for wasm32), native, end-to-end in workerd, a user's own Worker");
-    run(cargo().args(["test", "--workspace"]))?;
+    run(cargo().args(["test", "--workspace", "--exclude", "tests"]))?;
+    // Every suite of tests/ but the durable one, which runs loaded below (once: it is the
+    // longest, and the loaded run is the harder one).
+    let suites = test_suites(&root.join("tests/tests"))?;
+    let mut unloaded = cargo();
+    unloaded.args(["test", "-p", "tests", "--lib"]);
+    for suite in suites.iter().filter(|s| s.as_str() != "durable") {
+        unloaded.args(["--test", suite]);
+    }
+    run(&mut unloaded)?;
     say(format!(
-        "loaded machine: the lifetimes end-to-end tests and the durable suite again, with {} CPU hogs beside them",
+        "loaded machine: the lifetimes end-to-end tests again and the durable suite, with {} CPU hogs beside them",
         xtask::load::HOGS
     ));
     run(&mut loaded(&["--test", "e2e", "--", "lifetimes"]))?;
@@ -151,6 +160,21 @@ pub(crate) fn test(args: &[String]) -> Result<()> {
     wrangler_dry_run(&bin, "examples/hello", Some(&root.join("target/wasm32")))?;
     say(format!("all checks passed in {:.0?}", started.elapsed()));
     Ok(())
+}
+
+/// The test suites of the `tests` package: each `tests/tests/NAME.rs` and `tests/tests/NAME/`
+/// (with a `main.rs`), so that a new suite cannot be left out.
+fn test_suites(dir: &Path) -> Result<Vec<String>> {
+    let mut suites = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        if path.extension().is_some_and(|e| e == "rs") || path.join("main.rs").is_file() {
+            suites.push(name);
+        }
+    }
+    suites.sort();
+    Ok(suites)
 }
 
 /// The crates a user depends on or installs, as `cargo package` checks them (together: cargo
