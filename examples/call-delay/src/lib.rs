@@ -104,6 +104,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        "/remote-records" => env.durable_object("REMOTE")?.get_by_name("remote")?.fetch_with_request(req).await,
         path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         path if path.starts_with("/tally-") => callee_routes::tally(&env, req).await,
         // Calls by name from JavaScript to a Rust object (js/typed.mjs).

@@ -18,8 +18,25 @@ impl DurableObject for RemoteDo {
         Self { _state: state }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::ok("RemoteDo")
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        if req.path() != "/remote-records" {
+            return Response::ok("RemoteDo");
+        }
+        // The durable calls this callee has answered (its reply records with a reply), for
+        // tests that kill the caller once the callee has answered.
+        #[derive(Serialize, Deserialize)]
+        struct Records {
+            rows: u64,
+            answered: u64,
+        }
+        let sql = self._state.storage().sql();
+        let query = "SELECT count(*) AS rows, ifnull(sum(reply IS NOT NULL), 0) AS answered FROM _call_core_records";
+        let records: Records = match sql.exec(query, None) {
+            Ok(cursor) => cursor.one()?,
+            // No durable call has arrived yet: call-core has not made its table.
+            Err(_) => Records { rows: 0, answered: 0 },
+        };
+        Response::from_json(&records)
     }
 }
 
