@@ -31,6 +31,14 @@ impl CallDelayController {
                 let reset = call!(self.remote()?, RemoteDo::reset(number("ms", 0) as u32)).await;
                 Response::from_json(&serde_json::json!({ "reset": reset.is_ok(), "error": reset.err() }))
             }
+            "panic" => {
+                let remote = self.remote()?;
+                let tags = self.next_tags(number("n", 1))?;
+                for tag in tags.clone() {
+                    call!(remote, RemoteDo::echo(tag as u32), then self.on_durable_panic($result, tag), durable);
+                }
+                Response::from_json(&serde_json::json!({ "first": tags.start, "n": tags.end - tags.start }))
+            }
             "nested" => {
                 let (remote, ms) = (self.remote()?, number("ms", 3_000) as u32);
                 let tags = self.next_tags(number("n", 1))?;

@@ -273,6 +273,12 @@ impl CallDelayController {
         crate::durable::record_handled(self, tag, &result);
     }
 
+    /// A durable handler that panics (`/durable/panic`): its call becomes a dead letter.
+    #[handler]
+    fn on_durable_panic(&self, result: std::result::Result<u32, CallError>, tag: u64) {
+        panic!("on_durable_panic: handler of durable call {tag} panics on purpose (result {result:?})");
+    }
+
     /// The same handler after a "deploy" that changed its signature (the `deploy-v2`
     /// feature): calls stored by the old build cannot run it and become dead letters.
     #[handler]

@@ -1,7 +1,8 @@
 //! The durable caller under adversity (issue 18): a `Duration::MAX` timeout across a kill,
 //! stored rows that no longer decode, a callee reset while calls are in flight, a nested
-//! plan's typed step error after a recovery, and calls too large to store. Each test runs
-//! its own workerd on its own storage (SIGKILL by PID, restart on the same storage).
+//! plan's typed step error after a recovery, calls too large to store, and a panicking
+//! handler. Each test runs its own workerd on its own storage (SIGKILL by PID, restart on
+//! the same storage).
 
 use std::time::{Duration, Instant};
 
@@ -197,4 +198,37 @@ fn a_call_too_large_to_store_is_refused_up_front() {
     get(&w, "/durable/big?c=big-ok&kb=1000");
     let status = settle(&w, "big-ok", 1);
     assert_eq!((&status["ok"], &status["callee_effects"]), (&json!(1), &json!(1)), "{status}");
+}
+
+/// Three durable calls whose handler panics: none is lost or retried forever. Each becomes
+/// a dead letter with the panic's message, nothing stays pending, no handler ran to its
+/// end, and the object keeps serving: a durable call made afterwards is handled `Ok`.
+#[test]
+fn a_panicking_durable_handler_becomes_a_dead_letter() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = storage("caller-panic");
+    let w = start(&builds().v1, &dir);
+    get(&w, "/durable/panic?c=panic&n=3");
+    let started = Instant::now();
+    let status = loop {
+        let status = get(&w, "/durable/status?c=panic");
+        if (status["dead"] == 3 && status["pending"] == 0) || started.elapsed() > Duration::from_secs(60) {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    println!("after the panicking handlers: {status}");
+    assert_eq!(
+        (&status["dead"], &status["pending"], &status["handled"]),
+        (&json!(3), &json!(0), &json!(0)),
+        "{status}"
+    );
+    let dead = get(&w, "/durable/dead?c=panic");
+    let reasons: Vec<&str> =
+        dead["dead"].as_array().unwrap().iter().map(|d| d["reason"].as_str().unwrap_or("")).collect();
+    assert_eq!(reasons.len(), 3, "{dead}");
+    assert!(reasons.iter().all(|r| r.contains("panics on purpose")), "the reason carries the panic's message: {dead}");
+    get(&w, "/durable/slow?c=panic&n=1&ms=10&timeout=30000");
+    let status = settle(&w, "panic", 1);
+    assert_eq!((&status["handled"], &status["ok"], &status["pending"]), (&json!(1), &json!(1), &json!(0)), "{status}");
 }
