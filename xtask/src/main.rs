@@ -19,9 +19,9 @@ cargo xtask <command>
   demo [--record]        build the example, run every /batch mode in workerd (about 90 s) and
                          print ms/op with the ratios to rpc and js, beside the seed's figures;
                          --record: also write results/demo.md and the README's demo section
-  test [--loaded]        fmt, clippy, docs, unit/ui/native/end-to-end tests, the lifetimes and durable
-                         tests again beside 2 CPU hogs, a user's own Worker, cargo package, wrangler
-                         dry-runs; --loaded: only the end-to-end and durable suites, beside 2 CPU
+  test [--loaded]        fmt, clippy, docs, unit/ui/native/end-to-end tests, a user's own Worker, the
+                         lifetimes tests again and the durable suite beside 2 CPU hogs, cargo
+                         package, wrangler dry-runs; --loaded: only the end-to-end and durable suites, beside 2 CPU
                          hogs (also CALL_CORE_TEST_LOADED=1 on `cargo test -p tests`)
   bench [options]        the experiment: every mode at N = 10, 50, 500, 5000 in workerd, plus the
                          native per-call micro-benchmark; writes results/ (see `bench --help`)
