@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use crate::caller::send;
-pub use crate::continuation::{resume, resume_async, Continuation, Handler, Resume, ResumeAsync};
+pub use crate::continuation::{resume, resume_async, Continuation, Handler, JsObject, Resume, ResumeAsync, RustObject};
 pub use crate::dispatch::{unknown_method, Dispatch, Dispatched, Outcome};
 pub use crate::durable::{
     decode_stored, durable_fan, then_all_durable, then_durable, DurableCaller, DurableFan, Restore,
@@ -57,9 +57,35 @@ pub trait HandlerIsNotCallable {}
 )]
 pub trait CallableIsNotAHandler {}
 
+/// The bound of a `#[remote]` method in a nested call: never holds.
+#[diagnostic::on_unimplemented(
+    message = "a nested call runs as a step of a plan on a `#[continuation]` callee: this is a method of a JavaScript Durable Object (`#[remote]`)",
+    label = "a JavaScript method, called only on its own",
+    note = "call it on its own (`call!(stub, Type::method(…))`) and pass its value on"
+)]
+pub trait RemoteRunsNoPlans {}
+
+/// What a durable call's callee must be: a `#[continuation]` object, which records the calls
+/// it ran (see [`durable_callee`]).
+#[diagnostic::on_unimplemented(
+    message = "a durable call needs a `#[continuation]` callee: this one is a JavaScript Durable Object (`#[remote]`)",
+    label = "a JavaScript Durable Object",
+    note = "a JavaScript object records no call, so a re-send after a restart could run its method twice; call it without `durable`"
+)]
+pub trait DurableCallee {}
+
+impl DurableCallee for RustObject {}
+
+/// Asserts that `T`'s calls may be durable (expanded at the callee's type).
+pub const fn durable_callee<T: Continuation>()
+where
+    T::Callee: DurableCallee,
+{
+}
+
 /// The bound of a method that `#[continuation]` reported errors for: never holds.
 #[diagnostic::on_unimplemented(
-    message = "this method cannot be used in a call: `#[continuation]` reported an error at its definition",
+    message = "this method cannot be used in a call: `#[continuation]` or `#[remote]` reported an error at its definition",
     label = "see the error at the method"
 )]
 pub trait MethodHasErrors {}

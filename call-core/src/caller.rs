@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::CallError;
 use crate::error::Never;
-use crate::plan::{Call, StepErrors};
+use crate::plan::{Call, Plan, StepErrors};
 use crate::runtime::{self, Deadline};
 use crate::transport::{widen, Transport};
 use crate::wire::{self, Limits};
@@ -92,6 +92,8 @@ pub struct CallFuture<T, E, R> {
     cancel: Option<Rc<CancelState>>,
     /// How the application errors of a joined plan's steps decode (see `pipeline`).
     errors: Option<StepErrors<E>>,
+    /// A call of a JavaScript method by name: the reply is the method's value as JSON.
+    by_name: bool,
     id: u64,
     done: bool,
     _value: PhantomData<fn() -> T>,
@@ -118,6 +120,10 @@ impl<T, E, R> std::fmt::Debug for CallFuture<T, E, R> {
     }
 }
 
+/// Why a call of a JavaScript method by name failed on a transport that has none.
+const NO_NAMED_CALLS: &str = "this transport reaches only `#[continuation]` objects: a JavaScript Durable Object \
+     (`#[remote]`) is called over Durable Object RPC, through a `CallStub`";
+
 /// Encodes and sends `call` over `transport`; the returned future yields its result.
 pub fn send<Tr, T, E>(transport: &Tr, call: Call<T, E>) -> CallFuture<T, E, Tr::Reply>
 where
@@ -134,8 +140,10 @@ pub(crate) struct Prepared {
     pub(crate) id: u64,
     /// The deadline, milliseconds since the epoch.
     pub(crate) deadline: u64,
-    /// The envelope.
+    /// The envelope; for a call by name, the arguments (a JSON array).
     pub(crate) envelope: Result<String, CallError<Never>>,
+    /// For a call of a JavaScript method (`#[remote]`): its name.
+    pub(crate) by_name: Option<&'static str>,
 }
 
 /// Encodes `call` (as a durable call when `durable` names its caller and key); also hands
@@ -148,13 +156,33 @@ pub(crate) fn prepare<T, E>(
     let deadline = deadline_after(runtime::turn_now(), timeout);
     let id = next_call_id();
     let limits = Limits::DEFAULT;
+    let by_name = call.by_name;
     let envelope = call.plan.map_err(CallError::Encode).and_then(|plan| {
+        if let Some(name) = by_name {
+            return named_args(plan, name, durable.is_some(), &limits);
+        }
         limits.check_plan(&plan).map_err(CallError::Limit)?;
         let envelope = wire::encode_envelope(&plan, id, deadline, durable);
         limits.check_bytes("the envelope", envelope.len()).map_err(CallError::Limit)?;
         Ok(envelope)
     });
-    (Prepared { id, deadline, envelope }, call.errors)
+    (Prepared { id, deadline, envelope, by_name }, call.errors)
+}
+
+/// The arguments of a call of the JavaScript method `name` (a one-step plan), checked
+/// against the limits. Such a call cannot be durable: a JavaScript object records no call,
+/// so a re-send could run the method twice (`call!` refuses it at compile time).
+fn named_args(plan: Plan, name: &str, durable: bool, limits: &Limits) -> Result<String, CallError<Never>> {
+    if durable {
+        return Err(CallError::Encode(format!(
+            "`{name}` is a method of a JavaScript Durable Object (`#[remote]`): a durable call needs a `#[continuation]` callee"
+        )));
+    }
+    let Ok([step]) = <[_; 1]>::try_from(plan.steps) else {
+        return Err(CallError::Encode(format!("a call of the JavaScript method `{name}` is one step")));
+    };
+    limits.check_bytes("the arguments", step.args.len()).map_err(CallError::Limit)?;
+    Ok(step.args.into_owned())
 }
 
 /// Sends a prepared envelope; the returned future yields the call's result.
@@ -173,13 +201,18 @@ where
         deadline: Deadline::at(prepared.deadline),
         cancel: None,
         errors,
+        by_name: prepared.by_name.is_some(),
         id: prepared.id,
         done: false,
         _value: PhantomData,
     };
-    match &prepared.envelope {
-        Ok(envelope) => future.reply = Some(transport.send(envelope)),
-        Err(e) => future.early = Some(widen(e.clone())),
+    match (&prepared.envelope, prepared.by_name) {
+        (Ok(envelope), None) => future.reply = Some(transport.send(envelope)),
+        (Ok(args), Some(name)) => match transport.send_named(name, args) {
+            Some(reply) => future.reply = Some(reply),
+            None => future.early = Some(CallError::Transport(NO_NAMED_CALLS.into())),
+        },
+        (Err(e), _) => future.early = Some(widen(e.clone())),
     }
     future
 }
@@ -219,6 +252,7 @@ where
                     return finish(this, Err(CallError::Timeout));
                 }
                 let result = match reply {
+                    Ok(text) if this.by_name => wire::decode_value(&text),
                     Ok(text) => wire::decode_call_reply(&text, this.errors.as_ref()),
                     Err(e) => Err(widen(e)),
                 };

@@ -39,7 +39,20 @@ pub trait Continuation: 'static {
     /// The ids of the handlers (`Type::method#signature-hash`, as for callable methods):
     /// they name a stored continuation; no entry answers them.
     const HANDLER_IDS: &'static [&'static str];
+    /// Who answers the calls: [`RustObject`] (`#[continuation]`) or [`JsObject`]
+    /// (`#[remote]`), which answers plain calls only.
+    type Callee;
 }
+
+/// The callee of a `#[continuation]` type: it runs plans (nested calls) and records
+/// durable calls.
+#[derive(Debug)]
+pub enum RustObject {}
+
+/// The callee of a `#[remote]` type: a JavaScript Durable Object, which answers plain RPCs
+/// of its methods and records nothing.
+#[derive(Debug)]
+pub enum JsObject {}
 
 /// What a continuation handler may return: `()`, or a `Result` whose error is logged
 /// (a continuation has no caller to hand it to).

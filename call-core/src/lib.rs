@@ -82,7 +82,7 @@ mod entry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use call_macros::{callable, continuation, handler};
+pub use call_macros::{callable, continuation, handler, remote};
 pub use caller::{CallFuture, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 pub use continuation::Report;
 pub use dispatch::{Callee, Dispatch};

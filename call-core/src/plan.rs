@@ -122,6 +122,10 @@ pub struct Call<T, E = Never> {
     /// from its JSON alone, which is what a durable call recovered after a restart has (it
     /// keeps this list in its row, not the conversions). `None`: not joined.
     pub(crate) indirect: Option<Vec<u32>>,
+    /// For a call of a JavaScript Durable Object's method (declared with `#[remote]`): the
+    /// method's JavaScript name. Such a call is a plain RPC of that method, its arguments
+    /// the step's, not an envelope to `__call`.
+    pub(crate) by_name: Option<&'static str>,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
@@ -132,17 +136,24 @@ impl<T, E> Call<T, E> {
         let plan = serde_json::to_string(args)
             .map(|args| Plan::single(method, args))
             .map_err(|e| format!("cannot encode the arguments of {method}: {e}"));
-        Call { plan, timeout: None, errors: None, indirect: None, _types: PhantomData }
+        Call { plan, timeout: None, errors: None, indirect: None, by_name: None, _types: PhantomData }
+    }
+
+    /// A call of the method `js_name` of a JavaScript Durable Object (`method` names it in
+    /// errors, `Type::method`), with `args`, a tuple or array that encodes as a JSON array:
+    /// sent as a plain RPC of that method (what `#[remote]` builds).
+    pub fn by_name<A: Serialize + ?Sized>(js_name: &'static str, method: &'static str, args: &A) -> Self {
+        Call { by_name: Some(js_name), ..Call::new(method, args) }
     }
 
     /// A call that fails before it is sent, with `CallError::Encode(why)`.
     pub fn from_plan_error(why: String) -> Self {
-        Call { plan: Err(why), timeout: None, errors: None, indirect: None, _types: PhantomData }
+        Call { plan: Err(why), timeout: None, errors: None, indirect: None, by_name: None, _types: PhantomData }
     }
 
     /// A call running an arbitrary plan; its last step must return `T` or fail with `E`.
     pub fn from_plan(plan: Plan) -> Self {
-        Call { plan: Ok(plan), timeout: None, errors: None, indirect: None, _types: PhantomData }
+        Call { plan: Ok(plan), timeout: None, errors: None, indirect: None, by_name: None, _types: PhantomData }
     }
 
     /// Sets the time after which the caller gives up with
@@ -161,7 +172,7 @@ impl<T, E> Call<T, E> {
     /// A call of `plan` whose steps' application errors decode through `errors` (and
     /// those of the steps `indirect` through a conversion).
     pub(crate) fn joined(plan: Result<Plan, String>, errors: StepErrors<E>, indirect: Vec<u32>) -> Self {
-        Call { plan, timeout: None, errors: Some(errors), indirect: Some(indirect), _types: PhantomData }
+        Call { plan, timeout: None, errors: Some(errors), indirect: Some(indirect), by_name: None, _types: PhantomData }
     }
 }
 

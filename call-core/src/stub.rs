@@ -28,13 +28,37 @@ extern "C" {
 // call-core's two settle callbacks (made once per isolate) with the call's reply slot. A
 // `JsFuture` per call would make two wasm-bindgen closures (each registered with a
 // `FinalizationRegistry` and destroyed again) and cross into wasm twice more; a reply that
-// is a string comes into wasm as the callback's argument, without a second crossing.
+// is a string comes into wasm as the callback's argument, without a second crossing. A call
+// of a JavaScript Durable Object's method by name (`#[remote]`) spreads its JSON arguments
+// and hands back its value as JSON: text that is not JSON (`!` and why) when it cannot be.
 #[wasm_bindgen(inline_js = "
 let text, other;
 export function __call_core_settle_with(onText, onOther) { text = onText; other = onOther; }
 export function __call_core_send(stub, envelope, slot) {
   stub.__call(envelope).then(
     (v) => typeof v === \"string\" ? text(slot, v) : other(slot, v, true),
+    (e) => other(slot, e, false),
+  );
+}
+const bytes = (_, v) => ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v) : v;
+export function __call_core_send_named(stub, name, args, slot) {
+  let reply;
+  try {
+    reply = stub[name](...JSON.parse(args));
+  } catch (e) {
+    other(slot, e, false);
+    return;
+  }
+  Promise.resolve(reply).then(
+    (v) => {
+      let json;
+      try {
+        json = JSON.stringify(v, bytes);
+      } catch (e) {
+        json = \"!\" + e;
+      }
+      text(slot, json === undefined ? \"null\" : json);
+    },
     (e) => other(slot, e, false),
   );
 }
@@ -45,6 +69,9 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_name = "__call_core_send")]
     fn send_rpc(stub: &RpcStub, envelope: &str, slot: u32) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(catch, js_name = "__call_core_send_named")]
+    fn send_named_rpc(stub: &RpcStub, name: &str, args: &str, slot: u32) -> Result<(), JsValue>;
 }
 
 /// A Durable Object stub that `call!` sends envelopes through: a [`worker::Stub`], and,
@@ -135,15 +162,26 @@ impl Transport for CallStub {
     type Reply = RpcReply;
 
     fn send(&self, envelope: &str) -> RpcReply {
-        ensure_settle();
-        let slot = REPLIES.with(|r| r.borrow_mut().open());
-        match send_rpc(&self.stub, envelope, slot) {
-            Ok(()) => RpcReply(Ok(slot)),
-            Err(thrown) => {
-                // Nothing will settle the slot.
-                REPLIES.with(|r| r.borrow_mut().free(slot));
-                RpcReply(Err(Some(thrown)))
-            }
+        rpc(|slot| send_rpc(&self.stub, envelope, slot))
+    }
+
+    /// A plain RPC of the JavaScript method `method`, its arguments spread from `args`; the
+    /// value comes back as JSON (a typed array as an array of numbers).
+    fn send_named(&self, method: &str, args: &str) -> Option<RpcReply> {
+        Some(rpc(|slot| send_named_rpc(&self.stub, method, args, slot)))
+    }
+}
+
+/// Starts one RPC with `send`, which settles the slot it is given.
+fn rpc(send: impl FnOnce(u32) -> Result<(), JsValue>) -> RpcReply {
+    ensure_settle();
+    let slot = REPLIES.with(|r| r.borrow_mut().open());
+    match send(slot) {
+        Ok(()) => RpcReply(Ok(slot)),
+        Err(thrown) => {
+            // Nothing will settle the slot.
+            REPLIES.with(|r| r.borrow_mut().free(slot));
+            RpcReply(Err(Some(thrown)))
         }
     }
 }

@@ -16,6 +16,14 @@ pub trait Transport {
 
     /// Sends `envelope` now; the returned future resolves to the reply.
     fn send(&self, envelope: &str) -> Self::Reply;
+
+    /// Calls the JavaScript method `method` of the callee with `args` (a JSON array) as a
+    /// plain RPC; the reply is the method's value as JSON text. `None`: this transport
+    /// reaches only `#[continuation]` objects (the default).
+    fn send_named(&self, method: &str, args: &str) -> Option<Self::Reply> {
+        let _ = (method, args);
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &T {
@@ -23,6 +31,10 @@ impl<T: Transport + ?Sized> Transport for &T {
 
     fn send(&self, envelope: &str) -> Self::Reply {
         (**self).send(envelope)
+    }
+
+    fn send_named(&self, method: &str, args: &str) -> Option<Self::Reply> {
+        (**self).send_named(method, args)
     }
 }
 

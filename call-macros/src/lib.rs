@@ -109,6 +109,50 @@ pub fn handler(_args: TokenStream, input: TokenStream) -> TokenStream {
     fallback::mark_outside_continuation("handler", input.into()).into()
 }
 
+/// Declares a JavaScript Durable Object's methods, so that `call!` calls them typed: each
+/// call is a plain Durable Object RPC of the method, by its JavaScript name, its arguments
+/// and value as JSON-shaped JavaScript values.
+///
+/// # Example
+/// ```text
+/// use call_core::{call, remote, CallStub};
+///
+/// /// The JavaScript `Counter` class of the Worker (`export class Counter extends DurableObject`).
+/// #[remote]
+/// pub trait JsCounter {
+///     fn add(&self, n: u64) -> u64;
+///     #[js_name = "bumpAfter"]
+///     fn bump_after(&self, ms: u32);
+/// }
+///
+/// let stub = CallStub::by_name(&env, "JS_COUNTER", "c1")?;
+/// let total: Result<u64, CallError> = call!(stub, JsCounter::add(5)).await;
+/// ```
+///
+/// # What it declares
+/// * A method takes `&self` and data (`Serialize`; `&str`, `&[T]`, `&T` as for
+///   `#[callable]`), has no body, and returns the type its JavaScript value decodes as
+///   (`()` when it returns nothing). Its JavaScript name is its Rust name unless
+///   `#[js_name = "…"]` says otherwise.
+/// * Its errors are JavaScript exceptions: they arrive as `CallError::Remote` of kind
+///   `Exception` (a missing method: `UnknownMethod`); a value that does not decode as the
+///   declared type is `CallError::Remote` of kind `Decode`. So a method returns no
+///   `Result`.
+///
+/// # What it generates
+/// The trait becomes a type of the same name (an empty enum, with the trait's docs) whose
+/// methods `call!` calls: awaited, with `then`, and in fan-ins. A nested call of such a
+/// method and a durable call of one are compile errors: both need a `#[continuation]`
+/// callee (a plan runs on ours; a durable call's callee records the calls it ran, so that
+/// a re-send never runs a method twice).
+///
+/// # Arguments
+/// * `crate = path`: where call-core is, when it is renamed in Cargo.toml.
+#[proc_macro_attribute]
+pub fn remote(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::remote::expand(args.into(), input.into()).into()
+}
+
 /// The implementation of `call_core::call!`, which passes `$crate;` first. Use `call!`.
 #[doc(hidden)]
 #[proc_macro]

@@ -113,7 +113,8 @@ fn resend(
                 deadline: row.deadline,
                 lift,
             };
-            let prepared = Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()) };
+            let prepared =
+                Prepared { id: 0, deadline: row.deadline, envelope: Ok(row.envelope.clone()), by_name: None };
             let future =
                 crate::caller::send_prepared::<_, Box<serde_json::value::RawValue>, Box<serde_json::value::RawValue>>(
                     &resender, &prepared, None,

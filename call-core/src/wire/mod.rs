@@ -23,7 +23,7 @@ use crate::error::{RemoteError, RemoteErrorKind};
 use crate::plan::{Plan, Step};
 
 mod reply;
-pub(crate) use reply::{decode_call_reply, lift_direct_step, UNDECODABLE};
+pub(crate) use reply::{decode_call_reply, decode_value, lift_direct_step, UNDECODABLE};
 pub use reply::{decode_reply, reply_app, reply_ok, reply_remote, reply_step_app};
 
 /// The protocol version. A caller and callee of different versions refuse each other's

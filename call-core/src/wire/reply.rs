@@ -102,6 +102,22 @@ pub(crate) fn decode_call_reply<T: DeserializeOwned, E: DeserializeOwned>(
     }
 }
 
+/// Decodes the reply of a JavaScript method called by name: its value as JSON text (made by
+/// the transport). A value that is not the declared type, or not JSON at all (a `BigInt`,
+/// a cycle: the transport's text then starts with `!`), is a typed
+/// [`RemoteErrorKind::Decode`]: the method ran.
+pub(crate) fn decode_value<T: DeserializeOwned, E>(text: &str) -> Result<T, CallError<E>> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = match text.strip_prefix('!') {
+            Some(why) => format!("the JavaScript method's value cannot travel as JSON: {}", preview(why)),
+            None => {
+                format!("the JavaScript method's value does not decode as the declared type ({e}): {}", preview(text))
+            }
+        };
+        CallError::Remote(RemoteError::new(RemoteErrorKind::Decode, message))
+    })
+}
+
 /// How a transport failure for a reply that does not decode starts (not transient: the
 /// callee answered).
 pub(crate) const UNDECODABLE: &str = "undecodable reply";

@@ -27,11 +27,15 @@ const RESERVED: [&str; 17] = [
     "__proto__",
 ];
 
+/// Whether `name` already means something on a Durable Object class or its stub.
+pub(crate) fn is_taken(name: &str) -> bool {
+    RESERVED.contains(&name) || name.starts_with("__call")
+}
+
 /// The error for a callable method whose name is taken on the JavaScript side.
 pub(crate) fn check(name: &Ident) -> Option<Error> {
     let text = name.unraw().to_string();
-    let taken = RESERVED.contains(&text.as_str()) || text.starts_with("__call");
-    taken.then(|| {
+    is_taken(&text).then(|| {
         Error::new(
             name.span(),
             format!(

@@ -9,6 +9,7 @@ pub(crate) mod call;
 mod data;
 pub(crate) mod impl_block;
 mod js_name;
+pub(crate) mod remote;
 
 /// Collects errors.
 #[derive(Default)]

@@ -39,6 +39,16 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         .iter()
         .map(|tree| {
             let call = nested::call(krate, tree);
+            // A durable call's callee records the calls it ran: a `#[continuation]` type,
+            // reported at the type otherwise.
+            let call = match input.durable {
+                Some(_) => {
+                    let ty = &tree.ty;
+                    let check = quote::quote_spanned!(ty.span()=> #krate::__private::durable_callee::<#ty>());
+                    quote!({ #check; #call })
+                }
+                None => call,
+            };
             match &input.timeout {
                 Some(timeout) => {
                     let value = &timeout.value;

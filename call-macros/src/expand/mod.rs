@@ -7,6 +7,7 @@ pub(crate) mod call;
 pub(crate) mod continuation;
 mod fanin;
 mod nested;
+pub(crate) mod remote;
 mod spans;
 mod then;
 

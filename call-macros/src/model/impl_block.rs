@@ -193,7 +193,7 @@ impl Param<'_> {
 }
 
 /// How a parameter of type `ty` travels.
-fn form_of(ty: &Type) -> Form<'_> {
+pub(crate) fn form_of(ty: &Type) -> Form<'_> {
     match ty {
         Type::Reference(r) => {
             if r.mutability.is_some() || r.lifetime.is_some() {
@@ -264,7 +264,7 @@ fn single_type_argument<'t>(p: &'t syn::TypePath, name: &str) -> Option<&'t Type
 
 /// `Result<T, E>` → `(T, Some(E))`; a one-argument alias `Result<T>` → `(T, None)` (any path
 /// ending in `Result`).
-fn result_parts(ty: &Type) -> Option<(&Type, Option<&Type>)> {
+pub(crate) fn result_parts(ty: &Type) -> Option<(&Type, Option<&Type>)> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Result" || p.qself.is_some() {

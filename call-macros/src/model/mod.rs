@@ -4,3 +4,4 @@
 
 pub(crate) mod call;
 pub(crate) mod impl_block;
+pub(crate) mod remote;

@@ -1,6 +1,7 @@
 // A JavaScript Durable Object calling a Rust one (`Typed`, src/typed.rs) by name: each
-// `#[callable]` method is an ordinary RPC method of the Rust object's class. The end-to-end
-// tests (tests/tests/e2e/typed.rs) read what each call gave.
+// `#[callable]` method is an ordinary RPC method of the Rust object's class. And called by
+// it: src/typed.rs declares the methods below with `#[remote] trait JsTyped`, and `call!`
+// calls them. The end-to-end tests (tests/tests/e2e/typed.rs) read what each call gave.
 import { DurableObject } from "cloudflare:workers";
 
 // What a call gave: its value, or what was thrown (name, message and the typed error's
@@ -23,6 +24,46 @@ async function outcome(call) {
 }
 
 export class JsTyped extends DurableObject {
+  // Called from Rust with `call!` (src/typed.rs, `#[remote] trait JsTyped`): the kinds of
+  // values that cross, an exception, values that do not decode.
+  add(a, b) {
+    this.count = (this.count ?? 0) + 1;
+    return a + b;
+  }
+  greet(name) {
+    return `hi, ${name}`;
+  }
+  stats(values) {
+    const total = values.reduce((sum, v) => sum + v, 0);
+    return { count: values.length, total, max: values.length ? Math.max(...values) : null };
+  }
+  lookup(table, key) {
+    return Object.hasOwn(table, key) ? table[key] : null;
+  }
+  label(n, prefix) {
+    return [n, `${prefix ?? ""}${n}`];
+  }
+  bytes(n) {
+    return new Uint8Array(Array.from({ length: n }, (_, i) => (i * 100) % 256));
+  }
+  nothing() {}
+  async later(ms) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return ms;
+  }
+  fail(message) {
+    throw new RangeError(message);
+  }
+  big() {
+    return 2n ** 70n;
+  }
+  wrongType() {
+    return "not a number";
+  }
+  callsSoFar() {
+    return this.count ?? 0;
+  }
+
   async fetch(request) {
     const url = new URL(request.url);
     const typed = this.env.TYPED.getByName(url.searchParams.get("name") ?? "typed");

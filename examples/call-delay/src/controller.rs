@@ -101,6 +101,8 @@ impl DurableObject for CallDelayController {
                         "pipeline-rpc" => self.batch_pipeline_rpc(n).await?,
                         "fanin" => self.batch_fanin(n).await?,
                         "fanin-join" => self.batch_fanin_join(n).await?,
+                        "rust-to-js" => self.batch_rust_to_js(n).await?,
+                        "rust-to-js-raw" => self.batch_rust_to_js_raw(n).await?,
                         _ => self.batch_continuation(n).await?,
                     };
                 }
@@ -152,6 +154,33 @@ impl CallDelayController {
             call!(remote, RemoteDo::echo(i), then self.on_echo($result, i, batch), timeout = timeout);
         }
         Ok(BatchDone { controller: self, batch }.await)
+    }
+}
+
+/// The JavaScript `JsRemote` of js/reference.mjs, as `call!` calls it.
+#[call_core::remote]
+pub(crate) trait JsRemote {
+    fn echo(&self, i: u32) -> u32;
+}
+
+impl CallDelayController {
+    /// `mode=rust-to-js`: N concurrent awaited `call!`s of a JavaScript Durable Object's
+    /// method (`#[remote]`), then validate.
+    async fn batch_rust_to_js(&self, n: u32) -> Result<u32> {
+        let js = CallStub::by_name(&self.env, "JS_REMOTE", "remote")?;
+        let timeout = self.batch_timeout.get();
+        let pending: Vec<_> = (0..n).map(|i| call!(js, JsRemote::echo(i), timeout = timeout)).collect();
+        let results = join_all(pending).await;
+        Ok(results.iter().zip(0..n).filter(|(r, i)| **r == Ok(expected(*i))).count() as u32)
+    }
+
+    /// `mode=rust-to-js-raw`: the same calls through a hand-written binding.
+    async fn batch_rust_to_js_raw(&self, n: u32) -> Result<u32> {
+        let js: crate::rpc::JsRemoteRpc = self.env.durable_object("JS_REMOTE")?.get_by_name("remote")?.into_rpc();
+        let pending: Vec<JsFuture> = (0..n).map(|i| JsFuture::from(js.echo(i))).collect();
+        let results = join_all(pending).await;
+        let valid = |(r, i): (&std::result::Result<wasm_bindgen::JsValue, _>, u32)| matches!(r, Ok(v) if v.as_f64() == Some(f64::from(expected(i))));
+        Ok(results.iter().zip(0..n).filter(|&p| valid(p)).count() as u32)
     }
 }
 

@@ -42,7 +42,7 @@ pub use typed::{Stats, Typed};
 
 /// Every mode of `/batch`, in the order the demo and the bench run them (each is also one
 /// entry of xtask/src/bench/modes.rs; a mode is added in both).
-pub const MODES: [&str; 17] = [
+pub const MODES: [&str; 19] = [
     "rpc",
     "call",
     "continuation",
@@ -60,6 +60,8 @@ pub const MODES: [&str; 17] = [
     "pipeline-js",
     "fanin",
     "fanin-join",
+    "rust-to-js",
+    "rust-to-js-raw",
 ];
 
 /// The modes that the JavaScript controller runs.
@@ -107,6 +109,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         "/remote-records" => env.durable_object("REMOTE")?.get_by_name("remote")?.fetch_with_request(req).await,
         path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         path if path.starts_with("/tally-") => callee_routes::tally(&env, req).await,
+        // Calls from a Rust object to a JavaScript one, declared with `#[remote]` (typed.rs).
+        path if path.starts_with("/to-js/") => {
+            let name = param(&url, "name").unwrap_or_else(|| "typed".into());
+            env.durable_object("TYPED")?.get_by_name(&name)?.fetch_with_request(req).await
+        }
         // Calls by name from JavaScript to a Rust object (js/typed.mjs).
         path if path.starts_with("/typed/") => {
             env.durable_object("JS_TYPED")?.get_by_name("js")?.fetch_with_request(req).await

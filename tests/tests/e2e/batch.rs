@@ -35,3 +35,10 @@ pub fn ablations(ctx: &Ctx) {
         all_valid(ctx, mode);
     }
 }
+
+/// Rust calling a JavaScript Durable Object: with `call!` (`#[remote]`) and by hand.
+pub fn rust_to_js(ctx: &Ctx) {
+    for mode in ["rust-to-js", "rust-to-js-raw"] {
+        all_valid(ctx, mode);
+    }
+}

@@ -18,7 +18,7 @@ fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
 }
 
 /// Calls `check` until it answers `Some` (every 50 ms), or `limit` has passed: `None`.
-fn poll<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+pub(crate) fn poll<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
     let started = Instant::now();
     loop {
         if let Some(done) = check() {

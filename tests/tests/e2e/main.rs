@@ -19,6 +19,7 @@ fn main() -> std::process::ExitCode {
         ("batch_call", batch::call),
         ("batch_continuation", batch::continuation),
         ("batch_ablations", batch::ablations),
+        ("batch_rust_to_js", batch::rust_to_js),
         ("interop_js_caller_to_rust_do", interop::js_to_rust),
         ("interop_rust_caller_to_js_do", interop::rust_to_js),
         ("errors_app_error_arrives_typed", errors::app_error),
@@ -49,6 +50,9 @@ fn main() -> std::process::ExitCode {
         ("typed_js_calls_rust_by_name_typed_error", typed::typed_error_is_thrown_with_its_value),
         ("typed_js_calls_rust_by_name_wrong_arguments", typed::wrong_arguments),
         ("typed_tsc_checks_a_typescript_caller", typed::tsc_checks_a_typescript_caller),
+        ("typed_rust_calls_js_values_of_every_kind", typed::rust_calls_js_values_of_every_kind),
+        ("typed_rust_calls_js_errors_are_typed", typed::rust_calls_js_errors_are_typed),
+        ("typed_rust_calls_js_with_then_and_in_a_fan_in", typed::rust_calls_js_with_then_and_in_a_fan_in),
         // Last: whatever the faults above did, the batch modes still work.
         ("after_faults_batches_still_validate", batch::call),
     ])

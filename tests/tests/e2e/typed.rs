@@ -77,3 +77,74 @@ pub fn wrong_arguments(ctx: &Ctx) {
 pub fn tsc_checks_a_typescript_caller(_ctx: &Ctx) {
     crate::tsc::check_typed_caller();
 }
+
+/// What a Rust `call!` of a `#[remote]` method gave: `{"Ok": value}` or `{"Err": error}`.
+fn ok(answer: &Value, case: &str) -> Value {
+    answer[case].get("Ok").cloned().unwrap_or_else(|| panic!("{case}: not Ok: {}", answer[case]))
+}
+
+/// The `CallError::Remote` of `case`: its kind and message.
+fn remote_error<'a>(answer: &'a Value, case: &str) -> (&'a str, &'a str) {
+    let e = &answer[case]["Err"]["Remote"];
+    match (e["kind"].as_str(), e["message"].as_str()) {
+        (Some(kind), Some(message)) => (kind, message),
+        _ => panic!("{case}: not a remote error: {}", answer[case]),
+    }
+}
+
+pub fn rust_calls_js_values_of_every_kind(ctx: &Ctx) {
+    let answer = ctx.json("/to-js/kinds?name=to-js-kinds&js=to-js-kinds");
+    let expected = [
+        ("add", json!(42)),
+        ("add_negative", json!(-2)),
+        ("greet", json!("hi, Grüße, 世界")),
+        ("stats", json!({ "count": 3, "total": 16, "max": 9 })),
+        ("stats_empty", json!({ "count": 0, "total": 0, "max": null })),
+        ("lookup_found", json!(2)),
+        ("lookup_missing", json!(null)),
+        ("label", json!([7, "n=7"])),
+        ("label_none", json!([7, "7"])),
+        ("bytes", json!([0, 100, 200, 44])),
+        ("nothing", json!(null)),
+        ("later", json!(5)),
+        ("largest", json!(4_294_967_296_u64)),
+    ];
+    for (case, want) in expected {
+        assert_eq!(ok(&answer, case), want, "{case}: {answer}");
+    }
+    // Three `add`s ran before `callsSoFar` (a `js_name`): each call ran once.
+    assert_eq!(ok(&answer, "calls_so_far"), json!(3), "{answer}");
+}
+
+pub fn rust_calls_js_errors_are_typed(ctx: &Ctx) {
+    let answer = ctx.json("/to-js/kinds?name=to-js-errors&js=to-js-errors");
+    let (kind, message) = remote_error(&answer, "fail");
+    assert_eq!(kind, "exception", "a JavaScript exception: {answer}");
+    assert!(message.contains("RangeError") && message.contains("no such thing"), "{message}");
+    let (kind, message) = remote_error(&answer, "big");
+    assert_eq!(kind, "decode", "a BigInt cannot travel as JSON: {answer}");
+    assert!(message.contains("BigInt"), "{message}");
+    let (kind, message) = remote_error(&answer, "wrong_type");
+    assert_eq!(kind, "decode", "a string where u32 is declared: {answer}");
+    assert!(message.contains("not a number"), "the message shows the value: {message}");
+    let (kind, message) = remote_error(&answer, "missing");
+    assert_eq!(kind, "unknown_method", "{answer}");
+    assert!(message.contains("missing"), "{message}");
+    assert_eq!(answer["timeout"], json!({ "Err": "Timeout" }), "{answer}");
+}
+
+pub fn rust_calls_js_with_then_and_in_a_fan_in(ctx: &Ctx) {
+    let path = "/to-js/results?name=to-js-then&js=to-js-then";
+    ctx.json("/to-js/continued?name=to-js-then&js=to-js-then");
+    let results = crate::lifetimes::poll(std::time::Duration::from_secs(60), || {
+        let results = ctx.json(path);
+        let done = ["then", "then_thrown", "fan_in"].iter().all(|tag| results.get(tag).is_some());
+        done.then_some(results)
+    })
+    .unwrap_or_else(|| panic!("the continuations did not all run: {}", ctx.json(path)));
+    assert_eq!(results["then"], json!({ "Ok": 42 }), "{results}");
+    let (kind, message) = remote_error(&results, "then_thrown");
+    assert_eq!(kind, "exception", "{results}");
+    assert!(message.contains("in a then"), "{message}");
+    assert_eq!(results["fan_in"], json!({ "js": { "Ok": "hi, fan" }, "rust": { "Ok": 9 } }), "{results}");
+}

@@ -42,7 +42,7 @@ const fn mode(name: &'static str, kind: Kind, bases: &'static [&'static str], wh
 }
 
 /// The modes, in the order the demo and the bench run them (the example's `/modes` order).
-pub const MODES: [Mode; 17] = {
+pub const MODES: [Mode; 19] = {
     use Kind::*;
     [
         mode("rpc", Baseline, &[], "raw Rust RPC (hand-written binding): baseline"),
@@ -77,6 +77,13 @@ pub const MODES: [Mode; 17] = {
         mode("pipeline-js", Composite, &["pipeline-rpc"], "chain of 3 in JavaScript, each call awaited: 3 RPCs"),
         mode("fanin", Composite, &["fanin-join"], "fan-in of 2 calls to 2 objects, 1 continuation"),
         mode("fanin-join", Composite, &[], "join of 2 awaited `call!`s to 2 objects"),
+        mode(
+            "rust-to-js",
+            JavaScript,
+            &["rust-to-js-raw", "js"],
+            "Rust calls a JavaScript Durable Object's method with `call!` (`#[remote]`)",
+        ),
+        mode("rust-to-js-raw", JavaScript, &["js"], "Rust calls a JavaScript method through a hand-written binding"),
     ]
 };
 

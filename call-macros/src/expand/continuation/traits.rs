@@ -127,6 +127,7 @@ impl Generator<'_> {
                     const CALLS: #calls = #calls_value;
                     const HANDLERS: #handlers = #handlers_value;
                     const HANDLER_IDS: &'static [&'static str] = &[#(#handler_ids),*];
+                    type Callee = #krate::__private::RustObject;
                 }
 
                 #[automatically_derived]
