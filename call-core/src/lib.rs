@@ -5,7 +5,9 @@
 //! marks: `#[callable]` methods other objects may call, and `#[handler]`s that continue
 //! this object's own calls; [`call!`] compiles a call into a [`Plan`] whose method ids,
 //! argument encoders and result type are fixed at compile time; the caller runs it with one
-//! native RPC — no storage, no queue, no `blockConcurrencyWhile`.
+//! native RPC — no storage, no queue, no `blockConcurrencyWhile`. A Durable Object written
+//! in JavaScript is called the same way once its methods are declared with
+//! [`#[remote]`](macro@remote) (each call a plain RPC of the method by name).
 //!
 //! ```text
 //! use call_core::{call, continuation, CallError, CallStub};

@@ -359,3 +359,54 @@ mod renamed {
         });
     }
 }
+
+/// `#[remote]` under a renamed crate, with the prelude's names shadowed: it expands, its
+/// calls build the plain call by name, and the in-process transport refuses them (it
+/// reaches only `#[continuation]` objects).
+mod remote_declaration {
+    #![allow(dead_code, non_camel_case_types)]
+
+    use renamed_call::local::{self, LocalStub};
+    use renamed_call::{call, CallError};
+
+    struct Result;
+    struct Ok;
+    struct Some;
+    struct None;
+    struct Option;
+    struct String;
+    struct Vec;
+    mod core {}
+    mod std {}
+    mod serde {}
+
+    /// A JavaScript class.
+    #[renamed_call::remote(crate = ::renamed_call)]
+    trait JsThing {
+        fn add(&self, a: i64, b: &str) -> i64;
+        #[js_name = "noneAtAll"]
+        fn none(&self);
+    }
+
+    pub struct Rust;
+
+    #[renamed_call::continuation(crate = ::renamed_call)]
+    impl Rust {
+        #[callable]
+        fn get(&self) -> u8 {
+            1
+        }
+    }
+
+    #[test]
+    fn remote_expands_under_a_renamed_crate_without_the_prelude() {
+        use renamed_call::__private::Continuation;
+        let built = <JsThing as Continuation>::CALLS.add(1, "x");
+        let step = &built.plan().unwrap().steps[0];
+        assert_eq!((&*step.method, &*step.args), ("JsThing::add", r#"[1,"x"]"#));
+        let stub = LocalStub::new(Rust);
+        let refused: ::core::result::Result<(), CallError> =
+            local::block_on(async { call!(stub, JsThing::none()).await });
+        assert!(matches!(refused, ::core::result::Result::Err(CallError::Transport(_))), "{refused:?}");
+    }
+}

@@ -21,7 +21,7 @@ enum Target {
     Native { figures: &'static [(&'static str, &'static str)], max_ns: f64 },
 }
 
-const TARGETS: [Target; 12] = [
+const TARGETS: [Target; 14] = [
     Target::Ratio { mode: "call", base: "rpc", max: 1.10 },
     Target::Ratio { mode: "continuation", base: "rpc", max: 1.15 },
     Target::Ratio { mode: "call", base: "js", max: 1.25 },
@@ -36,6 +36,10 @@ const TARGETS: [Target; 12] = [
     Target::Ratio { mode: "durable", base: "continuation", max: 1.5 },
     Target::Ratio { mode: "durable", base: "js-durable", max: 1.2 },
     Target::Writes { mode: "durable", max_rows_per_call: 2.0, max_commits_per_batch: 3.0 },
+    // Across languages: JavaScript calling a Rust method by name close to plain JavaScript
+    // RPC, and `call!` of a JavaScript method close to raw Rust RPC to it.
+    Target::Ratio { mode: "js-to-rust", base: "js", max: 1.15 },
+    Target::Ratio { mode: "rust-to-js", base: "rust-to-js-raw", max: 1.15 },
     // Every single-call mode that is not a baseline or an ablation.
     Target::Scaling { kinds: &[Kind::CallCore, Kind::Durable, Kind::JavaScript], from: 50, to: 5000, max: 1.5 },
     Target::Native {
