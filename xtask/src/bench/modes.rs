@@ -157,8 +157,8 @@ mod tests {
         let all: Vec<String> = MODES.iter().map(|m| m.name.to_string()).collect();
         assert!(check(&all).is_ok());
         let mut other = all[1..].to_vec();
-        other.push("rust-to-js".into());
+        other.push("made-up".into());
         let err = check(&other).unwrap_err().0;
-        assert!(err.contains(r#"only the Worker has ["rust-to-js"], only xtask has ["rpc"]"#), "{err}");
+        assert!(err.contains(r#"only the Worker has ["made-up"], only xtask has ["rpc"]"#), "{err}");
     }
 }
