@@ -160,7 +160,8 @@ pub fn build(options: &Options) -> Result<Built> {
     write_if_changed(&out_dir.join(SHIM), &entry::generate(&wrangler, &exports, &js_modules)?)?;
     let classes = wrangler.classes();
     let typed = exports.callables.iter().filter(|(c, _)| classes.contains(c)).map(|(c, m)| (c.as_str(), m.as_slice()));
-    write_if_changed(&out_dir.join(SHIM_DTS), &callable::declarations(&typed.collect()))?;
+    let declared = crate::types::declared(&dts);
+    write_if_changed(&out_dir.join(SHIM_DTS), &callable::declarations(&typed.collect(), &declared))?;
 
     let modules = module_list(&out_dir)?;
     let wasm_bytes = std::fs::metadata(&wasm_out)?.len();

@@ -35,6 +35,7 @@ pub mod rust_version;
 pub mod snippets;
 pub mod sysroot;
 pub mod toolchain;
+pub mod types;
 pub mod wasm_bindgen;
 pub mod wasm_opt;
 pub mod wrangler;

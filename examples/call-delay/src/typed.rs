@@ -112,8 +112,11 @@ impl Typed {
     }
 }
 
-/// An object result: a summary of numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An object result: a summary of numbers. `Tsify` declares it in TypeScript, so that the
+/// generated shim.d.ts types `stats` with it (not `unknown`); `missing_as_null`: `None`
+/// travels as JSON's `null`, not `undefined`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 pub struct Stats {
     /// How many.
     pub count: u32,

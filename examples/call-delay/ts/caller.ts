@@ -2,7 +2,7 @@
 // (tests/tests/e2e/tsc.rs) against the declarations the build generates
 // (build/worker/shim.d.ts): no hand-written type. Each `@ts-expect-error` is a mistake that
 // the generated types must catch (tsc fails if one is not an error).
-import type { RemoteDo, Typed } from "../build/worker/shim";
+import type { RemoteDo, Stats, Typed } from "../build/worker/shim";
 
 export interface Env {
   TYPED: DurableObjectNamespace<Typed>;
@@ -15,6 +15,9 @@ export async function callRust(env: Env): Promise<string> {
   const greeting: string = await typed.greet("TypeScript");
   const total: number = await typed.sum([0.5, 1.5]);
   const found: number | null = await typed.lookup({ a: 1 }, "a");
+  // The crate's own struct, declared with tsify's `#[derive(Tsify)]`.
+  const stats: Stats = await typed.stats([3, 9, 4]);
+  const max: number | null = stats.max;
   // workers-types' RPC stub types make a returned tuple an array of its element types.
   const [n, label] = await typed.label(7);
   const labelled = await typed.label(7, "n=");
@@ -39,8 +42,12 @@ export async function callRust(env: Env): Promise<string> {
   const wrong: string = await typed.add(1, 2);
   // @ts-expect-error: an array of numbers, not of strings
   await typed.sum(["1"]);
+  // @ts-expect-error: `Stats` has no field `mean`
+  const mean: number = (await typed.stats([1])).mean;
+  // @ts-expect-error: `count` is a number
+  const count: string = stats.count;
   // @ts-expect-error: the map's values are numbers
   await typed.lookup({ a: "1" }, "a");
 
-  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong}`;
+  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong} ${max} ${mean} ${count}`;
 }

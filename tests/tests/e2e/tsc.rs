@@ -21,6 +21,9 @@ pub fn check_typed_caller() {
     let dts = example.join("build/worker/shim.d.ts");
     let declared = std::fs::read_to_string(&dts).unwrap_or_else(|e| panic!("{}: {e}", dts.display()));
     assert!(declared.contains("export declare class Typed extends DurableObject {"), "{declared}");
+    // The crate's own struct, declared by tsify, types `stats` (not `unknown`).
+    assert!(declared.contains("import type { Stats } from \"./index\";"), "{declared}");
+    assert!(declared.contains("stats(values: Array<number>): Promise<Stats>;"), "{declared}");
     let out = Command::new(&tsc)
         .args(["--noEmit", "-p"])
         .arg(example.join("ts/tsconfig.json"))

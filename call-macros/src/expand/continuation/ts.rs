@@ -1,7 +1,11 @@
 //! TypeScript types for the declarations call-build writes (`shim.d.ts`), from the Rust
-//! types as written: the JSON form serde gives the standard types. What it cannot read from
-//! the syntax alone (the user's own types, aliases) is `unknown`.
+//! types as written: the JSON form serde gives the standard types. Any other named type
+//! without generic arguments (the crate's own structs and enums, aliases) is written
+//! `@Name`: call-build makes it `Name` when wasm-bindgen's `index.d.ts` declares a type of
+//! that name (tsify's `#[derive(Tsify)]`, or a `typescript_custom_section`), else
+//! `unknown`. Other types are `unknown`.
 
+use syn::ext::IdentExt;
 use syn::{GenericArgument, PathArguments, Type};
 
 /// The TypeScript type of the JSON serde makes of `ty`.
@@ -39,6 +43,7 @@ pub(super) fn of(ty: &Type) -> String {
                 ("Option", [t]) => format!("{} | null", of(t)),
                 ("Box" | "Rc" | "Arc" | "Cow", [t]) => of(t),
                 ("HashMap" | "BTreeMap", [_, v]) => format!("Record<string, {}>", of(v)),
+                (_, []) => format!("@{}", last.ident.unraw()),
                 _ => "unknown".into(),
             }
         }
@@ -108,7 +113,11 @@ mod tests {
             (parse_quote!(()), "null"),
             (parse_quote!(HashMap<String, Vec<i64>>), "Record<string, Array<number>>"),
             (parse_quote!(Option<&str>), "string | null"),
-            (parse_quote!(MyStruct), "unknown"),
+            (parse_quote!(MyStruct), "@MyStruct"),
+            (parse_quote!(crate::data::Stats), "@Stats"),
+            (parse_quote!(Option<Stats>), "@Stats | null"),
+            (parse_quote!(Generic<u8>), "unknown"),
+            (parse_quote!(<T as Tr>::Out), "unknown"),
             (parse_quote!(Box<[u8; 4]>), "Array<number>"),
         ];
         for (ty, ts) in cases {
