@@ -163,10 +163,18 @@ struct WranglerDev {
 
 impl Drop for WranglerDev {
     fn drop(&mut self) {
-        // The whole group: wrangler and the workerd it started.
-        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
-        let _ = self.child.kill();
+        // The whole group: wrangler, the node process its launcher starts and the workerd
+        // processes that one starts. A group that has not ended once SIGTERM had its time is
+        // killed (a wrangler left from a run was found listening after its test).
+        let group = format!("-{}", self.child.id());
+        let signal = |name: &str| Command::new("kill").arg(name).arg(&group).stderr(Stdio::null()).status();
+        let _ = signal("-TERM");
         let _ = self.child.wait();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while signal("-0").is_ok_and(|s| s.success()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = signal("-KILL");
     }
 }
 
