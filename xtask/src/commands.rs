@@ -70,7 +70,7 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     let (tc, built) = setup_and_build(None)?;
     let workerd = Workerd::start(&tc, &built, workerd::Options::default())?;
     say(format!("workerd pid {} on {}", workerd.pid().unwrap_or_default(), workerd.url()));
-    let modes = run::modes(&workerd)?;
+    let modes: Vec<String> = run::modes(&workerd)?.into_iter().filter(|m| demo::runs(m)).collect();
     let rounds = demo::rounds(&workerd, &modes)?;
     let (sizes, runs, target) = (demo::SIZES, demo::RUNS, demo::TARGET_MS);
     say(format!(

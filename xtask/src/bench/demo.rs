@@ -96,6 +96,13 @@ pub fn section(demo: Option<&str>, to_root: &str) -> String {
     )
 }
 
+/// Whether the demo runs `mode`: every mode but the calls across languages (JavaScript to
+/// Rust and back), which the bench measures (docs/performance.md): the demo is about one
+/// Durable Object calling another, against the seed.
+pub fn runs(mode: &str) -> bool {
+    !modes::is(mode, &[Kind::JavaScript])
+}
+
 /// The single calls, the seed's figures, the ablations; then the durable and composite
 /// modes against their bases.
 fn table(rows: &[Row]) -> String {
@@ -105,7 +112,7 @@ fn table(rows: &[Row]) -> String {
         [r.mode.clone(), what.into(), n.to_string(), rounds.to_string(), format!("{ms:.4}")].to_vec()
     };
     let single = |r: &&Row| [cells(r), vec![ratio(r.ratio_to_rpc), ratio(r.ratio_to_js)]].concat();
-    let singles = of(&[Kind::Baseline, Kind::CallCore, Kind::JavaScript]);
+    let singles = of(&[Kind::Baseline, Kind::CallCore]);
     let single_head = head(&["mode", "what", "N", "R", "ms/op", "× rpc", "× js"]);
     let mut out = markdown::table(&single_head, "llr", singles.iter().map(single));
     out.push_str(SEED_ROWS);
@@ -128,7 +135,7 @@ fn table(rows: &[Row]) -> String {
 
 /// One line on what the table shows: typed calls against both baselines, and the seed.
 fn takeaway(rows: &[Row]) -> String {
-    let typed: Vec<&Row> = rows.iter().filter(|r| modes::is(&r.mode, &[Kind::CallCore, Kind::JavaScript])).collect();
+    let typed: Vec<&Row> = rows.iter().filter(|r| modes::is(&r.mode, &[Kind::CallCore])).collect();
     let mut names: Vec<String> = typed.iter().map(|r| format!("`{}`", r.mode)).collect();
     names.sort();
     names.dedup();
