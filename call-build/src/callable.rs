@@ -130,7 +130,7 @@ pub fn methods(class: &str, callables: &[Callable], other_methods: &[String]) ->
 /// classes that extend `DurableObject` (so that `DurableObjectNamespace<Tally>` works in a
 /// TypeScript Worker with `@cloudflare/workers-types`).
 ///
-/// `declared` are the types wasm-bindgen's `index.d.ts` declares (see [`types`](crate::types)).
+/// `declared` are the types wasm-bindgen's `index.d.ts` declares (see the [`types`] module).
 pub fn declarations(classes: &BTreeMap<&str, &[Callable]>, declared: &BTreeSet<String>) -> String {
     let mut used = BTreeSet::new();
     let mut out = String::from(
