@@ -163,18 +163,28 @@ struct WranglerDev {
 
 impl Drop for WranglerDev {
     fn drop(&mut self) {
-        // The whole group: wrangler, the node process its launcher starts and the workerd
-        // processes that one starts. A group that has not ended once SIGTERM had its time is
-        // killed (a wrangler left from a run was found listening after its test).
+        // The whole group: wrangler's launcher, the node process it starts and the workerd
+        // processes that one starts. wrangler does not always end on SIGTERM (its launcher
+        // was seen waiting for ever, and its node process left listening after a SIGKILL of
+        // the launcher alone), so a group still there once SIGTERM had its time is killed,
+        // and only then is the launcher waited for.
         let group = format!("-{}", self.child.id());
         let signal = |name: &str| Command::new("kill").arg(name).arg(&group).stderr(Stdio::null()).status();
         let _ = signal("-TERM");
-        let _ = self.child.wait();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while signal("-0").is_ok_and(|s| s.success()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
+        let mut gone = false;
+        while !gone && Instant::now() < deadline {
+            // Reap the launcher if it ended: a zombie still counts as a member of the group.
+            let _ = self.child.try_wait();
+            gone = !signal("-0").is_ok_and(|s| s.success());
+            if !gone {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
-        let _ = signal("-KILL");
+        if !gone {
+            let _ = signal("-KILL");
+        }
+        let _ = self.child.wait();
     }
 }
 
