@@ -164,28 +164,52 @@ struct WranglerDev {
 impl Drop for WranglerDev {
     fn drop(&mut self) {
         // The whole group: wrangler's launcher, the node process it starts and the workerd
-        // processes that one starts. wrangler does not always end on SIGTERM (its launcher
-        // was seen waiting for ever, and its node process left listening after a SIGKILL of
-        // the launcher alone), so a group still there once SIGTERM had its time is killed,
-        // and only then is the launcher waited for.
-        let group = format!("-{}", self.child.id());
-        let signal = |name: &str| Command::new("kill").arg(name).arg(&group).stderr(Stdio::null()).status();
-        let _ = signal("-TERM");
+        // processes that one starts, each signalled by its PID (read from /proc: procps'
+        // `kill` does not take a negative group id reliably). wrangler does not always end
+        // on SIGTERM, so members still running once SIGTERM had its time are killed; only
+        // then is the launcher waited for.
+        let group = self.child.id();
+        signal(&members(group), "TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
-        let mut gone = false;
-        while !gone && Instant::now() < deadline {
-            // Reap the launcher if it ended: a zombie still counts as a member of the group.
+        loop {
+            // Reap the launcher if it ended (a zombie is not counted as running).
             let _ = self.child.try_wait();
-            gone = !signal("-0").is_ok_and(|s| s.success());
-            if !gone {
-                std::thread::sleep(Duration::from_millis(100));
+            let running = members(group);
+            if running.is_empty() {
+                break;
             }
-        }
-        if !gone {
-            let _ = signal("-KILL");
+            if Instant::now() >= deadline {
+                signal(&running, "KILL");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.wait();
     }
+}
+
+/// The running processes (not zombies) of process group `group`, from /proc.
+fn members(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            fields.first() != Some(&"Z") && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group)
+        })
+        .collect()
+}
+
+/// Sends `name` to each of `pids`.
+fn signal(pids: &[u32], name: &str) {
+    if pids.is_empty() {
+        return;
+    }
+    let _ =
+        Command::new("kill").args(["-s", name]).args(pids.iter().map(u32::to_string)).stderr(Stdio::null()).status();
 }
 
 fn wrangler_dev(dir: &Path) -> (WranglerDev, std::net::SocketAddr) {
