@@ -116,15 +116,7 @@ impl<'a> Method<'a> {
         let mut marks = original.attrs.iter().filter_map(|a| mark_of(a).map(|role| (role, a)));
         let (role, mark) = marks.next()?;
         let extra_marks = marks.map(|(_, a)| a).collect();
-        let params = original
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|arg| match arg {
-                FnArg::Typed(t) => Some(Param { pat: &t.pat, ty: &t.ty, form: form_of(&t.ty) }),
-                FnArg::Receiver(_) => None,
-            })
-            .collect();
+        let params = params_of(&original.sig);
         let output = match &original.sig.output {
             syn::ReturnType::Default => Output::Unit,
             syn::ReturnType::Type(_, ty) => match result_parts(ty) {
@@ -190,6 +182,17 @@ impl Param<'_> {
             Form::Str | Form::OptionStr | Form::Unsupported(_) => None,
         }
     }
+}
+
+/// The parameters of `sig` after the receiver, each with how it travels.
+pub(crate) fn params_of(sig: &syn::Signature) -> Vec<Param<'_>> {
+    sig.inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(t) => Some(Param { pat: &t.pat, ty: &t.ty, form: form_of(&t.ty) }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
 }
 
 /// How a parameter of type `ty` travels.

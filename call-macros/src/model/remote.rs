@@ -3,9 +3,12 @@
 //! its value.
 
 use proc_macro2::Span;
-use syn::{Attribute, FnArg, Ident, ItemTrait, LitStr, TraitItem, TraitItemFn, Type};
+use syn::{Attribute, Ident, ItemTrait, LitStr, TraitItem, TraitItemFn, Type};
 
-use super::impl_block::{form_of, Param};
+use super::impl_block::{params_of, Param};
+
+/// How `js_name` is written.
+const JS_NAME_FORM: &str = "`js_name` takes a string: `#[js_name = \"bumpAfter\"]`";
 
 /// A `#[remote]` trait.
 pub(crate) struct Remote<'a> {
@@ -47,21 +50,14 @@ impl<'a> Remote<'a> {
 impl<'a> RemoteMethod<'a> {
     fn from_syn(original: &'a TraitItemFn) -> Self {
         let js_name = original.attrs.iter().find(|a| is_js_name(a)).map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.clone()),
-                other => Err(syn::Error::new_spanned(other, "`js_name` takes a string: `#[js_name = \"bumpAfter\"]`")),
-            },
-            other => Err(syn::Error::new_spanned(other, "`js_name` takes a string: `#[js_name = \"bumpAfter\"]`")),
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+                ..
+            }) => Ok(s.clone()),
+            syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(&nv.value, JS_NAME_FORM)),
+            other => Err(syn::Error::new_spanned(other, JS_NAME_FORM)),
         });
-        let params = original
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|arg| match arg {
-                FnArg::Typed(t) => Some(Param { pat: &t.pat, ty: &t.ty, form: form_of(&t.ty) }),
-                FnArg::Receiver(_) => None,
-            })
-            .collect();
+        let params = params_of(&original.sig);
         let value = match &original.sig.output {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, ty) => Some(&**ty),
