@@ -39,10 +39,12 @@ const HANDLERS: [&str; 3] = ["fetch", "scheduled", "queue"];
 /// Methods of a wasm-bindgen class that are not RPC methods of the Durable Object: the
 /// class's own, and call-core's internal entries (only `__call` is reachable from outside;
 /// a continuation handler never is).
-const NOT_FORWARDED: [&str; 10] = [
+const NOT_FORWARDED: [&str; 12] = [
     "free",
     "constructor",
     "__call_async",
+    "__call_core_named",
+    "__call_core_named_async",
     "__call_core_bind",
     "__call_core_resume",
     "__call_core_resume_async",
@@ -285,6 +287,8 @@ mod tests {
     const DTS: &str = "export class Remote {\n    free(): void;\n    [Symbol.dispose](): void;\n    \
         alarm(): Promise<any>;\n    constructor(state: any, env: any);\n    __call(envelope: any): any;\n    \
         __call_async(envelope: any): Promise<any>;\n    __call_core_bind(wrapper: any, object: string): void;\n    \
+        __call_core_named(method: string, args: string): string | undefined;\n    \
+        __call_core_named_async(method: string, args: string): Promise<string>;\n    \
         rpcEcho(i: number): number;\n    get size(): number;\n    static make(): Remote;\n}\n\
         declare class Hidden {\n    poke(): void;\n}\n";
     const JS: &str = "export function fetch(req, env, ctx) {\nexport function __worker_init_state() {\n";
@@ -304,7 +308,18 @@ mod tests {
     fn scans_exported_classes_methods_and_functions() {
         let exports = scan_wasm_bindgen(DTS, JS);
         assert_eq!(exports.classes.len(), 1, "declared (non-exported) classes are skipped");
-        assert_eq!(exports.classes["Remote"], ["alarm", "__call", "__call_async", "__call_core_bind", "rpcEcho"]);
+        assert_eq!(
+            exports.classes["Remote"],
+            [
+                "alarm",
+                "__call",
+                "__call_async",
+                "__call_core_bind",
+                "__call_core_named",
+                "__call_core_named_async",
+                "rpcEcho"
+            ]
+        );
         assert_eq!(exports.functions, ["fetch"]);
     }
 
@@ -369,10 +384,12 @@ mod tests {
         assert_eq!(wasm.classes["Remote"], scan_wasm_bindgen(DTS, JS).classes["Remote"], "docs are not methods");
         assert_eq!(wasm.callables["Remote"][0].name, "add");
         let entry = generate(&config(&["Remote"]), &wasm, &[]).unwrap();
-        assert!(entry.contains("function byName(inner, id, name, args) {"), "{entry}");
-        assert!(
-            entry.contains("  add(a0) {\n    return byName(this.#live(), \"Remote::add#1\", \"Remote.add\", [a0]);")
-        );
+        assert!(entry.contains("function byName(inner, id, name, args, json) {"), "{entry}");
+        assert!(entry.contains(
+            "  add(a0) {\n    return byName(this.#live(), \"Remote::add#1\", \"Remote.add\", [a0], plainJson);"
+        ));
+        // call-core's entries for calls by name are not RPC methods.
+        assert!(!entry.contains("  __call_core_named"), "{entry}");
         let broken = scan_wasm_bindgen(&dts.replace("\"result\"", "\"oops"), JS);
         assert!(generate(&config(&["Remote"]), &broken, &[]).is_err());
         assert!(!generate(&config(&["Remote"]), &scan_wasm_bindgen(DTS, JS), &[]).unwrap().contains("byName"));

@@ -15,7 +15,7 @@ pub use crate::durable::{
 pub use crate::entry::{
     alarm, bind, bind_durable, resume_later, resume_now, set_user_alarm, user_alarm, user_alarm_ran,
 };
-pub use crate::entry::{serve_later, serve_now};
+pub use crate::entry::{serve_later, serve_named_later, serve_named_now, serve_now};
 pub use crate::fanin::all;
 pub use crate::home::Delivery as Stored;
 pub use crate::pipeline;

@@ -108,6 +108,46 @@ pub async fn serve<T: Callee>(target: &T, envelope: &str, now_ms: u64) -> String
     }
 }
 
+/// Answers a call of one callable method by its id from JavaScript (a generated method of
+/// the object's class, see call-build): no envelope, no deadline; the reply is the value's
+/// JSON text, or `!` and the usual error reply (no JSON text starts with `!`). `None` when
+/// the method is async: nothing has run, and [`serve_named_async`] answers it.
+pub fn serve_named_now<T: Callee>(target: &T, method: &str, args: &str) -> Option<String> {
+    if T::Table::is_async(method) {
+        return None;
+    }
+    match start_named::<T>(target, method, args) {
+        Dispatched::Ready(outcome) => Some(named_reply(outcome)),
+        Dispatched::Pending(_) => unreachable!("checked: the method is not async"),
+    }
+}
+
+/// [`serve_named_now`] for an async method.
+pub async fn serve_named_async<T: Callee>(target: &T, method: &str, args: &str) -> String {
+    named_reply(match start_named::<T>(target, method, args) {
+        Dispatched::Ready(outcome) => outcome,
+        Dispatched::Pending(future) => future.await,
+    })
+}
+
+fn start_named<'a, T: Callee>(target: &'a T, method: &str, args: &str) -> Dispatched<'a> {
+    match Limits::DEFAULT.check_bytes("the arguments", args.len()) {
+        Ok(()) => dispatch_caught::<T>(target, method, args),
+        Err(m) => Dispatched::Ready(Outcome::Failed(RemoteError::new(RemoteErrorKind::Limit, m))),
+    }
+}
+
+fn named_reply(outcome: Outcome) -> String {
+    let reply = match outcome {
+        Outcome::Ok(value) => match Limits::DEFAULT.check_bytes("the reply", value.len()) {
+            Ok(()) => return value,
+            Err(m) => wire::reply_remote(&RemoteError::new(RemoteErrorKind::Limit, m)),
+        },
+        outcome => final_reply(outcome, &Limits::DEFAULT),
+    };
+    format!("!{reply}")
+}
+
 /// Decodes an envelope under the default limits, or answers the error.
 pub(crate) fn decode(envelope: &str) -> Result<Envelope<'_>, String> {
     wire::decode_envelope(envelope, &Limits::DEFAULT).map_err(|e| wire::reply_remote(&e))

@@ -8,6 +8,9 @@
 //!   `undefined`, having run nothing, and the entry calls
 //! * `__call_async(envelope)`: [`serve_later`], an `async` method, whose future
 //!   wasm-bindgen keeps the object alive for (no `&'static` receiver is ever made);
+//! * `__call_core_named(method, args)`, `__call_core_named_async` ([`serve_named_now`],
+//!   [`serve_named_later`]): a callable method called by name from JavaScript (the class's
+//!   generated method of that name calls them): no envelope, the value's JSON as the reply;
 //! * `__call_core_bind` ([`bind`], [`bind_durable`]): registers the object's home, and its
 //!   durable state;
 //! * `__call_core_resume`, `__call_core_resume_async` ([`resume_now`], [`resume_later`]):
@@ -73,6 +76,18 @@ pub async fn serve_later<T: Callee>(target: &T, envelope: JsValue) -> JsValue {
         _ => dispatch::serve_async(target, &text, now_ms()).await,
     };
     JsValue::from_str(&reply)
+}
+
+/// The body of `__call_core_named`: a call of the callable method `method` (its id) by name
+/// from JavaScript, `args` its arguments as a JSON array; the reply (see
+/// [`dispatch::serve_named_now`]), or `None` when the method needs `__call_core_named_async`.
+pub fn serve_named_now<T: Callee>(target: &T, method: &str, args: &str) -> Option<String> {
+    dispatch::serve_named_now(target, method, args)
+}
+
+/// The body of `__call_core_named_async`: [`serve_named_now`] for an async method.
+pub async fn serve_named_later<T: Callee>(target: &T, method: String, args: String) -> String {
+    dispatch::serve_named_async(target, &method, &args).await
 }
 
 fn not_a_string(envelope: &JsValue) -> JsValue {

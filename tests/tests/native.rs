@@ -201,3 +201,37 @@ fn cancelled_and_timed_out_continuations_run_once_with_their_error() {
     let seen = controller.target().seen.borrow();
     assert_eq!(*seen, vec![(1, Err(CallError::Cancelled)), (2, Err(CallError::Timeout))]);
 }
+
+/// A call by name from JavaScript (what the generated class's method sends to
+/// `__call_core_named`): the value's JSON, or `!` and a typed error reply; nothing but the
+/// callable methods answers, and the object keeps serving.
+#[test]
+fn calls_by_name_answer_the_value_or_a_marked_error() {
+    use call_core::dispatch::{methods, serve_named_async, serve_named_now};
+    let remote = Remote::default();
+    let id = |name: &str| *methods::<Remote>().iter().find(|m| m.starts_with(&format!("Remote::{name}#"))).unwrap();
+    let error = |reply: &str| -> serde_json::Value {
+        let rest = reply.strip_prefix('!').unwrap_or_else(|| panic!("not an error reply: {reply}"));
+        serde_json::from_str(rest).unwrap()
+    };
+    assert_eq!(serve_named_now(&remote, id("echo"), r#"["hi"]"#).as_deref(), Some(r#""hi""#));
+    assert_eq!(serve_named_now(&remote, id("nothing"), "[]").as_deref(), Some("null"));
+    // Async: nothing runs now; the async entry answers.
+    assert_eq!(serve_named_now(&remote, id("add"), "[1,2]"), None);
+    assert_eq!(local::block_on(serve_named_async(&remote, id("add"), "[1,2]")), "3");
+    let overflow = local::block_on(serve_named_async(&remote, id("add"), &format!("[{},1]", i64::MAX)));
+    assert_eq!(error(&overflow)["err"]["app"], "Overflow", "{overflow}");
+    // Bad input: typed, and the object keeps serving.
+    let wrong = serve_named_now(&remote, id("echo"), "[1]").unwrap();
+    assert_eq!(error(&wrong)["err"]["remote"]["kind"], "decode", "{wrong}");
+    assert!(wrong.contains("argument 1 (`s`)"), "{wrong}");
+    let panicked = serve_named_now(&remote, id("boom"), r#"["x"]"#).unwrap();
+    assert_eq!(error(&panicked)["err"]["remote"]["kind"], "panic", "{panicked}");
+    let unknown = serve_named_now(&remote, "Controller::on_sum#0", "[]").unwrap();
+    assert_eq!(error(&unknown)["err"]["remote"]["kind"], "unknown_method", "{unknown}");
+    let huge = format!(r#"["{}"]"#, "x".repeat(32 << 20));
+    let refused = serve_named_now(&remote, id("echo"), &huge).unwrap();
+    assert_eq!(error(&refused)["err"]["remote"]["kind"], "limit", "{refused}");
+    assert_eq!(*remote.calls.borrow(), 1, "only the valid echo ran");
+    assert_eq!(serve_named_now(&remote, id("echo"), r#"["again"]"#).as_deref(), Some(r#""again""#));
+}

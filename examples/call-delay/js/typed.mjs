@@ -100,9 +100,10 @@ export class JsTyped extends DurableObject {
         not_json: await outcome(() => typed.add(1n, 2)),
         array_for_map: await outcome(() => typed.lookup([1], "a")),
       };
+      const panicked = await outcome(() => typed.explode("by name"));
       // The object keeps serving: a valid call afterwards.
       const after = await outcome(() => typed.add(2, 3));
-      return Response.json({ replies, after, before, calls: await typed.calls() });
+      return Response.json({ replies, panicked, after, before, calls: await typed.calls() });
     }
     return new Response("not found", { status: 404 });
   }

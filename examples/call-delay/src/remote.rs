@@ -40,8 +40,9 @@ impl DurableObject for RemoteDo {
     }
 }
 
-/// The application error of [`RemoteDo::divide`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The application error of [`RemoteDo::divide`]. `Tsify` declares it in TypeScript, so
+/// that a TypeScript caller reads it from the thrown error typed (`Typed.Errors["divide"]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
 pub enum MathError {
     /// Division by zero.
     DivideByZero,

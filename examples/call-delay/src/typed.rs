@@ -207,6 +207,13 @@ impl Typed {
         bytes.iter().map(|&b| u32::from(b)).sum()
     }
 
+    /// Panics: a JavaScript caller gets an Error of kind "panic", and the object keeps
+    /// serving.
+    #[callable]
+    pub fn explode(&self, why: String) -> u32 {
+        panic!("explode: {why}")
+    }
+
     /// How many calls this object answered.
     #[callable]
     pub fn calls(&self) -> u32 {

@@ -2,7 +2,7 @@
 // (tests/tests/e2e/tsc.rs) against the declarations the build generates
 // (build/worker/shim.d.ts): no hand-written type. Each `@ts-expect-error` is a mistake that
 // the generated types must catch (tsc fails if one is not an error).
-import type { RemoteDo, Stats, Typed } from "../build/worker/shim";
+import type { CallableError, MathError, RemoteDo, Stats, Typed } from "../build/worker/shim";
 
 export interface Env {
   TYPED: DurableObjectNamespace<Typed>;
@@ -27,10 +27,21 @@ export async function callRust(env: Env): Promise<string> {
   try {
     await typed.divide(1, 0);
   } catch (e) {
-    // A method's typed error, in its serde form.
-    const app = (e as { app?: unknown }).app;
-    console.log(app);
+    // A method's typed error, in its serde form: `divide` returns `Result<i64, MathError>`.
+    const err = e as CallableError<Typed.Errors["divide"]>;
+    if (err.kind === "app") {
+      const why: MathError = err.app;
+      console.log(why);
+      // @ts-expect-error: `MathError` has no variant `Overflow`
+      if (err.app === "Overflow") console.log("never");
+    } else if (err.kind === "decode") {
+      console.log(err.message);
+    }
+    // @ts-expect-error: a kind that call-core does not have
+    if (err.kind === "timeout") console.log("never");
   }
+  // @ts-expect-error: `Typed` has no callable method `subtract`, so no error type for it
+  const noSuch: Typed.Errors["subtract"] | undefined = undefined;
 
   // @ts-expect-error: no such method
   await typed.subtract(1, 2);
@@ -49,5 +60,5 @@ export async function callRust(env: Env): Promise<string> {
   // @ts-expect-error: the map's values are numbers
   await typed.lookup({ a: "1" }, "a");
 
-  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong} ${max} ${mean} ${count}`;
+  return `${sum} ${greeting} ${total} ${found} ${n} ${label} ${labelled[1]} ${echoed} ${checksum} ${wrong} ${max} ${mean} ${count} ${noSuch}`;
 }

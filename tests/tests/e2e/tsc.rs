@@ -22,8 +22,12 @@ pub fn check_typed_caller() {
     let declared = std::fs::read_to_string(&dts).unwrap_or_else(|e| panic!("{}: {e}", dts.display()));
     assert!(declared.contains("export declare class Typed extends DurableObject {"), "{declared}");
     // The crate's own struct, declared by tsify, types `stats` (not `unknown`).
-    assert!(declared.contains("import type { Stats } from \"./index\";"), "{declared}");
+    assert!(declared.contains("import type { MathError, Stats } from \"./index\";"), "{declared}");
     assert!(declared.contains("stats(values: Array<number>): Promise<Stats>;"), "{declared}");
+    // Each method's typed error, declared too (what a thrown error's `app` holds).
+    assert!(declared.contains("export type CallableError<App = unknown> ="), "{declared}");
+    assert!(declared.contains("    divide: MathError;\n"), "{declared}");
+    assert!(declared.contains("    add: never;\n"), "{declared}");
     let out = Command::new(&tsc)
         .args(["--noEmit", "-p"])
         .arg(example.join("ts/tsconfig.json"))

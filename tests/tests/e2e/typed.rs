@@ -70,6 +70,9 @@ pub fn wrong_arguments(ctx: &Ctx) {
         assert!(message.contains(names), "{case}: the message names the parameter: {message}");
         assert!(message.contains("Typed."), "{case}: the message names the method: {message}");
     }
+    let panicked = &answer["panicked"]["thrown"];
+    assert_eq!(panicked["kind"], "panic", "{answer}");
+    assert!(panicked["message"].as_str().unwrap().contains("explode: by name"), "{answer}");
     assert_eq!(answer["after"]["value"], 5, "{answer}");
     assert_eq!(answer["calls"], answer["before"].as_u64().unwrap() + 1, "only the valid call ran: {answer}");
 }

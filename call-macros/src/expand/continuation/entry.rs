@@ -1,5 +1,6 @@
 //! The wasm-bindgen methods of a `#[continuation]` type that the generated JavaScript
-//! entry calls: `__call` / `__call_async` (the callee's entry), `__call_core_bind` and the
+//! entry calls: `__call` / `__call_async` (the callee's entry), `__call_core_named` /
+//! `__call_core_named_async` (its callable methods by name), `__call_core_bind` and the
 //! resume methods (continuations delivered to their object, see `call_core::home`).
 //!
 //! Their bodies need the object's dispatch table (`Callee`) and, durable, its restore
@@ -39,6 +40,8 @@ impl Generator<'_> {
         if callable {
             let entry = format_ident!("__call_core_entry_{}", block);
             let entry_async = format_ident!("__call_core_entry_async_{}", block);
+            let named = format_ident!("__call_core_named_{}", block);
+            let named_async = format_ident!("__call_core_named_async_{}", block);
             let manifest = self.js_manifest();
             methods.extend(quote! {
                 /// The RPC entry of `#[continuation]`: answers an envelope now, or `undefined`
@@ -57,6 +60,19 @@ impl Generator<'_> {
                     // Panics in the plan are caught and answered by dispatch; the wrapper only
                     // meets the `UnwindSafe` bound wasm-bindgen puts on futures under unwind.
                     ::core::panic::AssertUnwindSafe((&#probe).__call_core_serve_later(self, envelope)).await
+                }
+
+                /// A callable method called by name from JavaScript (its id, its arguments as
+                /// a JSON array): the reply now, or `undefined` when the method is async.
+                #[wasm_bindgen(js_name = "__call_core_named")]
+                pub fn #named(&self, method: &str, args: &str) -> ::core::option::Option<::std::string::String> {
+                    (&#probe).__call_core_named_now(self, method, args)
+                }
+
+                /// `__call_core_named` for an async method.
+                #[wasm_bindgen(js_name = "__call_core_named_async")]
+                pub async fn #named_async(&self, method: ::std::string::String, args: ::std::string::String) -> ::std::string::String {
+                    ::core::panic::AssertUnwindSafe((&#probe).__call_core_named_later(self, method, args)).await
                 }
             });
         }
@@ -171,11 +187,18 @@ impl Generator<'_> {
         };
         if callable {
             let serve = Ident::new("__CallCoreServe", Span::mixed_site());
+            let string = quote!(::std::string::String);
+            let option = quote!(::core::option::Option<#string>);
             probes.extend(quote! {
                 trait #serve<#object> {
                     fn __call_core_serve_now(self, this: &#object, envelope: #js) -> #js;
                     fn __call_core_serve_later<'__a>(self, this: &'__a #object, envelope: #js)
                         -> impl ::core::future::Future<Output = #js> + '__a
+                    where
+                        #object: '__a;
+                    fn __call_core_named_now(self, this: &#object, method: &str, args: &str) -> #option;
+                    fn __call_core_named_later<'__a>(self, this: &'__a #object, method: #string, args: #string)
+                        -> impl ::core::future::Future<Output = #string> + '__a
                     where
                         #object: '__a;
                 }
@@ -196,6 +219,18 @@ impl Generator<'_> {
                     {
                         #krate::__private::serve_later(this, envelope)
                     }
+
+                    fn __call_core_named_now(self, this: &#object, method: &str, args: &str) -> #option {
+                        #krate::__private::serve_named_now(this, method, args)
+                    }
+
+                    fn __call_core_named_later<'__a>(self, this: &'__a #object, method: #string, args: #string)
+                        -> impl ::core::future::Future<Output = #string> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        #krate::__private::serve_named_later(this, method, args)
+                    }
                 }
 
                 // Picked only when the dispatch table does not hold: its failed bound fails
@@ -207,6 +242,18 @@ impl Generator<'_> {
 
                     fn __call_core_serve_later<'__a>(self, _: &'__a #object, _: #js)
                         -> impl ::core::future::Future<Output = #js> + '__a
+                    where
+                        #object: '__a,
+                    {
+                        async { ::core::unreachable!() }
+                    }
+
+                    fn __call_core_named_now(self, _: &#object, _: &str, _: &str) -> #option {
+                        ::core::unreachable!()
+                    }
+
+                    fn __call_core_named_later<'__a>(self, _: &'__a #object, _: #string, _: #string)
+                        -> impl ::core::future::Future<Output = #string> + '__a
                     where
                         #object: '__a,
                     {

@@ -38,7 +38,7 @@ impl Generator<'_> {
             .collect()
     }
 
-    /// `{"name":…,"id":…,"params":[{"name":…,"ts":…,"optional":…}],"result":…}`. Names are
+    /// `{"name":…,"id":…,"params":[{"name":…,"ts":…,"optional":…}],"result":…,"error":…}`. Names are
     /// identifiers and TypeScript types come from `ts` (no quotes, no backslashes), so the
     /// text needs no escaping.
     fn manifest_line(&self, method: &Method<'_>) -> String {
@@ -62,8 +62,14 @@ impl Generator<'_> {
             Output::Unit => "void".into(),
             Output::Value(t) | Output::Result { ok: t, .. } | Output::Message { ok: t } => ts::of(t),
         };
+        // The typed error a JavaScript caller finds in the thrown Error's `app`.
+        let error = match method.output {
+            Output::Unit | Output::Value(_) => "never".into(),
+            Output::Result { err, .. } => ts::of(err),
+            Output::Message { .. } => "{ message: string }".into(),
+        };
         format!(
-            r#"{{"name":"{}","id":"{}","params":[{}],"result":"{result}"}}"#,
+            r#"{{"name":"{}","id":"{}","params":[{}],"result":"{result}","error":"{error}"}}"#,
             method.name().unraw(),
             method.id(self.type_ident()),
             params.join(",")
