@@ -49,7 +49,8 @@ export function __call_core_send_named(stub, name, args, slot) {
     other(slot, e, false);
     return;
   }
-  Promise.resolve(reply).then(
+  // An RPC stub's method answers a thenable (workerd's RpcPromise): watched directly.
+  (reply && typeof reply.then === \"function\" ? reply : Promise.resolve(reply)).then(
     (v) => {
       let json;
       try {

@@ -260,7 +260,7 @@ fn tree_state() -> Result<xtask::git::Tree> {
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     use xtask::bench::results::{summarize, Entry};
-    use xtask::bench::{modes, plot, probes, report, run};
+    use xtask::bench::{conversion, modes, plot, probes, report, run};
     let opts = run::Options::parse(args)?;
     if opts.help {
         print!("{}", run::HELP);
@@ -298,10 +298,11 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let wasm = probes::wasm_cost(&workerd)?;
     let durable = modes.iter().any(|m| modes::is(m, &[modes::Kind::Durable]));
     let commit = if durable { Some(probes::commit_cost(&workerd)?) } else { None };
+    let conversion = conversion::measure(&workerd)?;
     drop(workerd);
     let rows = summarize(&samples, &modes, &opts.sizes);
     let per_call: Vec<_> = native.iter().cloned().chain([wasm.clone()]).collect();
-    let tables = report::tables(&rows, &per_call, commit.as_ref());
+    let tables = report::tables(&rows, &per_call, commit.as_ref(), Some(&conversion));
     println!("{tables}");
     let now = tree_state()?;
     if now != tree {
@@ -321,6 +322,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     entries.extend(native.into_iter().map(Entry::Native));
     entries.push(Entry::Wasm(wasm));
     entries.extend(commit.map(Entry::Commit));
+    entries.push(Entry::Conversion(conversion));
     let json = serde_json::to_value(&entries).map_err(|e| xtask::Error(format!("bench.json: {e}")))?;
     let write = |name: &str, text: String| write_if_changed(&opts.out.join(name), &text);
     write("bench.md", format!("{header}{wasm_line}{tables}"))?;

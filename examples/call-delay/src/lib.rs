@@ -20,6 +20,7 @@ mod alarmed;
 mod callee_routes;
 mod caller_routes;
 mod controller;
+mod conversion;
 mod durable;
 mod ledger;
 mod lifetimes;
@@ -106,6 +107,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         path if path.starts_with("/probe/") || path.starts_with("/durable/") => {
             env.durable_object("CONTROLLER")?.get_by_name(&controller(&url))?.fetch_with_request(req).await
         }
+        // How a call by name could carry its values: JSON or serde-wasm-bindgen (the bench).
+        "/conversion" => conversion::route(&url),
         "/remote-records" => env.durable_object("REMOTE")?.get_by_name("remote")?.fetch_with_request(req).await,
         path if path.starts_with("/tally-alarm") => alarmed::route(req, &env, &url).await,
         path if path.starts_with("/tally-") => callee_routes::tally(&env, req).await,

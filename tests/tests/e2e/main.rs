@@ -53,6 +53,7 @@ fn main() -> std::process::ExitCode {
         ("typed_rust_calls_js_values_of_every_kind", typed::rust_calls_js_values_of_every_kind),
         ("typed_rust_calls_js_errors_are_typed", typed::rust_calls_js_errors_are_typed),
         ("typed_rust_calls_js_with_then_and_in_a_fan_in", typed::rust_calls_js_with_then_and_in_a_fan_in),
+        ("typed_conversion_json_and_serde_wasm_bindgen_agree", typed::conversion_ways_agree),
         // Last: whatever the faults above did, the batch modes still work.
         ("after_faults_batches_still_validate", batch::call),
     ])

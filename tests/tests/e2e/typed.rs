@@ -151,3 +151,15 @@ pub fn rust_calls_js_with_then_and_in_a_fan_in(ctx: &Ctx) {
     assert!(message.contains("in a then"), "{message}");
     assert_eq!(results["fan_in"], json!({ "js": { "Ok": "hi, fan" }, "rust": { "Ok": 9 } }), "{results}");
 }
+
+/// The bench's `/conversion` probe (JSON against serde-wasm-bindgen for the values of a
+/// call by name): both ways give back the same value, for every shape.
+pub fn conversion_ways_agree(ctx: &Ctx) {
+    for shape in ["number", "string", "struct", "array", "map", "bytes"] {
+        let [json, swb] = ["json", "swb"].map(|via| ctx.json(&format!("/conversion?via={via}&shape={shape}&k=3")));
+        assert_eq!(json["k"], 3, "{json}");
+        let last = json["last"].as_str().unwrap_or_default();
+        assert!(!last.is_empty() && last != "null", "{shape}: {json}");
+        assert_eq!(json["last"], swb["last"], "{shape}: the two ways disagree");
+    }
+}

@@ -25,7 +25,7 @@ pub const OPEN: &str = "<!-- generated:";
 pub const CLOSE: &str = "<!-- /generated -->";
 
 /// Every generated section and the file (from the workspace root) it lives in.
-pub const SECTIONS: [(&str, &str); 11] = [
+pub const SECTIONS: [(&str, &str); 12] = [
     ("demo", "README.md"),
     ("fuzz", "docs/reliability.md"),
     ("bench-run", "docs/performance.md"),
@@ -37,6 +37,7 @@ pub const SECTIONS: [(&str, &str); 11] = [
     ("bench-per-call", "docs/performance.md"),
     ("profile-breakdown", "docs/performance.md"),
     ("bench-durable", "docs/durable.md"),
+    ("bench-conversion", "docs/javascript.md"),
 ];
 
 /// Whether `path` (from the workspace root) is a file that may hold generated sections:

@@ -57,7 +57,7 @@ pub fn per_call_table(figures: &[Value]) -> String {
 }
 
 /// The tables of `bench.md` after its header (also printed by the bench).
-pub fn tables(rows: &[Row], per_call: &[Value], commit: Option<&Value>) -> String {
+pub fn tables(rows: &[Row], per_call: &[Value], commit: Option<&Value>, conversion: Option<&Value>) -> String {
     let mut s = format!("## Durable Object calls in local workerd\n\n{}\nms/op: {TIMING}\n", rows_table(rows));
     s.push_str("\n## Per-call work of call-core\n\n");
     s.push_str(&per_call_table(per_call));
@@ -73,6 +73,10 @@ pub fn tables(rows: &[Row], per_call: &[Value], commit: Option<&Value>) -> Strin
              (`/probe/js-commit`, median of 5 × {} turns).\n",
             c["write_ms_per_turn"], c["tick_ms_per_turn"], c["turns"]
         );
+    }
+    if let Some(c) = conversion {
+        s.push_str("\n## Values of a call by name: JSON or serde-wasm-bindgen\n\n");
+        s.push_str(&super::conversion::table(c));
     }
     s
 }

@@ -170,7 +170,8 @@ fn writes(samples: &[&Sample]) -> Option<Value> {
 /// One entry of `bench.json`, an array: what was run (commit, dirty, diff_hash,
 /// dirty_paths, runs, sizes, rounds, modes), the rows, the per-call figures (name, what,
 /// ns_per_op, min, max, samples, ops_per_sample, raw), and the cost of a storage commit
-/// when durable modes ran (turns, write_ms_per_turn, tick_ms_per_turn).
+/// when durable modes ran (turns, write_ms_per_turn, tick_ms_per_turn), and the value
+/// conversion of calls by name (samples, shapes: shape, what, k, json_ns, swb_ns, ratio…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 #[allow(missing_docs)] // the variants are the kinds of entries named above
@@ -180,6 +181,7 @@ pub enum Entry {
     Native(Value),
     Wasm(Value),
     Commit(Value),
+    Conversion(Value),
 }
 
 /// A bench run as `results/` holds it, with the other records the generated sections quote.
@@ -193,6 +195,8 @@ pub struct Results {
     pub per_call: Vec<Value>,
     /// The cost of one storage commit, when measured.
     pub commit: Option<Value>,
+    /// JSON against serde-wasm-bindgen for the values of calls by name, when measured.
+    pub conversion: Option<Value>,
     /// `fuzz.md` (`cargo xtask fuzz`), when there.
     pub fuzz: Option<String>,
     /// `demo.md` (`cargo xtask demo --record`), when there.
@@ -221,6 +225,7 @@ impl Results {
                 Entry::Workerd(row) => r.rows.push(*row),
                 Entry::Native(f) | Entry::Wasm(f) => r.per_call.push(f),
                 Entry::Commit(c) => r.commit = Some(c),
+                Entry::Conversion(c) => r.conversion = Some(c),
             }
         }
         let header = md.lines().take_while(|l| !l.starts_with("## "));

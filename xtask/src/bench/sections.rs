@@ -44,6 +44,10 @@ pub fn section(name: &str, r: &Results, to_root: &str) -> Result<String> {
         "bench-durable" => durable(r),
         "bench-targets" => targets::table(r),
         "bench-per-call" => per_call(r),
+        "bench-conversion" => match &r.conversion {
+            Some(c) => super::conversion::table(c),
+            None => "(Not measured in the latest run.)\n".into(),
+        },
         other => bail!("unknown generated section `{other}`"),
     })
 }
