@@ -98,6 +98,9 @@ export class JsController extends DurableObject {
         resume: await attempt(() => stub.__call_core_resume(0)),
         resume_async: await attempt(() => stub.__call_core_resume_async(0)),
         bind: await attempt(() => stub.__call_core_bind(null, "x")),
+        // The entries of calls by name: a handler's id through them is not reachable either.
+        named: await attempt(() => stub.__call_core_named(id, JSON.stringify([{ Ok: 1 }, tag, "attacker"]))),
+        named_async: await attempt(() => stub.__call_core_named_async(id, "[]")),
       });
     }
     if (url.pathname === "/probe/js-pipelining") {

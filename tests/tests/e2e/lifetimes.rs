@@ -165,7 +165,7 @@ pub fn handler_unreachable_from_js(ctx: &Ctx) {
         .replace('#', "%23");
     let answer = ctx.json(&format!("/probe/js-call-handler?id={id}&victim=victim-js"));
     assert_eq!(answer["call"]["answered"]["err"]["remote"]["kind"], "unknown_method", "{answer}");
-    for entry in ["call_async", "resume", "resume_async", "bind"] {
+    for entry in ["call_async", "resume", "resume_async", "bind", "named", "named_async"] {
         let thrown = answer[entry]["thrown"].as_str().unwrap_or_default();
         assert!(thrown.contains("does not implement"), "{entry} is reachable over RPC: {answer}");
     }
