@@ -1,5 +1,6 @@
 //! The fuzzed callee, shared by the fuzz target and the corpus regression test
-//! (tests/tests/fuzz_corpus.rs includes this file).
+//! (tests/tests/fuzz_corpus.rs includes this file). Each input is served as an envelope
+//! (`__call`) and as the arguments of every callable method by name (`__call_core_named`).
 
 use call_core::local::block_on;
 use call_core::{continuation, dispatch, wire, CallError, RemoteErrorKind};
@@ -44,6 +45,7 @@ pub fn reply(envelope: &str) -> (String, Result<serde_json::Value, CallError<ser
 /// methods panics, so a `Panic` reply is a panic of call-core's own code). Panics
 /// otherwise.
 pub fn check(envelope: &str) {
+    check_named(envelope);
     let (reply, decoded) = reply(envelope);
     match decoded {
         Err(CallError::Remote(e)) if e.kind == RemoteErrorKind::Panic => {
@@ -51,5 +53,31 @@ pub fn check(envelope: &str) {
         }
         Ok(_) | Err(CallError::App(_)) | Err(CallError::Remote(_)) => {}
         Err(other) => panic!("the reply {reply:?} to {envelope:?} is not a protocol reply: {other:?}"),
+    }
+}
+
+/// The same text as the arguments of each callable method called by name (the entry a
+/// JavaScript caller reaches, `__call_core_named`): the value's JSON, or `!` and a reply
+/// of the protocol that is not a panic.
+pub fn check_named(args: &str) {
+    for method in dispatch::methods::<Target>() {
+        let reply = match dispatch::serve_named_now(&Target, method, args) {
+            Some(reply) => reply,
+            None => block_on(dispatch::serve_named_async(&Target, method, args)),
+        };
+        match reply.strip_prefix('!') {
+            None => {
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(&reply) {
+                    panic!("{method} by name answered {reply:?} to {args:?}: not JSON ({e})");
+                }
+            }
+            Some(error) => match wire::decode_reply::<serde_json::Value, serde_json::Value>(error) {
+                Err(CallError::Remote(e)) if e.kind == RemoteErrorKind::Panic => {
+                    panic!("call-core panicked serving {method} by name with {args:?}: {e}")
+                }
+                Err(CallError::App(_)) | Err(CallError::Remote(_)) => {}
+                other => panic!("{method} by name answered {reply:?} to {args:?}: {other:?}"),
+            },
+        }
     }
 }
