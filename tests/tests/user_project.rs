@@ -1,7 +1,8 @@
 //! A user's own Worker: examples/hello copied outside this workspace, its call-core
 //! dependency pointed at this checkout by absolute path (as a path or git dependency
 //! would), built by an installed `call-build` exactly as a user's wrangler.toml runs it,
-//! served by `wrangler dev` and by plain workerd, and every route's typed result checked.
+//! served by `wrangler dev` and by plain workerd, and every route's typed result checked;
+//! a TypeScript caller type-checked against the declarations the build wrote.
 //! And the ways a build goes wrong: `--help` creates nothing, a wrong `main` is refused,
 //! and a Worker built with a worker-build-like entry answers (never hangs) naming call-build.
 
@@ -260,6 +261,33 @@ fn a_users_worker_built_by_call_build_runs_in_wrangler_dev_and_workerd() {
     assert_eq!(built.modules[0], "shim.mjs");
     let w = workerd_with(&dir, &built, &built.modules);
     check_routes(w.addr);
+    check_typescript(&dir);
+}
+
+/// The steps of examples/hello/README.md for a TypeScript caller, after the build: its
+/// ts/caller.ts type-checks against the generated build/worker/shim.d.ts (TypeScript and
+/// the Workers types are this repository's, pinned in package-lock.json, in place of the
+/// user's `npm i -D`), and its `@ts-expect-error` lines are errors.
+fn check_typescript(dir: &Path) {
+    let root = workspace_root();
+    let modules = root.join("node_modules");
+    assert!(
+        modules.join(".bin/tsc").is_file() && modules.join("@cloudflare/workers-types").is_dir(),
+        "TypeScript is not installed: run `npm ci` in {}",
+        root.display()
+    );
+    copy_tree(&root.join("examples/hello/ts"), &dir.join("ts"));
+    std::os::unix::fs::symlink(&modules, dir.join("node_modules")).unwrap();
+    let dts = std::fs::read_to_string(dir.join("build/worker/shim.d.ts")).unwrap();
+    assert!(dts.contains("export declare class Calculator extends DurableObject {"), "{dts}");
+    assert!(dts.contains("  add(a: number, b: number): Promise<number>;"), "{dts}");
+    let out = Command::new(modules.join(".bin/tsc")).args(["-p", "ts"]).current_dir(dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "tsc -p ts failed on examples/hello/ts/caller.ts:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
