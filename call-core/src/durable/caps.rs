@@ -13,9 +13,12 @@ const KEEP_AFTER_DEADLINE: u64 = 60_000;
 /// is refused before it runs with [`RemoteErrorKind::Limit`](crate::RemoteErrorKind::Limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Records {
-    /// Most records in one object (default 100,000).
+    /// Most records in one object (default 200,000).
     pub max_rows: u64,
-    /// Most records of one caller id in one object (default 20,000).
+    /// Most records of one caller id in one object (default 50,000). A record lives from
+    /// its call's arrival to a minute past its deadline (90 s with the default 30 s
+    /// timeout), so this bounds the rate of durable calls one caller sustains to one
+    /// callee: about 50,000 / 90 s ≈ 550 per second with the defaults.
     pub max_rows_per_caller: u64,
     /// Most bytes of records in one object (default 128 MiB).
     pub max_bytes: u64,
@@ -27,8 +30,8 @@ pub struct Records {
 impl Default for Records {
     fn default() -> Self {
         Records {
-            max_rows: 100_000,
-            max_rows_per_caller: 20_000,
+            max_rows: 200_000,
+            max_rows_per_caller: 50_000,
             max_bytes: 128 << 20,
             max_keep: Duration::from_secs(24 * 3600),
         }
@@ -108,8 +111,8 @@ mod tests {
         assert!(over_caps(&limits, (9, 999), 3).unwrap().contains("per caller"));
         assert!(over_caps(&limits, (10, 0), 0).unwrap().contains("10 durable calls"));
         assert!(over_caps(&limits, (1, 1_000), 0).unwrap().contains("1000 bytes"));
-        assert_eq!(Records::default().max_rows, 100_000);
-        assert_eq!(Records::default().max_rows_per_caller, 20_000);
+        assert_eq!(Records::default().max_rows, 200_000);
+        assert_eq!(Records::default().max_rows_per_caller, 50_000);
         assert_eq!(Records::default().max_bytes, 128 << 20);
         assert_eq!(Records::default().max_keep, Duration::from_secs(86_400));
     }

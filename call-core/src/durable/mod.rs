@@ -52,7 +52,7 @@
 //!     own, so a caller cannot make a plan collide with another;
 //!   - the callee owns the records' resources ([`Records`], set per isolate with
 //!     [`set_records`]): a first delivery whose deadline is further than `max_keep` (24 h)
-//!     away, or that would exceed `max_rows_per_caller` (20,000), `max_rows` (100,000) or
+//!     away, or that would exceed `max_rows_per_caller` (50,000), `max_rows` (200,000) or
 //!     `max_bytes` (128 MiB) after a sweep of the expired records, is refused with
 //!     `Limit` before it runs. Records expire a minute after their call's deadline; they
 //!     are swept on arrival (at most once a minute, once a second while full) and from the
