@@ -59,7 +59,7 @@ pub const MODES: [Mode; 19] = {
             "js-to-rust",
             JavaScript,
             &["js", "js-to-rust-raw"],
-            "JavaScript calls a Rust `#[callable]` method by name (JSON through `__call`)",
+            "JavaScript calls a Rust `#[callable]` method by name (JSON through `__call_core_named`)",
         ),
         mode(
             "js-to-rust-raw",
