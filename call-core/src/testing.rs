@@ -36,3 +36,10 @@ pub fn bound_objects() -> usize {
 pub fn writes<S: 'static>(this: &S) -> Result<Writes, String> {
     crate::durable::writes(this)
 }
+
+/// Delays the group-commit tick of every object in this isolate by `ms` (0, the default:
+/// the next timer turn), so that a test can hold durable calls between their arrival and
+/// the turn that writes them.
+pub fn set_tick_delay(ms: u32) {
+    crate::durable::tick::set_delay(ms);
+}

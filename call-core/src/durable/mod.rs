@@ -112,7 +112,7 @@ mod recovery;
 mod resend;
 mod rows;
 mod store;
-mod tick;
+pub(crate) mod tick;
 mod watch;
 
 use std::cell::{Cell, RefCell};

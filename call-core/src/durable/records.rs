@@ -41,6 +41,11 @@ pub(crate) struct Usage {
     totals: Cell<Option<(u64, u64)>>,
     /// Rows per caller (loaded per caller on first use; cleared by a sweep).
     per_caller: RefCell<HashMap<String, u64>>,
+    /// Calls admitted whose row is not written yet (it is written at the object's next
+    /// tick), per caller: rows and bytes. Counted in `totals` and `per_caller`, and added
+    /// again when those are read back from the table (after a sweep), which does not hold
+    /// them yet: else a sweep in that window would let the caps be exceeded by them.
+    unwritten: RefCell<HashMap<String, (u64, u64)>>,
     /// When records were last swept.
     swept: Cell<u64>,
     /// The earliest expiry of a record, if any (for the alarm).
@@ -123,7 +128,21 @@ pub(crate) fn admit(durable: &Durable, id: DurableId<'_>, deadline: Option<u64>,
     let (rows, bytes) = totals(durable);
     usage.totals.set(Some((rows + 1, bytes + row_bytes(id, 0))));
     *usage.per_caller.borrow_mut().entry(id.caller.to_string()).or_default() += 1;
+    let mut unwritten = usage.unwritten.borrow_mut();
+    let pending = unwritten.entry(id.caller.to_string()).or_default();
+    *pending = (pending.0 + 1, pending.1 + row_bytes(id, 0));
     Ok(expires)
+}
+
+/// The row of an admitted call is in the table now.
+fn written(durable: &Durable, id: DurableId<'_>) {
+    let mut unwritten = durable.callee.usage.unwritten.borrow_mut();
+    if let Some(pending) = unwritten.get_mut(id.caller) {
+        *pending = (pending.0.saturating_sub(1), pending.1.saturating_sub(row_bytes(id, 0)));
+        if pending.0 == 0 {
+            unwritten.remove(id.caller);
+        }
+    }
 }
 
 /// Writes the record of `id`: `reply` (`None`: started, running). The answer to give: the
@@ -149,6 +168,7 @@ pub(crate) fn write(
     if let Err(e) = written {
         log_error(&format!("call-core: cannot record durable call {}: {e}", id.key));
     }
+    self::written(durable, id);
     grow(durable, reply.as_deref().map_or(0, str::len));
     let usage = &durable.callee.usage;
     if usage.next.get().is_none_or(|next| expires < next) {
@@ -244,9 +264,11 @@ fn totals(durable: &Durable) -> (u64, u64) {
     });
     match read {
         Ok(t) => {
-            usage.totals.set(Some((t.rows, t.bytes)));
+            let (rows, bytes) =
+                usage.unwritten.borrow().values().fold((t.rows, t.bytes), |a, p| (a.0 + p.0, a.1 + p.1));
+            usage.totals.set(Some((rows, bytes)));
             usage.next.set(t.next);
-            (t.rows, t.bytes)
+            (rows, bytes)
         }
         Err(e) => {
             log_error(&format!("call-core: cannot read the size of the durable call records: {e}"));
@@ -264,8 +286,9 @@ fn caller_rows(durable: &Durable, caller: &str) -> u64 {
         .sql
         .texts("SELECT CAST(count(*) AS TEXT) FROM _call_core_records WHERE caller = ?", &[Value::Text(caller)])
         .ok()
-        .and_then(|rows| rows.first().and_then(|n| n.parse().ok()))
+        .and_then(|rows| rows.first().and_then(|n| n.parse::<u64>().ok()))
         .unwrap_or(0);
+    let n = n + durable.callee.usage.unwritten.borrow().get(caller).map_or(0, |p| p.0);
     durable.callee.usage.per_caller.borrow_mut().insert(caller.to_string(), n);
     n
 }

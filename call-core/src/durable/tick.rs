@@ -18,6 +18,18 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+thread_local! {
+    /// How long after the first waiter a tick fires (milliseconds; 0: the next timer turn).
+    /// Only tests change it (`testing::set_tick_delay`).
+    static DELAY_MS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Delays every object's tick in this isolate by `ms`.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn set_delay(ms: u32) {
+    DELAY_MS.with(|d| d.set(ms));
+}
+
 /// The ticks of one object.
 #[derive(Default)]
 pub(crate) struct Tick {
@@ -88,7 +100,7 @@ fn arm(tick: &Rc<Tick>) {
         }
     })
     .into_js_value();
-    if let Err(e) = set_timeout(fire.unchecked_ref(), 0.0) {
+    if let Err(e) = set_timeout(fire.unchecked_ref(), f64::from(DELAY_MS.with(Cell::get))) {
         // No timer: finish now (each call commits on its own).
         crate::runtime::log_error(&format!("call-core: cannot arm the group-commit timer: {e:?}"));
         tick.fire();

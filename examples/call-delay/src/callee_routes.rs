@@ -11,8 +11,10 @@
 //!   `app`, a remote error's kind, or `transport`;
 //! * `GET /tally-records`: `{"rows", "bytes", "started"}` of Tally's records (`started`:
 //!   rows whose reply is not recorded);
-//! * `GET /tally-limit?rows=&per_caller=&bytes=&keep_ms=`: sets the isolate's
-//!   [`Records`](call_core::durable::Records) (the defaults for what is not given).
+//! * `GET /tally-limit?rows=&per_caller=&bytes=&keep_ms=&tick_ms=`: sets the isolate's
+//!   [`Records`](call_core::durable::Records) (the defaults for what is not given), and
+//!   delays the objects' group-commit tick by `tick_ms` (default 0), which holds admitted
+//!   calls before their records are written.
 
 use std::collections::BTreeMap;
 
@@ -166,6 +168,8 @@ pub(crate) fn tally_fetch(tally: &Tally, req: &Request) -> Result<Option<Respons
                 max_keep: param("keep_ms").map_or(defaults.max_keep, std::time::Duration::from_millis),
             };
             set_records(records);
+            // Held between arrival and write (the object's group-commit tick), for the caps test.
+            call_core::testing::set_tick_delay(u32::try_from(param("tick_ms").unwrap_or(0)).unwrap_or(u32::MAX));
             Ok(Some(Response::from_json(&serde_json::json!({
                 "rows": records.max_rows, "per_caller": records.max_rows_per_caller,
                 "bytes": records.max_bytes, "keep_ms": records.max_keep.as_millis() as u64,
